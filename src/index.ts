@@ -1,0 +1,29 @@
+// fluxion: functional, immutable tensors with trace, grad and jit.
+
+export { Tensor, isTensor } from "./tensor/tensor.js";
+export type { DType, TypedArray } from "./tensor/dtype.js";
+export type { Shape } from "./tensor/shape.js";
+export { tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye } from "./tensor/create.js";
+export type { TensorOptions, TensorData } from "./tensor/create.js";
+export * from "./errors.js";
+
+export {
+  type TensorLike,
+  neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, square, sin, cos, tanh, sigmoid,
+  floor, ceil, round, isNaN, isFinite,
+  add, sub, mul, div, pow, maximum, minimum,
+  equal, notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, logicalNot, where, cast,
+  reshape, broadcastTo, transpose,
+  sum, prod, max, min, argmax, argmin, type ReduceOptions,
+  matmul,
+} from "./prims/index.js";
+import "./ops/methods.js";
+
+export { Program } from "./ir/program.js";
+export type { Eqn, Constant } from "./ir/program.js";
+export { Var, Lit, type Aval, type Atom } from "./ir/var.js";
+export { verifyProgram, IRError } from "./ir/verify.js";
+export { trace } from "./trace/trace.js";
+export { evalProgram } from "./trace/interpret.js";
+
+export * as tree from "./tree/index.js";

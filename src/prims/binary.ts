@@ -1,0 +1,120 @@
+// Elementwise binary arithmetic with NumPy broadcasting: add, sub, mul, div, pow, maximum,
+// minimum. Ties of maximum/minimum send the whole gradient to the first operand.
+
+import type { Tensor } from "../tensor/tensor.js";
+import { type TensorLike, defineElementwise, elementwiseOp } from "./elementwise.js";
+import type { Params } from "./primitive.js";
+import { equal, greaterEqual, lessEqual, where } from "./compare.js";
+import { log, neg } from "./unary.js";
+
+/** Adds two tangents where either may be a symbolic zero (null). */
+export function addTangents(a: Tensor | null, b: Tensor | null): Tensor | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return add(a, b);
+}
+
+export const addPrim = defineElementwise<Params>({
+  name: "add",
+  arity: 2,
+  operands: "numeric",
+  expr: ([a, b]) => `(${a} + ${b})`,
+  vjp: (g) => [g, g],
+  jvp: ({ tangents: [ta, tb] }) => addTangents(ta!, tb!),
+});
+
+export const subPrim = defineElementwise<Params>({
+  name: "sub",
+  arity: 2,
+  operands: "numeric",
+  expr: ([a, b]) => `(${a} - ${b})`,
+  vjp: (g) => [g, neg(g)],
+  jvp: ({ tangents: [ta, tb] }) => (tb ? (ta ? sub(ta, tb) : neg(tb)) : ta!),
+});
+
+export const mulPrim = defineElementwise<Params>({
+  name: "mul",
+  arity: 2,
+  operands: "numeric",
+  expr: ([a, b]) => `(${a} * ${b})`,
+  vjp: (g, { inputs: [a, b] }) => [mul(g, b!), mul(g, a!)],
+  jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => addTangents(ta ? mul(ta, b!) : null, tb ? mul(a!, tb) : null),
+});
+
+export const divPrim = defineElementwise<Params>({
+  name: "div",
+  arity: 2,
+  operands: "float",
+  expr: ([a, b]) => `(${a} / ${b})`,
+  vjp: (g, { inputs: [, b], out }) => [div(g, b!), neg(div(mul(g, out), b!))],
+  jvp: ({ inputs: [, b], tangents: [ta, tb], out }) =>
+    addTangents(ta ? div(ta, b!) : null, tb ? neg(div(mul(tb, out), b!)) : null),
+});
+
+// d/da a^b = b·a^(b−1) (0 where b = 0), d/db a^b = a^b·log(a) (0 where a = 0), as in JAX.
+function powGradA(a: Tensor, b: Tensor): Tensor {
+  return where(equal(b, 0), 0, mul(b, pow(a, sub(b, 1))));
+}
+function powGradB(a: Tensor, b: Tensor, out: Tensor): Tensor {
+  const zero = equal(a, 0);
+  return where(zero, 0, mul(out, log(where(zero, 1, a))));
+}
+
+export const powPrim = defineElementwise<Params>({
+  name: "pow",
+  arity: 2,
+  operands: "float",
+  expr: ([a, b]) => `Math.pow(${a}, ${b})`,
+  vjp: (g, { inputs: [a, b], out }) => [mul(g, powGradA(a!, b!)), mul(g, powGradB(a!, b!, out))],
+  jvp: ({ inputs: [a, b], tangents: [ta, tb], out }) =>
+    addTangents(ta ? mul(ta, powGradA(a!, b!)) : null, tb ? mul(tb, powGradB(a!, b!, out)) : null),
+});
+
+// NaN-propagating max/min (Math.max would also do, but this keeps the template branch-only).
+export const maximumPrim = defineElementwise<Params>({
+  name: "maximum",
+  arity: 2,
+  operands: "numeric",
+  expr: ([a, b]) => `(${a} >= ${b} || ${a} !== ${a} ? ${a} : ${b})`,
+  vjp: (g, { inputs: [a, b] }) => {
+    const first = greaterEqual(a!, b!);
+    return [where(first, g, 0), where(first, 0, g)];
+  },
+  jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => {
+    const first = greaterEqual(a!, b!);
+    if (!ta && !tb) return null;
+    return where(first, ta ?? 0, tb ?? 0);
+  },
+});
+
+export const minimumPrim = defineElementwise<Params>({
+  name: "minimum",
+  arity: 2,
+  operands: "numeric",
+  expr: ([a, b]) => `(${a} <= ${b} || ${a} !== ${a} ? ${a} : ${b})`,
+  vjp: (g, { inputs: [a, b] }) => {
+    const first = lessEqual(a!, b!);
+    return [where(first, g, 0), where(first, 0, g)];
+  },
+  jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => {
+    const first = lessEqual(a!, b!);
+    if (!ta && !tb) return null;
+    return where(first, ta ?? 0, tb ?? 0);
+  },
+});
+
+const addOp = elementwiseOp(addPrim, "numeric", "add");
+const subOp = elementwiseOp(subPrim, "numeric", "sub");
+const mulOp = elementwiseOp(mulPrim, "numeric", "mul");
+const divOp = elementwiseOp(divPrim, "float", "div");
+const powOp = elementwiseOp(powPrim, "float", "pow");
+const maximumOp = elementwiseOp(maximumPrim, "numeric", "maximum");
+const minimumOp = elementwiseOp(minimumPrim, "numeric", "minimum");
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => addOp([a, b], {});
+export const sub = (a: TensorLike, b: TensorLike): Tensor => subOp([a, b], {});
+export const mul = (a: TensorLike, b: TensorLike): Tensor => mulOp([a, b], {});
+export const div = (a: TensorLike, b: TensorLike): Tensor => divOp([a, b], {});
+export const pow = (a: TensorLike, b: TensorLike): Tensor => powOp([a, b], {});
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => maximumOp([a, b], {});
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => minimumOp([a, b], {});

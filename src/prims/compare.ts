@@ -1,0 +1,113 @@
+// Comparisons (→ bool), logical ops on bools, `where` and `cast`.
+
+import { DTypeError } from "../errors.js";
+import { type DType, checkDType, isFloat } from "../tensor/dtype.js";
+import type { Tensor } from "../tensor/tensor.js";
+import {
+  type TensorLike,
+  broadcastAll,
+  castAll,
+  defineElementwise,
+  elementwiseOp,
+  operandDType,
+  toTensors,
+} from "./elementwise.js";
+import { bind } from "../trace/context.js";
+import type { Params } from "./primitive.js";
+
+function comparison(name: string, publicName: string, jsOp: string) {
+  const prim = defineElementwise<Params>({
+    name,
+    arity: 2,
+    operands: "any",
+    result: () => "bool",
+    expr: ([a, b]) => `(${a} ${jsOp} ${b} ? 1 : 0)`,
+    vjp: () => [null, null],
+    jvp: () => null,
+  });
+  const op = elementwiseOp(prim, "any", publicName);
+  return [prim, (a: TensorLike, b: TensorLike): Tensor => op([a, b], {})] as const;
+}
+
+export const [equalPrim, equal] = comparison("eq", "equal", "===");
+export const [notEqualPrim, notEqual] = comparison("ne", "notEqual", "!==");
+export const [lessPrim, less] = comparison("lt", "less", "<");
+export const [lessEqualPrim, lessEqual] = comparison("le", "lessEqual", "<=");
+export const [greaterPrim, greater] = comparison("gt", "greater", ">");
+export const [greaterEqualPrim, greaterEqual] = comparison("ge", "greaterEqual", ">=");
+
+function logical(name: string, publicName: string, arity: number, expr: (args: readonly string[]) => string) {
+  const prim = defineElementwise<Params>({
+    name,
+    arity,
+    operands: "bool",
+    expr: (args) => expr(args),
+    vjp: () => Array(arity).fill(null),
+    jvp: () => null,
+  });
+  return [prim, elementwiseOp(prim, "bool", publicName)] as const;
+}
+
+const [logicalAndPrim, logicalAndOp] = logical("and", "logicalAnd", 2, ([a, b]) => `(${a} & ${b})`);
+const [logicalOrPrim, logicalOrOp] = logical("or", "logicalOr", 2, ([a, b]) => `(${a} | ${b})`);
+const [logicalNotPrim, logicalNotOp] = logical("not", "logicalNot", 1, ([a]) => `(1 - ${a})`);
+export { logicalAndPrim, logicalOrPrim, logicalNotPrim };
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => logicalAndOp([a, b], {});
+export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => logicalOrOp([a, b], {});
+export const logicalNot = (a: TensorLike): Tensor => logicalNotOp([a], {});
+
+export const wherePrim = defineElementwise<Params>({
+  name: "select",
+  arity: 3,
+  operands: "any",
+  dtypeRule(op, [c, a, b]) {
+    if (c!.dtype !== "bool") throw new DTypeError(`${op}: condition must be bool, got ${c!.dtype}`);
+    if (a!.dtype !== b!.dtype) throw new DTypeError(`${op}: branch dtypes differ: ${a!.dtype} and ${b!.dtype}`);
+    return a!.dtype;
+  },
+  expr: ([c, a, b]) => `(${c} ? ${a} : ${b})`,
+  vjp: (g, { inputs: [c] }) => [null, where(c!, g, 0), where(c!, 0, g)],
+  jvp: ({ inputs: [c], tangents: [, ta, tb] }) => (ta || tb ? where(c!, ta ?? 0, tb ?? 0) : null),
+});
+
+/** Picks `a` where `cond` is true and `b` elsewhere (broadcasting all three). */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const [c] = toTensors("where", [cond]);
+  if (c!.dtype !== "bool") throw new DTypeError(`where: condition must be bool, got ${c!.dtype}; compare first, e.g. fx.greater(x, 0)`);
+  // Numbers among the branches take the other branch's dtype, not the condition's.
+  const branches = toTensors("where", [a, b]);
+  const same = castAll(branches, operandDType("where", branches, "any"));
+  return bind(wherePrim, broadcastAll("where", [c!, ...same]), {});
+}
+
+type CastParams = { readonly dtype: DType };
+
+export const castPrim = defineElementwise<CastParams>({
+  name: "convert",
+  arity: 1,
+  operands: "any",
+  result: (_d, p) => p.dtype,
+  expr: ([x], p) => {
+    switch (p.dtype) {
+      case "float32":
+        return `Math.fround(${x})`;
+      case "float64":
+        return `(+${x})`;
+      case "int32":
+        return `(${x} | 0)`;
+      case "bool":
+        return `(${x} !== 0 ? 1 : 0)`;
+    }
+  },
+  vjp: (g, { inputs: [x] }) => [isFloat(x!.dtype) && isFloat(g.dtype) ? cast(g, x!.dtype) : null],
+  jvp: ({ inputs: [x], tangents: [t], params }) => (t && isFloat(x!.dtype) && isFloat(params.dtype) ? cast(t, params.dtype) : null),
+});
+
+/** Converts to `dtype` (float→int truncates toward zero; nonzero, NaN included, → true). */
+export function cast(x: TensorLike, dtype: DType): Tensor {
+  checkDType("cast", dtype);
+  const [t] = toTensors("cast", [x]);
+  if (t!.dtype === dtype) return t!;
+  return bind(castPrim, [t!], { dtype });
+}
+

@@ -1,0 +1,188 @@
+// The machinery shared by elementwise primitives: their shape/dtype rule, a reference
+// evaluation derived from the expression template, and the user-facing wrapper that converts
+// JS numbers, promotes dtypes and broadcasts (NumPy rules) before binding the primitive.
+//
+// In the IR, the operands of an elementwise equation have the output's shape, except rank-0
+// operands, which stand for a value repeated everywhere. Broadcasting is made explicit by the
+// front end with `broadcast_to` equations, so gradient rules never have to undo it.
+
+import { DTypeError, ShapeError, fmtShape } from "../errors.js";
+import type { Aval } from "../ir/var.js";
+import { type DType, allocArray, isFloat, promoteTypes } from "../tensor/dtype.js";
+import { type Shape, broadcastShapes, shapesEqual, sizeOf } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { scalar } from "../tensor/create.js";
+import { bind } from "../trace/context.js";
+import { type ConcreteArg, type JvpArgs, type Params, type Primitive, type VjpArgs, definePrimitive, lookupPrimitive } from "./primitive.js";
+
+/** A tensor, or a JS number/boolean standing for a scalar of the other operand's dtype. */
+export type TensorLike = Tensor | number | boolean;
+
+/** Which operand dtypes an elementwise op works in. Ints are converted to float32 for `float`. */
+export type OperandKind = "numeric" | "float" | "bool" | "any";
+
+/** The output shape of elementwise operands: all equal, except rank-0 ones. */
+export function elementwiseShape(op: string, inputs: readonly Aval[]): Shape {
+  let shape: Shape = [];
+  for (const a of inputs) {
+    if (a.shape.length === 0) continue;
+    if (shape.length === 0) shape = a.shape;
+    else if (!shapesEqual(shape, a.shape)) {
+      throw new ShapeError(`${op}: operand shapes differ: ${inputs.map((x) => fmtShape(x.shape)).join(", ")}`);
+    }
+  }
+  return shape;
+}
+
+export function checkSameDType(op: string, inputs: readonly Aval[]): DType {
+  const d = inputs[0]!.dtype;
+  for (const a of inputs) {
+    if (a.dtype !== d) throw new DTypeError(`${op}: operand dtypes differ: ${inputs.map((x) => x.dtype).join(", ")}`);
+  }
+  return d;
+}
+
+export function checkKind(op: string, dtype: DType, kind: OperandKind): void {
+  if (kind === "float" && !isFloat(dtype)) throw new DTypeError(`${op}: expects float operands, got ${dtype}`);
+  if (kind === "numeric" && dtype === "bool") {
+    throw new DTypeError(`${op}: bool operands are not supported; cast them first, e.g. fx.cast(x, "float32")`);
+  }
+  if (kind === "bool" && dtype !== "bool") throw new DTypeError(`${op}: expects bool operands, got ${dtype}`);
+}
+
+const scalarFnCache = new Map<string, (...args: number[]) => number>();
+
+/** The scalar function an expression template denotes (compiled once per template instance). */
+export function scalarFunction(prim: Primitive, params: Params, inDtypes: readonly DType[], outDtype: DType): (...args: number[]) => number {
+  if (prim.lowering.kind !== "elementwise") throw new Error(`${prim.name} is not elementwise`);
+  const names = inDtypes.map((_, i) => `x${i}`);
+  const body = prim.lowering.expr(names, params, inDtypes, outDtype);
+  let fn = scalarFnCache.get(body + "|" + names.length);
+  if (fn === undefined) {
+    fn = new Function(...names, `"use strict"; return ${body};`) as (...args: number[]) => number;
+    scalarFnCache.set(body + "|" + names.length, fn);
+  }
+  return fn;
+}
+
+/** Reference evaluation of any elementwise primitive: one scalar call per element. */
+function elementwiseImpl(prim: Primitive) {
+  return (inputs: readonly ConcreteArg[], params: Params, out: Aval) => {
+    const fn = scalarFunction(prim, params, inputs.map((a) => a.dtype), out.dtype);
+    const n = sizeOf(out.shape);
+    const result = allocArray(out.dtype, n);
+    const datas = inputs.map((a) => a.data);
+    const isScalar = inputs.map((a) => a.shape.length === 0);
+    const args = new Array<number>(inputs.length);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < datas.length; k++) args[k] = datas[k]![isScalar[k] ? 0 : i]!;
+      result[i] = fn(...args);
+    }
+    return result;
+  };
+}
+
+/** Sums a cotangent down to a rank-0 operand's shape (rank-0 operands broadcast implicitly). */
+function fitCotangent(ct: Tensor | null, input: Tensor, out: Tensor): Tensor | null {
+  if (ct === null || input.shape.length > 0 || out.shape.length === 0) return ct;
+  return bind(lookupSum(), [ct], { axes: ct.shape.map((_, i) => i) });
+}
+
+// reduce_sum is defined in reduce.ts; looked up by name so module order does not matter.
+function lookupSum(): Primitive {
+  return lookupPrimitive("reduce_sum")!;
+}
+
+export interface ElementwiseSpec<P extends Params> {
+  name: string;
+  arity: number;
+  /** Operand dtypes accepted (the front end converts to them where it can). */
+  operands: OperandKind;
+  /** Output dtype from the (common) operand dtype; default: the same. */
+  result?: (dtype: DType, params: P) => DType;
+  expr(args: readonly string[], params: P, inDtypes: readonly DType[], outDtype: DType): string;
+  vjp(g: Tensor, args: VjpArgs<P>): readonly (Tensor | null)[];
+  jvp(args: JvpArgs<P>): Tensor | null;
+  /** A custom dtype rule (e.g. `where`, whose condition is bool); replaces operands/result. */
+  dtypeRule?: (op: string, inputs: readonly Aval[], params: P) => DType;
+}
+
+export function defineElementwise<P extends Params = Params>(spec: ElementwiseSpec<P>): Primitive<P> {
+  const prim: Primitive<P> = definePrimitive<P>({
+    name: spec.name,
+    abstractEval(inputs, params) {
+      if (inputs.length !== spec.arity) throw new ShapeError(`${spec.name}: expects ${spec.arity} operands, got ${inputs.length}`);
+      const shape = elementwiseShape(spec.name, inputs);
+      let dtype: DType;
+      if (spec.dtypeRule) dtype = spec.dtypeRule(spec.name, inputs, params);
+      else {
+        const d = checkSameDType(spec.name, inputs);
+        checkKind(spec.name, d, spec.operands);
+        dtype = spec.result ? spec.result(d, params) : d;
+      }
+      return { shape, dtype };
+    },
+    impl: (inputs, params, out) => elementwiseImpl(prim as unknown as Primitive)(inputs, params, out),
+    vjp(g, args) {
+      const cts = spec.vjp(g, args);
+      return cts.map((ct, i) => fitCotangent(ct, args.inputs[i]!, args.out));
+    },
+    jvp(args) {
+      const t = spec.jvp(args);
+      // A tangent built only from rank-0 operands' tangents must still have the output's shape.
+      if (t === null || shapesEqual(t.shape, args.out.shape)) return t;
+      return bind(lookupPrimitive("broadcast_to")!, [t], { shape: [...args.out.shape] });
+    },
+    lowering: { kind: "elementwise", expr: spec.expr },
+  });
+  return prim;
+}
+
+/** Turns JS numbers and booleans into rank-0 tensors of the tensors' common dtype. */
+export function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
+  let dtype: DType | undefined;
+  for (const a of args) {
+    if (a instanceof Tensor) dtype = dtype === undefined ? a.dtype : promoteTypes(dtype, a.dtype);
+    else if (typeof a !== "number" && typeof a !== "boolean") {
+      throw new DTypeError(`${op}: operand must be a Tensor, number or boolean, got ${a === null ? "null" : typeof a}`);
+    }
+  }
+  return args.map((a) => {
+    if (a instanceof Tensor) return a;
+    const d = dtype ?? (typeof a === "boolean" ? "bool" : "float32");
+    return scalar(a, d);
+  });
+}
+
+/** Casts every operand to `dtype` (binding `cast` where needed). */
+export function castAll(xs: readonly Tensor[], dtype: DType): Tensor[] {
+  return xs.map((x) => (x.dtype === dtype ? x : bind(lookupPrimitive("cast")!, [x], { dtype })));
+}
+
+/** Broadcasts every operand of rank > 0 to the common NumPy-broadcast shape. */
+export function broadcastAll(op: string, xs: readonly Tensor[]): Tensor[] {
+  let shape: Shape = [];
+  for (const x of xs) shape = broadcastShapes(op, shape, x.shape);
+  return xs.map((x) =>
+    x.shape.length === 0 || shapesEqual(x.shape, shape) ? x : bind(lookupPrimitive("broadcast_to")!, [x], { shape: [...shape] }),
+  );
+}
+
+/** The common operand dtype for an op of the given kind, converting ints to float32 for `float`. */
+export function operandDType(op: string, xs: readonly Tensor[], kind: OperandKind): DType {
+  let d = xs[0]!.dtype;
+  for (const x of xs) d = promoteTypes(d, x.dtype);
+  if (kind === "float" && !isFloat(d)) d = "float32";
+  checkKind(op, d, kind);
+  return d;
+}
+
+/** The user-facing function of an elementwise primitive: numbers, promotion, broadcasting. */
+export function elementwiseOp<P extends Params>(prim: Primitive<P>, kind: OperandKind, publicName: string) {
+  return (args: readonly TensorLike[], params: P): Tensor => {
+    let xs = toTensors(publicName, args);
+    xs = castAll(xs, operandDType(publicName, xs, kind));
+    xs = broadcastAll(publicName, xs);
+    return bind(prim as unknown as Primitive, xs, params);
+  };
+}

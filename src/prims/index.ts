@@ -1,0 +1,10 @@
+// Every primitive family. Importing this module registers all primitives.
+
+export * from "./primitive.js";
+export * from "./elementwise.js";
+export * from "./unary.js";
+export * from "./binary.js";
+export * from "./compare.js";
+export * from "./layout.js";
+export * from "./reduce.js";
+export * from "./linalg.js";

@@ -1,0 +1,81 @@
+// What a primitive is. Every primitive is defined in ONE place (a file of this folder) by one
+// object that carries all its rules: the shape/dtype rule, the reference evaluation, the VJP
+// and JVP rules (written with fluxion ops, so they are differentiable again) and how it lowers
+// for the compiler. The interface makes a missing rule a type error.
+
+import type { Aval } from "../ir/var.js";
+import type { DType, TypedArray } from "../tensor/dtype.js";
+import type { Shape } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { FluxionError } from "../errors.js";
+
+export type ParamValue = number | boolean | string | null | readonly ParamValue[];
+/** Static parameters of an equation: plain data, printable and usable in cache keys. */
+export type Params = Readonly<Record<string, ParamValue>>;
+
+/** A concrete operand of a reference evaluation: storage plus shape and dtype. */
+export interface ConcreteArg {
+  readonly data: TypedArray;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+export interface VjpArgs<P extends Params> {
+  /** The primal inputs (tracers while the backward program is being built). */
+  readonly inputs: readonly Tensor[];
+  /** The primal output. */
+  readonly out: Tensor;
+  readonly params: P;
+}
+
+export interface JvpArgs<P extends Params> extends VjpArgs<P> {
+  /** Tangents of the inputs; null stands for a symbolic zero. */
+  readonly tangents: readonly (Tensor | null)[];
+}
+
+/**
+ * How the compiler lowers an equation of this primitive.
+ * - `elementwise`: a JS expression over its operands' scalar values (operands are always plain
+ *   identifiers or numeric literals, so the template may repeat them). Used by the reference
+ *   evaluation, fusion and code generation alike.
+ * - `reduce`: a reduction over `params.axes` with an identity value and a combining expression.
+ * - `kernel`: anything else (movement, contraction, gather, …); the compiler has a kernel for
+ *   the primitive's `kernel` class or falls back to the reference evaluation.
+ */
+export type Lowering<P extends Params> =
+  | {
+      readonly kind: "elementwise";
+      expr(args: readonly string[], params: P, inDtypes: readonly DType[], outDtype: DType): string;
+    }
+  | { readonly kind: "reduce"; readonly identity: number; combine(acc: string, x: string): string }
+  | { readonly kind: "kernel"; readonly kernel: string };
+
+export interface Primitive<P extends Params = Params> {
+  readonly name: string;
+  /** Shape/dtype rule: validates operands and params, throws an error naming the op. */
+  abstractEval(inputs: readonly Aval[], params: P): Aval;
+  /** Reference evaluation: plain loops, exact in float64. Returns fresh storage for the output. */
+  impl(inputs: readonly ConcreteArg[], params: P, out: Aval): TypedArray;
+  /** Cotangents of the inputs given the output's cotangent `g`; null means zero / not differentiable. */
+  vjp(g: Tensor, args: VjpArgs<P>): readonly (Tensor | null)[];
+  /** Tangent of the output given the inputs' tangents; null means zero. */
+  jvp(args: JvpArgs<P>): Tensor | null;
+  readonly lowering: Lowering<P>;
+}
+
+const registry = new Map<string, Primitive>();
+
+/** Registers a primitive under its unique name and returns it. */
+export function definePrimitive<P extends Params>(prim: Primitive<P>): Primitive<P> {
+  if (registry.has(prim.name)) throw new FluxionError(`definePrimitive: primitive "${prim.name}" is defined twice`);
+  registry.set(prim.name, prim as unknown as Primitive);
+  return prim;
+}
+
+export function lookupPrimitive(name: string): Primitive | undefined {
+  return registry.get(name);
+}
+
+export function allPrimitives(): Primitive[] {
+  return [...registry.values()];
+}

@@ -1,0 +1,241 @@
+// Reductions over a set of axes: reduce_sum, reduce_max, reduce_min, reduce_prod, and the
+// index reductions argmax/argmin. In the IR a reduction removes its axes; `keepDims` is a
+// reshape added by the front end. Ties of max/min share the gradient equally among the tied
+// elements; prod's gradient is exact at zeros (the product of the other elements).
+
+import { DTypeError, ValueError, fmtShape } from "../errors.js";
+import type { Aval } from "../ir/var.js";
+import { allocArray } from "../tensor/dtype.js";
+import { type Shape, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { bind } from "../trace/context.js";
+import { type TensorLike, checkKind, toTensors } from "./elementwise.js";
+import { type ConcreteArg, type Primitive, definePrimitive } from "./primitive.js";
+import { broadcastTo, reshape } from "./layout.js";
+import { cast, equal, logicalAnd, where } from "./compare.js";
+import { div, mul } from "./binary.js";
+
+type ReduceParams = { readonly axes: readonly number[] };
+
+export interface ReduceOptions {
+  /** Axis or axes to reduce (negative counts from the end); all axes when omitted. */
+  axis?: number | readonly number[] | null;
+  /** Keep reduced axes as size-1 dimensions. */
+  keepDims?: boolean;
+}
+
+function reducedShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
+}
+
+/** The shape of a reduction's result with the reduced axes kept as 1s. */
+export function keptShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function checkAxes(op: string, x: Aval, axes: readonly number[]): void {
+  const rank = x.shape.length;
+  for (let i = 0; i < axes.length; i++) {
+    const a = axes[i]!;
+    if (!Number.isInteger(a) || a < 0 || a >= rank || (i > 0 && a <= axes[i - 1]!)) {
+      throw new ValueError(`${op}: axes ${fmtShape(axes)} must be sorted, distinct and within rank ${rank}`);
+    }
+  }
+}
+
+/** Reference loop of a reduction: combine every input element into its output slot. */
+function reduceImpl(combine: (acc: number, x: number) => number, identity: number) {
+  return ([x]: readonly ConcreteArg[], { axes }: ReduceParams, out: Aval) => {
+    const result = allocArray(out.dtype, sizeOf(out.shape));
+    const acc = new Float64Array(result.length).fill(identity);
+    const outStrides = stridesOf(keptShape(x!.shape, axes)).map((s, i) => (axes.includes(i) ? 0 : s));
+    forEachIndex(x!.shape, outStrides, (src, dst) => {
+      acc[dst] = combine(acc[dst]!, x!.data[src]!);
+    });
+    for (let i = 0; i < result.length; i++) result[i] = acc[i]!;
+    return result;
+  };
+}
+
+/** Calls `f(flatIndex, Σ index·strides)` for every index of `shape`, in row-major order. */
+export function forEachIndex(shape: Shape, strides: readonly number[], f: (flat: number, strided: number) => void): void {
+  const n = sizeOf(shape);
+  const rank = shape.length;
+  const index = new Array<number>(rank).fill(0);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    f(i, pos);
+    for (let k = rank - 1; k >= 0; k--) {
+      index[k]!++;
+      pos += strides[k]!;
+      if (index[k]! < shape[k]!) break;
+      pos -= strides[k]! * shape[k]!;
+      index[k] = 0;
+    }
+  }
+}
+
+/** Broadcasts a reduction's result (or cotangent) back over the reduced axes of `shape`. */
+function expandBack(y: Tensor, shape: Shape, axes: readonly number[]): Tensor {
+  return broadcastTo(reshape(y, keptShape(shape, axes)), shape);
+}
+
+function defineReduce(
+  name: string,
+  identity: number,
+  combine: (acc: string, x: string) => string,
+  rules: Pick<Primitive<ReduceParams>, "vjp" | "jvp">,
+  nonEmpty: boolean,
+): Primitive<ReduceParams> {
+  const fn = new Function("acc", "x", `"use strict"; return ${combine("acc", "x")};`) as (a: number, b: number) => number;
+  return definePrimitive<ReduceParams>({
+    name,
+    abstractEval([x], { axes }) {
+      checkAxes(name, x!, axes);
+      checkKind(name, x!.dtype, "numeric");
+      if (nonEmpty && axes.some((a) => x!.shape[a] === 0)) {
+        throw new ValueError(`${name}: cannot reduce over an empty axis of shape ${fmtShape(x!.shape)}`);
+      }
+      return { shape: reducedShape(x!.shape, axes), dtype: x!.dtype };
+    },
+    impl: reduceImpl(fn, identity),
+    ...rules,
+    lowering: { kind: "reduce", identity, combine },
+  });
+}
+
+export const reduceSumPrim = defineReduce("reduce_sum", 0, (a, x) => `${a} + ${x}`, {
+  vjp: (g, { inputs: [x], params: { axes } }) => [expandBack(g, x!.shape, axes)],
+  jvp: ({ tangents: [t], params: { axes } }) => (t ? reduceSum(t, axes) : null),
+}, false);
+
+/** Gradient of max/min: shared equally among the elements equal to the extremum. */
+function extremumWeights(x: Tensor, out: Tensor, axes: readonly number[]): Tensor {
+  const mask = cast(equal(x, expandBack(out, x.shape, axes)), x.dtype);
+  return div(mask, expandBack(reduceSum(mask, axes), x.shape, axes));
+}
+
+const extremumRules: Pick<Primitive<ReduceParams>, "vjp" | "jvp"> = {
+  vjp: (g, { inputs: [x], out, params: { axes } }) => [mul(expandBack(g, x!.shape, axes), extremumWeights(x!, out, axes))],
+  jvp: ({ inputs: [x], tangents: [t], out, params: { axes } }) =>
+    t ? reduceSum(mul(t, extremumWeights(x!, out, axes)), axes) : null,
+};
+
+// NaN propagates: once the accumulator is NaN it stays NaN; a NaN element replaces it.
+export const reduceMaxPrim = defineReduce("reduce_max", -Infinity, (a, x) => `(${x} > ${a} || ${x} !== ${x} ? ${x} : ${a})`, extremumRules, true);
+export const reduceMinPrim = defineReduce("reduce_min", Infinity, (a, x) => `(${x} < ${a} || ${x} !== ${x} ? ${x} : ${a})`, extremumRules, true);
+
+/** ∂prod/∂xᵢ = product of the other elements, computed without dividing by zero. */
+function prodPartials(x: Tensor, axes: readonly number[]): Tensor {
+  const isZero = equal(x, 0);
+  const zeros = reduceSum(cast(isZero, "int32"), axes);
+  const nonZeroProd = expandBack(reduceProd(where(isZero, 1, x), axes), x.shape, axes);
+  const zerosB = expandBack(zeros, x.shape, axes);
+  // No zero: p/xᵢ. One zero: the product of the others at the zero, 0 elsewhere. More: 0.
+  const noZero = div(nonZeroProd, where(isZero, 1, x));
+  return where(equal(zerosB, 0), noZero, where(logicalAnd(equal(zerosB, 1), isZero), nonZeroProd, 0));
+}
+
+export const reduceProdPrim = defineReduce("reduce_prod", 1, (a, x) => `${a} * ${x}`, {
+  vjp: (g, { inputs: [x], params: { axes } }) => [mul(expandBack(g, x!.shape, axes), prodPartials(x!, axes))],
+  jvp: ({ inputs: [x], tangents: [t], params: { axes } }) => (t ? reduceSum(mul(t, prodPartials(x!, axes)), axes) : null),
+}, false);
+
+// ---------------------------------------------------------------- argmax / argmin
+
+type ArgParams = { readonly axis: number };
+
+function defineArg(name: string, better: (a: number, b: number) => boolean): Primitive<ArgParams> {
+  return definePrimitive<ArgParams>({
+    name,
+    abstractEval([x], { axis }) {
+      checkAxes(name, x!, [axis]);
+      if (x!.dtype === "bool") throw new DTypeError(`${name}: bool operands are not supported; cast them first`);
+      if (x!.shape[axis] === 0) throw new ValueError(`${name}: cannot take ${name} over an empty axis of shape ${fmtShape(x!.shape)}`);
+      return { shape: reducedShape(x!.shape, [axis]), dtype: "int32" };
+    },
+    impl([x], { axis }, out) {
+      const shape = x!.shape;
+      const n = shape[axis]!;
+      const inner = sizeOf(shape.slice(axis + 1));
+      const outer = sizeOf(shape.slice(0, axis));
+      const result = allocArray("int32", sizeOf(out.shape));
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          let best = 0;
+          let bestValue = x!.data[o * n * inner + i]!;
+          for (let k = 1; k < n && bestValue === bestValue; k++) {
+            const v = x!.data[(o * n + k) * inner + i]!;
+            // The first NaN wins (as NumPy); otherwise the first of equal extrema.
+            if (v !== v || better(v, bestValue)) {
+              best = k;
+              bestValue = v;
+            }
+          }
+          result[o * inner + i] = best;
+        }
+      }
+      return result;
+    },
+    vjp: () => [null],
+    jvp: () => null,
+    lowering: { kind: "kernel", kernel: "arg_reduce" },
+  });
+}
+
+export const argmaxPrim = defineArg("argmax", (a, b) => a > b);
+export const argminPrim = defineArg("argmin", (a, b) => a < b);
+
+// ---------------------------------------------------------------- front ends
+
+/** A reduction's front end. Bool operands are reduced as int32; max/min give bool back. */
+function reduction(prim: Primitive<ReduceParams>, publicName: string, boolResult = false) {
+  return (x: TensorLike, options: ReduceOptions = {}): Tensor => {
+    let [t] = toTensors(publicName, [x]);
+    const axes = normalizeAxes(publicName, options.axis, t!.shape.length);
+    const wasBool = t!.dtype === "bool";
+    if (wasBool) t = cast(t!, "int32");
+    let y = axes.length === 0 ? t! : bind(prim, [t!], { axes });
+    if (wasBool && boolResult) y = cast(y, "bool");
+    return options.keepDims ? reshape(y, keptShape(t!.shape, axes)) : y;
+  };
+}
+
+/** Sum over axes (all by default). bool sums count trues as int32. */
+export const sum = reduction(reduceSumPrim, "sum");
+/** Product over axes. */
+export const prod = reduction(reduceProdPrim, "prod");
+/** Maximum over axes (NaN propagates). */
+export const max = reduction(reduceMaxPrim, "max", true);
+/** Minimum over axes (NaN propagates). */
+export const min = reduction(reduceMinPrim, "min", true);
+
+/** Internal helper: sum over already-normalised axes, no keepDims. */
+export function reduceSum(x: Tensor, axes: readonly number[]): Tensor {
+  return axes.length === 0 ? x : bind(reduceSumPrim, [x], { axes: [...axes].sort((a, b) => a - b) });
+}
+
+/** Internal helper: product over already-normalised axes. */
+function reduceProd(x: Tensor, axes: readonly number[]): Tensor {
+  return axes.length === 0 ? x : bind(reduceProdPrim, [x], { axes });
+}
+
+function argReduction(prim: Primitive<ArgParams>, publicName: string) {
+  return (x: TensorLike, options: { axis?: number; keepDims?: boolean } = {}): Tensor => {
+    let [t] = toTensors(publicName, [x]);
+    if (t!.dtype === "bool") t = cast(t!, "int32");
+    if (options.axis === undefined || options.axis === null) {
+      const flat = reshape(t!, [t!.size]);
+      const y = bind(prim, [flat], { axis: 0 });
+      return options.keepDims ? reshape(y, t!.shape.map(() => 1)) : y;
+    }
+    const axis = normalizeAxis(publicName, options.axis, t!.shape.length);
+    const y = bind(prim, [t!], { axis });
+    return options.keepDims ? reshape(y, keptShape(t!.shape, [axis])) : y;
+  };
+}
+
+/** Index of the maximum along `axis` (of the flattened tensor when omitted); first one on ties. */
+export const argmax = argReduction(argmaxPrim, "argmax");
+/** Index of the minimum along `axis` (of the flattened tensor when omitted); first one on ties. */
+export const argmin = argReduction(argminPrim, "argmin");

@@ -1,0 +1,119 @@
+// Pytrees: nested plain objects, arrays and tuples whose leaves are tensors (or other values).
+// Object keys are visited in sorted order, so two objects with the same keys flatten alike
+// whatever order they were built in. `null` and `undefined` are empty subtrees.
+
+import { ValueError } from "../errors.js";
+
+export type TreeDef =
+  | { readonly kind: "leaf" }
+  | { readonly kind: "none"; readonly value: null | undefined }
+  | { readonly kind: "array"; readonly children: readonly TreeDef[] }
+  | { readonly kind: "object"; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
+
+const LEAF: TreeDef = Object.freeze({ kind: "leaf" });
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== "object" || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The leaves of a tree in deterministic order, and the structure to rebuild it. */
+export function flatten<L = unknown>(tree: unknown): [L[], TreeDef] {
+  const leaves: L[] = [];
+  const walk = (node: unknown): TreeDef => {
+    if (node === null || node === undefined) return { kind: "none", value: node };
+    if (Array.isArray(node)) return { kind: "array", children: node.map(walk) };
+    if (isPlainObject(node)) {
+      const keys = Object.keys(node).sort();
+      return { kind: "object", keys, children: keys.map((k) => walk(node[k])) };
+    }
+    leaves.push(node as L);
+    return LEAF;
+  };
+  const def = walk(tree);
+  return [leaves, def];
+}
+
+export function leaves<L = unknown>(tree: unknown): L[] {
+  return flatten<L>(tree)[0];
+}
+
+export function structure(tree: unknown): TreeDef {
+  return flatten(tree)[1];
+}
+
+export function numLeaves(def: TreeDef): number {
+  switch (def.kind) {
+    case "leaf":
+      return 1;
+    case "none":
+      return 0;
+    default:
+      return def.children.reduce((n, c) => n + numLeaves(c), 0);
+  }
+}
+
+/** Rebuilds a tree of the structure `def` from its leaves. */
+export function unflatten<T = unknown>(def: TreeDef, leafValues: readonly unknown[]): T {
+  const expected = numLeaves(def);
+  if (leafValues.length !== expected) {
+    throw new ValueError(`tree.unflatten: structure has ${expected} leaves but ${leafValues.length} values were given`);
+  }
+  let i = 0;
+  const build = (d: TreeDef): unknown => {
+    switch (d.kind) {
+      case "leaf":
+        return leafValues[i++];
+      case "none":
+        return d.value;
+      case "array":
+        return d.children.map(build);
+      case "object": {
+        const out: Record<string, unknown> = {};
+        d.keys.forEach((k, j) => (out[k] = build(d.children[j]!)));
+        return out;
+      }
+    }
+  };
+  return build(def) as T;
+}
+
+/** A canonical text of a structure, usable as a cache key and in messages. */
+export function treeDefKey(def: TreeDef): string {
+  switch (def.kind) {
+    case "leaf":
+      return "*";
+    case "none":
+      return def.value === null ? "null" : "undefined";
+    case "array":
+      return `[${def.children.map(treeDefKey).join(",")}]`;
+    case "object":
+      return `{${def.keys.map((k, i) => `${JSON.stringify(k)}:${treeDefKey(def.children[i]!)}`).join(",")}}`;
+  }
+}
+
+export function treeDefsEqual(a: TreeDef, b: TreeDef): boolean {
+  return treeDefKey(a) === treeDefKey(b);
+}
+
+/**
+ * Applies `f` to corresponding leaves of `tree` and `rest` (which must have the same structure)
+ * and returns a tree of the results.
+ */
+export function map<R = unknown>(f: (...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): R {
+  const [ls, def] = flatten(tree);
+  const others = rest.map((t, k) => {
+    const [l2, d2] = flatten(t);
+    if (!treeDefsEqual(def, d2)) {
+      throw new ValueError(`tree.map: tree ${k + 1} has structure ${treeDefKey(d2)}, expected ${treeDefKey(def)}`);
+    }
+    return l2;
+  });
+  return unflatten<R>(def, ls.map((l, i) => f(l, ...others.map((o) => o[i]))));
+}
+
+/** Folds over the leaves in flatten order. */
+export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, init: A): A {
+  return leaves(tree).reduce(f, init);
+}
