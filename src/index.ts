@@ -27,3 +27,7 @@ export { trace } from "./trace/trace.js";
 export { evalProgram } from "./trace/interpret.js";
 
 export * as tree from "./tree/index.js";
+
+// autodiff
+export { stopGradient } from "./prims/unary.js";
+export { grad, valueAndGrad, vjp, jvp, jacobian, hessian, type GradOptions } from "./autodiff/transforms.js";

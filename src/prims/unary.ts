@@ -93,3 +93,6 @@ export const [isFinitePrim, isFinite] = flatUnary(
   (x) => `(${x} - ${x} === 0 ? 1 : 0)`,
   () => "bool",
 );
+
+// The identity whose derivative is zero: gradients do not flow through it (any order).
+export const [stopGradientPrim, stopGradient] = flatUnary("stop_gradient", "stopGradient", "any", (x) => x);

@@ -1,7 +1,8 @@
 // Tracing: the stack of active traces and `bind`, the single entry point every primitive
-// application goes through. With a tracer among the operands, `bind` records an equation in
-// the innermost active trace; with only concrete operands it evaluates right away through the
-// current executor (the reference evaluation, or compiled kernels once `compile/` installs them).
+// application goes through. While a trace is active, `bind` records an equation in the
+// innermost trace (as JAX's omnistaging does: nothing is computed behind the trace's back);
+// otherwise it evaluates right away through the current executor (the reference evaluation,
+// or compiled kernels once `compile/` installs them).
 
 import { FluxionError, TracerError } from "../errors.js";
 import { ProgramBuilder } from "../ir/builder.js";
@@ -96,22 +97,22 @@ export function getExecutor(): Executor {
   return executor;
 }
 
-/** Applies a primitive: records it when an operand is traced, evaluates it otherwise. */
+/**
+ * Applies a primitive. While a trace is active every application is recorded in the innermost
+ * trace (concrete operands become constants or literals), so transforms see the whole
+ * computation; outside any trace the primitive is evaluated right away.
+ */
 export function bind(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): Tensor {
-  let traced = false;
   for (const t of inputs) {
     if (!(t instanceof Tensor)) throw new FluxionError(`${prim.name}: operand is not a Tensor: ${String(t)}`);
-    if (t._data === null) traced = true;
   }
-  if (traced) {
-    const top = currentTrace();
-    if (top === undefined) {
-      const t = inputs.find((x) => x._data === null)!;
-      throw new TracerError(
-        `${prim.name}: a traced tensor (shape [${t.shape.join(",")}], ${t.dtype}) escaped the trace that made it and was used outside trace/grad/jit`,
-      );
-    }
-    return top.record(prim, inputs, params);
+  const top = currentTrace();
+  if (top !== undefined) return top.record(prim, inputs, params);
+  const escaped = inputs.find((x) => x._data === null);
+  if (escaped !== undefined) {
+    throw new TracerError(
+      `${prim.name}: a traced tensor (shape [${escaped.shape.join(",")}], ${escaped.dtype}) escaped the trace that made it and was used outside trace/grad/jit`,
+    );
   }
   return executor(prim, inputs, params);
 }

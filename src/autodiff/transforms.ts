@@ -1,0 +1,253 @@
+// The public autodiff transforms. Each one traces the user's function to a Program, derives a
+// new Program containing the derivative computation (forward and backward equations in the same
+// primitive language), simplifies it, and evaluates it. Evaluating with tracers (inside another
+// transform) re-records the derived program, so transforms compose: grad(grad(f)), jvp of
+// grad, hessian, jit of grad.
+
+import { DTypeError, ValueError, ShapeError, fmtShape } from "../errors.js";
+import type { Program } from "../ir/program.js";
+import { scalar } from "../tensor/create.js";
+import { isFloat } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
+import { withNewTrace } from "../trace/context.js";
+import { evalProgram } from "../trace/interpret.js";
+import { leafToTensor, traceFlat } from "../trace/trace.js";
+import { type TreeDef, flatten, numLeaves, treeDefKey, unflatten } from "../tree/index.js";
+import { broadcastTo, reshape } from "../prims/layout.js";
+import { backwardPass, forwardTangents } from "./rules.js";
+import { simplifyDerivative } from "./simplify.js";
+import { concat } from "../prims/movement.js";
+
+type Fn = (...args: any[]) => any;
+
+export interface GradOptions {
+  /** Which positional argument(s) to differentiate with respect to (default 0). */
+  argnums?: number | readonly number[];
+  /** f returns [value, aux]; aux is passed through undifferentiated. */
+  hasAux?: boolean;
+}
+
+/** Flattened arguments with, for each leaf, the index of the argument it belongs to. */
+function flattenArgs(op: string, args: readonly unknown[]) {
+  const [leaves, inTree] = flatten(args);
+  const tensors = leaves.map((l, i) => leafToTensor(op, l, i));
+  const owner: number[] = [];
+  args.forEach((a, i) => {
+    const n = numLeaves(flatten(a)[1]);
+    for (let k = 0; k < n; k++) owner.push(i);
+  });
+  return { tensors, inTree, owner };
+}
+
+function normalizeArgnums(op: string, argnums: number | readonly number[] | undefined, nargs: number): number[] {
+  const list = argnums === undefined ? [0] : typeof argnums === "number" ? [argnums] : [...argnums];
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < 0 || a >= nargs) {
+      throw new ValueError(`${op}: argnums ${a} is out of range for a function called with ${nargs} argument${nargs === 1 ? "" : "s"}`);
+    }
+  }
+  if (list.length === 0) throw new ValueError(`${op}: argnums must name at least one argument`);
+  return list;
+}
+
+/** A tensor of zeros of `like`'s shape, recorded as a broadcast of a literal inside traces. */
+function zerosOf(like: Tensor): Tensor {
+  return broadcastTo(scalar(0, like.dtype), like.shape);
+}
+
+function checkDifferentiable(op: string, tensors: readonly Tensor[], owner: readonly number[], wrt: readonly boolean[]): void {
+  tensors.forEach((t, i) => {
+    if (wrt[i] && !isFloat(t.dtype)) {
+      throw new DTypeError(
+        `${op}: cannot differentiate with respect to argument ${owner[i]} (leaf of dtype ${t.dtype}, shape ${fmtShape(t.shape)}); only float32/float64 inputs have gradients`,
+      );
+    }
+  });
+}
+
+/** Index of the scalar value among the output leaves (0), checking the output's form. */
+function checkScalarOutput(op: string, program: Program, outTree: TreeDef, hasAux: boolean): void {
+  if (program.outputs.length === 0) throw new ValueError(`${op}: the function returned no tensor`);
+  if (hasAux) {
+    if (outTree.kind !== "array" || outTree.children.length !== 2 || outTree.children[0]!.kind !== "leaf") {
+      throw new ValueError(`${op}: with hasAux the function must return [value, aux] with a tensor value, got structure ${treeDefKey(outTree)}`);
+    }
+  } else if (outTree.kind !== "leaf") {
+    throw new ValueError(`${op}: the function must return a single scalar tensor, got structure ${treeDefKey(outTree)}; use hasAux to return extra values`);
+  }
+  const v = program.outputs[0]!;
+  if (v.shape.length !== 0) {
+    throw new ShapeError(`${op}: the function must return a scalar (shape []), got shape ${fmtShape(v.shape)}; use vjp or jacobian for non-scalar outputs`);
+  }
+  if (!isFloat(v.dtype)) throw new DTypeError(`${op}: the function must return a float scalar, got ${v.dtype}`);
+}
+
+/** Gradients of the flat inputs (zeros where unconnected) rearranged per selected argument. */
+function regroupGrads(args: readonly unknown[], argnums: readonly number[], owner: readonly number[], flatGrads: readonly Tensor[], single: boolean): unknown {
+  const perArg = argnums.map((a) => {
+    const leaves = flatGrads.filter((_, i) => owner[i] === a);
+    return unflatten(flatten(args[a])[1], leaves);
+  });
+  return single ? perArg[0] : perArg;
+}
+
+/**
+ * `valueAndGrad(f)(...args)` → `[value, grads]` (`[[value, aux], grads]` with hasAux). The
+ * gradients have the structure of the differentiated argument (an array of them when argnums
+ * is an array).
+ */
+export function valueAndGrad(f: Fn, options: GradOptions = {}): (...args: any[]) => [any, any] {
+  const op = "grad";
+  const hasAux = options.hasAux ?? false;
+  return (...args: any[]) => {
+    const argnums = normalizeArgnums(op, options.argnums, args.length);
+    const { tensors, inTree, owner } = flattenArgs(op, args);
+    const wrt = owner.map((o) => argnums.includes(o));
+    checkDifferentiable(op, tensors, owner, wrt);
+    const { program, outTree } = traceFlat(op, f, tensors, inTree);
+    checkScalarOutput(op, program, outTree, hasAux);
+
+    const derived = withNewTrace((t) => {
+      const xs = tensors.map((a) => t.newInput(a));
+      const seed = scalar(1, program.outputs[0]!.dtype);
+      const { outputs, cotangents } = backwardPass(program, xs, [seed], wrt);
+      const grads = cotangents.flatMap((ct, i) => (wrt[i] ? [ct ?? zerosOf(xs[i]!)] : []));
+      return t.finish([...outputs, ...grads]);
+    });
+    const results = evalProgram(simplifyDerivative(derived), tensors);
+    const outputs = results.slice(0, program.outputs.length);
+    const grads = results.slice(program.outputs.length);
+    const gradsByLeaf: Tensor[] = [];
+    let k = 0;
+    wrt.forEach((w) => w && gradsByLeaf.push(grads[k++]!));
+    const value = unflatten(outTree, outputs);
+    const ownerOfWrt = owner.filter((_, i) => wrt[i]);
+    const g = regroupGrads(args, argnums, ownerOfWrt, gradsByLeaf, typeof options.argnums !== "object");
+    return [value, g];
+  };
+}
+
+/** `grad(f)(...args)` → the gradient of scalar f w.r.t. argument argnums (default 0); `[grads, aux]` with hasAux. */
+export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any {
+  const vg = valueAndGrad(f, options);
+  return (...args: any[]) => {
+    const [value, g] = vg(...args);
+    return options.hasAux ? [g, (value as unknown[])[1]] : g;
+  };
+}
+
+/**
+ * `vjp(f, ...primals)` → `[out, vjpFn]`; `vjpFn(cotangent)` (shaped like `out`) returns the
+ * cotangents of all primals as an array. The backward program is derived once and re-runs the
+ * forward equations it needs.
+ */
+export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] {
+  const op = "vjp";
+  const { tensors, inTree, owner } = flattenArgs(op, primals);
+  const wrt = tensors.map((t) => isFloat(t.dtype));
+  const { program, outTree } = traceFlat(op, f, tensors, inTree);
+  if (program.outputs.length === 0) throw new ValueError(`${op}: the function returned no tensor`);
+  const out = unflatten(outTree, evalProgram(program, tensors));
+  const outAvals = program.outputs;
+  const derived = simplifyDerivative(
+    withNewTrace((t) => {
+      const xs = tensors.map((a) => t.newInput(a));
+      const cts = outAvals.map((a) => t.newInput(a));
+      const { cotangents } = backwardPass(program, xs, cts, wrt);
+      return t.finish(cotangents.map((ct, i) => ct ?? zerosOf(xs[i]!)));
+    }),
+  );
+  const vjpFn = (cotangent: any): any[] => {
+    const [ctLeaves, ctTree] = flatten(cotangent);
+    if (treeDefKey(ctTree) !== treeDefKey(outTree)) {
+      throw new ValueError(`vjp: cotangent has structure ${treeDefKey(ctTree)}, expected the output's ${treeDefKey(outTree)}`);
+    }
+    const cts = ctLeaves.map((l, i) => {
+      const t = leafToTensor(op, l, i);
+      const a = outAvals[i]!;
+      if (t.dtype !== a.dtype || t.shape.join() !== a.shape.join()) {
+        throw new ShapeError(`vjp: cotangent ${i} must be ${a.dtype}${fmtShape(a.shape)} like the output, got ${t.dtype}${fmtShape(t.shape)}`);
+      }
+      return t;
+    });
+    const flat = evalProgram(derived, [...tensors, ...cts]);
+    return primals.map((p, i) => unflatten(flatten(p)[1], flat.filter((_, k) => owner[k] === i)));
+  };
+  return [out, vjpFn];
+}
+
+/**
+ * `jvp(f, primals, tangents)` → `[out, tangentOut]`: forward-mode derivative of f at `primals`
+ * in the direction `tangents` (an array shaped like `primals`).
+ */
+export function jvp(f: Fn, primals: readonly any[], tangents: readonly any[]): [any, any] {
+  const op = "jvp";
+  const { tensors, inTree } = flattenArgs(op, primals);
+  const [tanLeaves, tanTree] = flatten(tangents);
+  if (treeDefKey(tanTree) !== treeDefKey(inTree)) {
+    throw new ValueError(`jvp: tangents have structure ${treeDefKey(tanTree)}, expected the primals' ${treeDefKey(inTree)}`);
+  }
+  const tans = tanLeaves.map((l, i) => {
+    const t = leafToTensor(op, l, i);
+    const p = tensors[i]!;
+    if (t.dtype !== p.dtype || t.shape.join() !== p.shape.join()) {
+      throw new ShapeError(`jvp: tangent ${i} must be ${p.dtype}${fmtShape(p.shape)} like its primal, got ${t.dtype}${fmtShape(t.shape)}`);
+    }
+    return t;
+  });
+  const { program, outTree } = traceFlat(op, f, tensors, inTree);
+  if (program.outputs.length === 0) throw new ValueError(`${op}: the function returned no tensor`);
+  const derived = withNewTrace((t) => {
+    const xs = tensors.map((a) => t.newInput(a));
+    const ts = tensors.map((a) => (isFloat(a.dtype) ? t.newInput(a) : null));
+    const res = forwardTangents(program, xs, ts);
+    const outTans = res.tangents.map((tt, i) => tt ?? zerosOf(res.outputs[i]!));
+    return t.finish([...res.outputs, ...outTans]);
+  });
+  const floatTans = tans.filter((_, i) => isFloat(tensors[i]!.dtype));
+  const results = evalProgram(simplifyDerivative(derived), [...tensors, ...floatTans]);
+  const n = program.outputs.length;
+  return [unflatten(outTree, results.slice(0, n)), unflatten(outTree, results.slice(n))];
+}
+
+/**
+ * `jacobian(f, { argnums })(...args)`: the Jacobian of a tensor-valued f by reverse mode, shaped
+ * `out.shape ++ arg.shape` (a pytree like the argument for pytree arguments; an array of those
+ * when argnums is an array). All rows are derived in one program.
+ */
+export function jacobian(f: Fn, options: { argnums?: number | readonly number[] } = {}): (...args: any[]) => any {
+  const op = "jacobian";
+  return (...args: any[]) => {
+    const argnums = normalizeArgnums(op, options.argnums, args.length);
+    const { tensors, inTree, owner } = flattenArgs(op, args);
+    const wrt = owner.map((o) => argnums.includes(o));
+    checkDifferentiable(op, tensors, owner, wrt);
+    const { program, outTree } = traceFlat(op, f, tensors, inTree);
+    if (outTree.kind !== "leaf") throw new ValueError(`${op}: the function must return a single tensor, got structure ${treeDefKey(outTree)}`);
+    const out = program.outputs[0]!;
+    if (!isFloat(out.dtype)) throw new DTypeError(`${op}: the function must return a float tensor, got ${out.dtype}`);
+    const m = out.shape.reduce((a, b) => a * b, 1);
+    const derived = withNewTrace((t) => {
+      const xs = tensors.map((a) => t.newInput(a));
+      const rows: Tensor[][] = xs.map(() => []);
+      for (let i = 0; i < m; i++) {
+        const basis = new Float64Array(m);
+        basis[i] = 1;
+        const ct = reshape(new Tensor([m], out.dtype, out.dtype === "float64" ? basis : Float32Array.from(basis)), out.shape);
+        const { cotangents } = backwardPass(program, xs, [ct], wrt);
+        cotangents.forEach((c, k) => wrt[k] && rows[k]!.push(c ?? zerosOf(xs[k]!)));
+      }
+      const jacs = xs.flatMap((x, k) => (wrt[k] ? [m === 0 ? broadcastTo(scalar(0, x.dtype), [...out.shape, ...x.shape]) : reshape(concat(rows[k]!.map((r) => reshape(r, [1, ...r.shape])), 0), [...out.shape, ...x.shape])] : []));
+      return t.finish(jacs);
+    });
+    const flatJacs = evalProgram(simplifyDerivative(derived), tensors);
+    const ownerOfWrt = owner.filter((_, i) => wrt[i]);
+    return regroupGrads(args, argnums, ownerOfWrt, flatJacs, typeof options.argnums !== "object");
+  };
+}
+
+/** `hessian(f, { argnums })(...args)`: the Jacobian of the gradient of scalar f. */
+export function hessian(f: Fn, options: { argnums?: number } = {}): (...args: any[]) => any {
+  const argnums = options.argnums ?? 0;
+  return jacobian(grad(f, { argnums }), { argnums });
+}
