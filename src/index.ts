@@ -31,3 +31,10 @@ export * as tree from "./tree/index.js";
 // autodiff
 export { stopGradient } from "./prims/unary.js";
 export { grad, valueAndGrad, vjp, jvp, jacobian, hessian, type GradOptions } from "./autodiff/transforms.js";
+
+// movement primitives and shape / reduction / linear-algebra composites
+export { slice, pad, concat, flip, take, gather, scatterAdd, type SliceRange, type PadOptions } from "./prims/movement.js";
+export { expandDims, squeeze, flatten, stack, split, tile, oneHot } from "./ops/shape.js";
+export { mean, logSumExp, variance, std, type VarianceOptions } from "./ops/reductions.js";
+export { dot, outer } from "./ops/linalg.js";
+

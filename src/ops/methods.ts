@@ -58,3 +58,37 @@ export function addTensorMethods(table: Record<string, (...args: any[]) => Tenso
 }
 
 addTensorMethods(methods);
+
+// Movement primitives and the shape / reduction / linear-algebra composites.
+import * as mv from "../prims/movement.js";
+import * as shapeOps from "./shape.js";
+import * as red from "./reductions.js";
+import * as la from "./linalg.js";
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    slice(spec: readonly mv.SliceRange[]): Tensor;
+    pad(widths: Parameters<typeof mv.pad>[1], options?: mv.PadOptions): Tensor;
+    flip(axis?: Parameters<typeof mv.flip>[1]): Tensor;
+    take(indices: Parameters<typeof mv.take>[1], options?: number | { axis?: number }): Tensor;
+    gather(indices: Parameters<typeof mv.take>[1], options?: number | { axis?: number }): Tensor;
+    expandDims(axis: Parameters<typeof shapeOps.expandDims>[1]): Tensor;
+    squeeze(axis?: Parameters<typeof shapeOps.squeeze>[1]): Tensor;
+    flatten(options?: { startAxis?: number; endAxis?: number }): Tensor;
+    tile(reps: number | readonly number[]): Tensor;
+    split(sections: number | readonly number[], options?: number | { axis?: number }): Tensor[];
+    mean(options?: ReduceOptions): Tensor;
+    logSumExp(options?: ReduceOptions): Tensor;
+    variance(options?: red.VarianceOptions): Tensor;
+    std(options?: red.VarianceOptions): Tensor;
+    dot: Binary; outer: Binary;
+  }
+}
+
+addTensorMethods({
+  slice: mv.slice, pad: mv.pad, flip: mv.flip, take: mv.take, gather: mv.gather,
+  expandDims: shapeOps.expandDims, squeeze: shapeOps.squeeze, flatten: shapeOps.flatten, tile: shapeOps.tile,
+  split: shapeOps.split as unknown as (...args: any[]) => Tensor,
+  mean: red.mean, logSumExp: red.logSumExp, variance: red.variance, std: red.std,
+  dot: la.dot, outer: la.outer,
+});

@@ -156,7 +156,7 @@ export function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
 
 /** Casts every operand to `dtype` (binding `cast` where needed). */
 export function castAll(xs: readonly Tensor[], dtype: DType): Tensor[] {
-  return xs.map((x) => (x.dtype === dtype ? x : bind(lookupPrimitive("cast")!, [x], { dtype })));
+  return xs.map((x) => (x.dtype === dtype ? x : bind(lookupPrimitive("convert")!, [x], { dtype })));
 }
 
 /** Broadcasts every operand of rank > 0 to the common NumPy-broadcast shape. */

@@ -8,3 +8,4 @@ export * from "./compare.js";
 export * from "./layout.js";
 export * from "./reduce.js";
 export * from "./linalg.js";
+export * from "./movement.js";

@@ -1,0 +1,97 @@
+// Each kind of error: its class, and a message that names the op and the offending
+// shapes, dtypes or values.
+
+import { describe, expect, it } from "vitest";
+import * as fx from "../src/index.js";
+import { IRError } from "../src/ir/verify.js";
+
+/** Asserts `f` throws an instance of `cls` whose message starts with `op:` and contains every part. */
+function expectError(f: () => unknown, cls: new (...a: any[]) => Error, op: string, ...parts: string[]): void {
+  let err: unknown;
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `${op} should throw`).toBeInstanceOf(cls);
+  const msg = (err as Error).message;
+  expect(msg.startsWith(`${op}:`), msg).toBe(true);
+  for (const p of parts) expect(msg).toContain(p);
+}
+
+describe("error classes", () => {
+  it("all derive from FluxionError and carry their own name", () => {
+    for (const C of [fx.ShapeError, fx.DTypeError, fx.ValueError, fx.TracerError, IRError]) {
+      const e = new C("x: y");
+      expect(e).toBeInstanceOf(fx.FluxionError);
+      expect(e).toBeInstanceOf(Error);
+      expect(e.name).toBe(C.name);
+    }
+  });
+});
+
+describe("ShapeError", () => {
+  it("names the op and the shapes", () => {
+    expectError(() => fx.matmul(fx.ones([2, 3]), fx.ones([4, 5])), fx.ShapeError, "matmul", "[2,3] @ [4,5]");
+    expectError(() => fx.add(fx.ones([2, 3]), fx.ones([3, 2])), fx.ShapeError, "add", "[2,3]", "[3,2]");
+    expectError(() => fx.where(fx.tensor([true, false, true]), fx.ones([2]), 0), fx.ShapeError, "where", "[3]", "[2]");
+    expectError(() => fx.reshape(fx.ones([2, 3]), [5]), fx.ShapeError, "reshape", "[2,3]", "[5]");
+    expectError(() => fx.broadcastTo(fx.ones([2]), [3]), fx.ShapeError, "broadcastTo", "[2]", "[3]");
+    expectError(() => fx.concat([fx.ones([2, 2]), fx.ones([2, 3])]), fx.ShapeError, "concat", "[2,2]", "[2,3]");
+    expectError(() => fx.stack([fx.ones([2]), fx.ones([3])]), fx.ShapeError, "stack", "[2]", "[3]");
+    expectError(() => fx.squeeze(fx.ones([2, 1]), 0), fx.ShapeError, "squeeze", "[2,1]", "size 2");
+    expectError(() => fx.split(fx.ones([5]), 2), fx.ShapeError, "split", "[5]", "2 equal parts");
+    expectError(() => fx.tensor([[1], [1, 2]]), fx.ShapeError, "tensor", "ragged");
+    expectError(() => fx.dot(fx.ones([3]), fx.ones([4])), fx.ShapeError, "dot", "[3]", "[4]");
+  });
+});
+
+describe("DTypeError", () => {
+  it("names the op and the dtypes", () => {
+    expectError(() => fx.add(fx.tensor([true]), fx.tensor([true])), fx.DTypeError, "add", "bool");
+    expectError(() => fx.where(fx.ones([1]), 1, 2), fx.DTypeError, "where", "float32");
+    expectError(() => fx.logicalOr(fx.ones([1]), fx.ones([1])), fx.DTypeError, "logicalOr", "float32");
+    expectError(() => fx.take(fx.ones([3]), fx.ones([1])), fx.DTypeError, "take", "int32", "float32");
+    expectError(() => fx.zeros([1], { dtype: "f16" as fx.DType }), fx.DTypeError, "full", '"f16"');
+    expectError(() => fx.oneHot(fx.ones([2]), 3), fx.DTypeError, "oneHot", "float32");
+  });
+});
+
+describe("ValueError", () => {
+  it("names the op and the offending value", () => {
+    expectError(() => fx.sum(fx.ones([2]), { axis: 3 }), fx.ValueError, "sum", "axis 3", "rank 1");
+    expectError(() => fx.transpose(fx.ones([2, 2]), [1, 1]), fx.ValueError, "transpose", "[1,1]");
+    expectError(() => fx.take(fx.ones([3]), [7]), fx.ValueError, "gather", "index 7", "size 3");
+    expectError(() => fx.slice(fx.ones([3]), [[0, 3, -1]]), fx.ValueError, "slice", "step", "-1");
+    expectError(() => fx.pad(fx.ones([3]), [[2, -1]]), fx.ValueError, "pad", "[2,-1]");
+    expectError(() => fx.arange(0, 5, 0), fx.ValueError, "arange", "step");
+    expectError(() => fx.tensor([1, 2]).item(), fx.ValueError, "item", "[2]");
+    expectError(() => fx.variance(fx.ones([2]), { ddof: 2 }), fx.ValueError, "variance", "ddof 2");
+    expectError(() => fx.mean(fx.zeros([0])), fx.ValueError, "mean", "[0]");
+    expectError(() => fx.tile(fx.ones([2]), [1.5]), fx.ValueError, "tile", "1.5");
+  });
+});
+
+describe("TracerError", () => {
+  it("explains reading a traced value and points to where", () => {
+    let msg = "";
+    try {
+      fx.trace((x: fx.Tensor) => (x.item() > 0 ? x : x))(fx.ones([1]));
+    } catch (e) {
+      expect(e).toBeInstanceOf(fx.TracerError);
+      msg = (e as Error).message;
+    }
+    expect(msg).toContain("item:");
+    expect(msg).toContain("[1]");
+    expect(msg).toContain("fx.where");
+  });
+});
+
+describe("IRError", () => {
+  it("names the equation and the disagreeing types", () => {
+    const p = fx.trace((x: fx.Tensor) => fx.exp(x))(fx.ones([2]));
+    const bad = p.with({ outputs: [new fx.Var({ shape: [2], dtype: "float32" })] });
+    expect(() => fx.verifyProgram(bad)).toThrow(IRError);
+    expect(() => fx.verifyProgram(bad)).toThrow(/verify: variable #\d+ is used before it is defined \(output 0\)/);
+  });
+});
