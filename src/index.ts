@@ -38,3 +38,7 @@ export { expandDims, squeeze, flatten, stack, split, tile, oneHot } from "./ops/
 export { mean, logSumExp, variance, std, type VarianceOptions } from "./ops/reductions.js";
 export { dot, outer } from "./ops/linalg.js";
 
+// convolution and pooling
+export { conv1d, conv2d, conv1dTranspose, conv2dTranspose, convolve, type ConvOptions, type ConvTransposeOptions, type ConvolveOptions, type Padding, type SpatialInts } from "./ops/conv.js";
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, globalAvgPool2d, globalMaxPool2d, type PoolOptions, type AvgPoolOptions, type GlobalPoolOptions } from "./ops/pool.js";
+

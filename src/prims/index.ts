@@ -9,3 +9,5 @@ export * from "./layout.js";
 export * from "./reduce.js";
 export * from "./linalg.js";
 export * from "./movement.js";
+export * from "./conv.js";
+export * from "./pool.js";
