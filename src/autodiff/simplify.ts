@@ -1,9 +1,20 @@
 // The clean-up the autodiff transforms apply to every derived program before running it.
-// Derived programs re-emit forward equations and rules introduce literal ones and repeated
-// subexpressions; the generic IR passes remove them.
+// A derived program re-emits the forward equations (some of which the derivative does not
+// need), and rules introduce literal ones, scalar broadcasts and repeated subexpressions
+// (d(x·x) = g·x + g·x). The compiler's generic IR passes remove them (constant folding only
+// folds small results, so no derived program materialises large constant arrays).
 
 import type { Program } from "../ir/program.js";
+import { eliminateCommonSubexpressions } from "../compile/passes/cse.js";
+import { eliminateDeadCode } from "../compile/passes/dce.js";
+import { foldConstants } from "../compile/passes/fold-constants.js";
+import { simplifyAlgebra } from "../compile/passes/simplify.js";
 
 export function simplifyDerivative(p: Program): Program {
-  return p;
+  let q = eliminateDeadCode(p);
+  q = simplifyAlgebra(q);
+  q = foldConstants(q);
+  q = eliminateCommonSubexpressions(q);
+  q = simplifyAlgebra(q);
+  return eliminateDeadCode(q);
 }

@@ -92,47 +92,53 @@ function regroupGrads(args: readonly unknown[], argnums: readonly number[], owne
 }
 
 /**
+ * Derives and runs the gradient program of scalar `f`. Its outputs are the value (with aux)
+ * when `withValue`, else only aux (with hasAux), then the gradients; dead-code elimination then
+ * drops every forward equation the requested outputs do not need.
+ */
+function gradProgram(f: Fn, options: GradOptions, withValue: boolean, args: readonly unknown[]): { value: unknown; grads: unknown } {
+  const op = "grad";
+  const hasAux = options.hasAux ?? false;
+  const argnums = normalizeArgnums(op, options.argnums, args.length);
+  const { tensors, inTree, owner } = flattenArgs(op, args);
+  const wrt = owner.map((o) => argnums.includes(o));
+  checkDifferentiable(op, tensors, owner, wrt);
+  const { program, outTree } = traceFlat(op, f, tensors, inTree);
+  checkScalarOutput(op, program, outTree, hasAux);
+  const kept = withValue ? program.outputs.length : hasAux ? program.outputs.length - 1 : 0;
+
+  const derived = withNewTrace((t) => {
+    const xs = tensors.map((a) => t.newInput(a));
+    const seed = scalar(1, program.outputs[0]!.dtype);
+    const { outputs, cotangents } = backwardPass(program, xs, [seed], wrt);
+    const grads = cotangents.flatMap((ct, i) => (wrt[i] ? [ct ?? zerosOf(xs[i]!)] : []));
+    return t.finish([...outputs.slice(outputs.length - kept), ...grads]);
+  });
+  const results = evalProgram(simplifyDerivative(derived), tensors);
+  const gradsByLeaf = results.slice(kept);
+  const ownerOfWrt = owner.filter((_, i) => wrt[i]);
+  const grads = regroupGrads(args, argnums, ownerOfWrt, gradsByLeaf, typeof options.argnums !== "object");
+  if (withValue) return { value: unflatten(outTree, results.slice(0, kept)), grads };
+  return { value: hasAux ? unflatten((outTree as { children: readonly TreeDef[] }).children[1]!, results.slice(0, kept)) : undefined, grads };
+}
+
+/**
  * `valueAndGrad(f)(...args)` → `[value, grads]` (`[[value, aux], grads]` with hasAux). The
  * gradients have the structure of the differentiated argument (an array of them when argnums
  * is an array).
  */
 export function valueAndGrad(f: Fn, options: GradOptions = {}): (...args: any[]) => [any, any] {
-  const op = "grad";
-  const hasAux = options.hasAux ?? false;
   return (...args: any[]) => {
-    const argnums = normalizeArgnums(op, options.argnums, args.length);
-    const { tensors, inTree, owner } = flattenArgs(op, args);
-    const wrt = owner.map((o) => argnums.includes(o));
-    checkDifferentiable(op, tensors, owner, wrt);
-    const { program, outTree } = traceFlat(op, f, tensors, inTree);
-    checkScalarOutput(op, program, outTree, hasAux);
-
-    const derived = withNewTrace((t) => {
-      const xs = tensors.map((a) => t.newInput(a));
-      const seed = scalar(1, program.outputs[0]!.dtype);
-      const { outputs, cotangents } = backwardPass(program, xs, [seed], wrt);
-      const grads = cotangents.flatMap((ct, i) => (wrt[i] ? [ct ?? zerosOf(xs[i]!)] : []));
-      return t.finish([...outputs, ...grads]);
-    });
-    const results = evalProgram(simplifyDerivative(derived), tensors);
-    const outputs = results.slice(0, program.outputs.length);
-    const grads = results.slice(program.outputs.length);
-    const gradsByLeaf: Tensor[] = [];
-    let k = 0;
-    wrt.forEach((w) => w && gradsByLeaf.push(grads[k++]!));
-    const value = unflatten(outTree, outputs);
-    const ownerOfWrt = owner.filter((_, i) => wrt[i]);
-    const g = regroupGrads(args, argnums, ownerOfWrt, gradsByLeaf, typeof options.argnums !== "object");
-    return [value, g];
+    const { value, grads } = gradProgram(f, options, true, args);
+    return [value, grads];
   };
 }
 
 /** `grad(f)(...args)` → the gradient of scalar f w.r.t. argument argnums (default 0); `[grads, aux]` with hasAux. */
 export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any {
-  const vg = valueAndGrad(f, options);
   return (...args: any[]) => {
-    const [value, g] = vg(...args);
-    return options.hasAux ? [g, (value as unknown[])[1]] : g;
+    const { value, grads } = gradProgram(f, options, false, args);
+    return options.hasAux ? [grads, value] : grads;
   };
 }
 

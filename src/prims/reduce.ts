@@ -11,8 +11,10 @@ import type { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { type TensorLike, checkKind, toTensors } from "./elementwise.js";
 import { type ConcreteArg, type Primitive, definePrimitive } from "./primitive.js";
-import { broadcastTo, reshape } from "./layout.js";
-import { cast, equal, logicalAnd, where } from "./compare.js";
+import { broadcastTo, inversePermutation, reshape, transpose } from "./layout.js";
+import { flip, padRaw, sliceRaw } from "./movement.js";
+import { scalar } from "../tensor/create.js";
+import { cast, equal } from "./compare.js";
 import { div, mul } from "./binary.js";
 
 type ReduceParams = { readonly axes: readonly number[] };
@@ -77,7 +79,8 @@ export function forEachIndex(shape: Shape, strides: readonly number[], f: (flat:
 
 /** Broadcasts a reduction's result (or cotangent) back over the reduced axes of `shape`. */
 function expandBack(y: Tensor, shape: Shape, axes: readonly number[]): Tensor {
-  return broadcastTo(reshape(y, keptShape(shape, axes)), shape);
+  // A rank-0 value broadcasts as it is; no reshape to all-ones dimensions needed.
+  return broadcastTo(y.shape.length === 0 ? y : reshape(y, keptShape(shape, axes)), shape);
 }
 
 function defineReduce(
@@ -125,15 +128,34 @@ const extremumRules: Pick<Primitive<ReduceParams>, "vjp" | "jvp"> = {
 export const reduceMaxPrim = defineReduce("reduce_max", -Infinity, (a, x) => `(${x} > ${a} || ${x} !== ${x} ? ${x} : ${a})`, extremumRules, true);
 export const reduceMinPrim = defineReduce("reduce_min", Infinity, (a, x) => `(${x} < ${a} || ${x} !== ${x} ? ${x} : ${a})`, extremumRules, true);
 
-/** ∂prod/∂xᵢ = product of the other elements, computed without dividing by zero. */
+/**
+ * ∂prod/∂xᵢ = the product of the other elements: exclusive prefix product × exclusive suffix
+ * product along the (flattened) reduced axes. Built only from mul/pad/slice/flip — no division
+ * and no branch on zeros — so it is exact at zeros at every order of differentiation.
+ */
 function prodPartials(x: Tensor, axes: readonly number[]): Tensor {
-  const isZero = equal(x, 0);
-  const zeros = reduceSum(cast(isZero, "int32"), axes);
-  const nonZeroProd = expandBack(reduceProd(where(isZero, 1, x), axes), x.shape, axes);
-  const zerosB = expandBack(zeros, x.shape, axes);
-  // No zero: p/xᵢ. One zero: the product of the others at the zero, 0 elsewhere. More: 0.
-  const noZero = div(nonZeroProd, where(isZero, 1, x));
-  return where(equal(zerosB, 0), noZero, where(logicalAnd(equal(zerosB, 1), isZero), nonZeroProd, 0));
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...kept, ...axes];
+  const n = sizeOf(axes.map((a) => x.shape[a]!));
+  if (n <= 1) return broadcastTo(scalar(1, x.dtype), x.shape);
+  const moved = transpose(x, perm);
+  const rows = reshape(moved, [...kept.map((i) => x.shape[i]!), n]);
+  const lastAxis = rows.shape.length - 1;
+  const others = mul(exclusiveCumprod(rows), flip(exclusiveCumprod(flip(rows, [lastAxis])), [lastAxis]));
+  return transpose(reshape(others, moved.shape), inversePermutation(perm));
+}
+
+/** y[…, i] = Π_{k<i} x[…, k]: a Hillis–Steele scan of shifted products (log₂ n muls). */
+function exclusiveCumprod(x: Tensor): Tensor {
+  const n = x.shape[x.shape.length - 1]!;
+  const shift = (y: Tensor, s: number) => {
+    const zeros = y.shape.map(() => 0);
+    const lo = y.shape.map((_, i) => (i === y.shape.length - 1 ? s : 0));
+    return sliceRaw(padRaw(y, lo, zeros, zeros, 1), zeros, y.shape);
+  };
+  let y = shift(x, 1);
+  for (let s = 1; s < n; s *= 2) y = mul(y, shift(y, s));
+  return y;
 }
 
 export const reduceProdPrim = defineReduce("reduce_prod", 1, (a, x) => `${a} * ${x}`, {

@@ -11,18 +11,23 @@ import { add, div, mul, sub } from "./binary.js";
 
 type Deriv = (x: Tensor, out: Tensor) => Tensor;
 
+/** g·f'(x) written directly, when that takes fewer equations than g times f'(x) built first. */
+type Times = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+
 /**
  * Defines a smooth unary primitive from its template and derivative f'(x) (given x and f(x)):
- * vjp = g·f'(x), jvp = t·f'(x).
+ * vjp = g·f'(x), jvp = t·f'(x). `times` may compute g·f'(x) in fewer equations (g/x rather
+ * than g·(1/x)).
  */
-function smoothUnary(name: string, publicName: string, kind: OperandKind, expr: (x: string, dtype: DType) => string, deriv: Deriv) {
+function smoothUnary(name: string, publicName: string, kind: OperandKind, expr: (x: string, dtype: DType) => string, deriv: Deriv, times?: Times) {
+  const scale: Times = times ?? ((g, x, out) => mul(g, deriv(x, out)));
   const prim = defineElementwise<Params>({
     name,
     arity: 1,
     operands: kind,
     expr: ([x], _p, _in, out) => expr(x!, out),
-    vjp: (g, { inputs, out }: VjpArgs<Params>) => [mul(g, deriv(inputs[0]!, out))],
-    jvp: ({ inputs, tangents, out }: JvpArgs<Params>) => (tangents[0] ? mul(tangents[0], deriv(inputs[0]!, out)) : null),
+    vjp: (g, { inputs, out }: VjpArgs<Params>) => [scale(g, inputs[0]!, out)],
+    jvp: ({ inputs, tangents, out }: JvpArgs<Params>) => (tangents[0] ? scale(tangents[0], inputs[0]!, out) : null),
   });
   const op = elementwiseOp(prim, kind, publicName);
   return [prim, (x: TensorLike) => op([x], {})] as const;
@@ -58,8 +63,8 @@ export const neg = (x: TensorLike): Tensor => negOp([x], {});
 export const [signPrim, sign] = flatUnary("sign", "sign", "numeric", (x) => `Math.sign(${x})`);
 export const [absPrim, abs] = smoothUnary("abs", "abs", "numeric", (x) => `Math.abs(${x})`, (x) => sign(x));
 export const [expPrim, exp] = smoothUnary("exp", "exp", "float", (x) => `Math.exp(${x})`, (_x, out) => out);
-export const [logPrim, log] = smoothUnary("log", "log", "float", (x) => `Math.log(${x})`, (x) => reciprocal(x));
-export const [log1pPrim, log1p] = smoothUnary("log1p", "log1p", "float", (x) => `Math.log1p(${x})`, (x) => reciprocal(add(x, 1)));
+export const [logPrim, log] = smoothUnary("log", "log", "float", (x) => `Math.log(${x})`, (x) => reciprocal(x), (g, x) => div(g, x));
+export const [log1pPrim, log1p] = smoothUnary("log1p", "log1p", "float", (x) => `Math.log1p(${x})`, (x) => reciprocal(add(x, 1)), (g, x) => div(g, add(x, 1)));
 export const [expm1Prim, expm1] = smoothUnary("expm1", "expm1", "float", (x) => `Math.expm1(${x})`, (_x, out) => add(out, 1));
 export const [sqrtPrim, sqrt] = smoothUnary("sqrt", "sqrt", "float", (x) => `Math.sqrt(${x})`, (_x, out) => div(0.5, out));
 export const [rsqrtPrim, rsqrt] = smoothUnary("rsqrt", "rsqrt", "float", (x) => `(1 / Math.sqrt(${x}))`, (x, out) => mul(-0.5, div(out, x)));
