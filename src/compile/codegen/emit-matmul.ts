@@ -1,0 +1,95 @@
+// The contraction kernel: the matmul kernel emitter (../kernels/matmul.ts) with the fused
+// epilogue written into its output loop. The epilogue graph becomes one JS expression: loads read
+// the extra operands through their index views, intermediate values go to a small Float64
+// register file (`reg`, an extra operand) so shared subexpressions are computed once per element.
+
+import type { TypedArray } from "../../tensor/dtype.js";
+import { stridesOf } from "../../tensor/shape.js";
+import { type MatmulEpilogue, compileMatmul, emitMatmulSource } from "../kernels/matmul.js";
+import type { ExprGraph, KernelSpec } from "../lower.js";
+import { type CompiledKernel, type KernelEmitter } from "./emitter.js";
+import { chainTail } from "./graph.js";
+import { checkKernelSource, numberLiteral } from "./safety.js";
+
+type MatmulKernelSpec = Extract<KernelSpec, { kind: "matmul" }>;
+
+/** The epilogue as a MatmulEpilogue, plus which kernel inputs its extra operands are. */
+export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | undefined; extraInputs: number[]; registers: number } {
+  if (graph.nodes[graph.result]!.kind === "acc") return { epilogue: undefined, extraInputs: [], registers: 0 };
+  const extraInputs: number[] = [];
+  const regOf = new Map<number, number>();
+  graph.nodes.forEach((n, i) => {
+    if (n.kind === "load" && !extraInputs.includes(n.input)) extraInputs.push(n.input);
+    if (n.kind === "op") regOf.set(i, regOf.size);
+  });
+  const registers = regOf.size;
+  const shape = graph.shape;
+  const rank = shape.length;
+  const contiguous = stridesOf(shape);
+  const expr = (acc: string, idx: { b: string; i: string; j: string; o: string }, extras: readonly string[]): string => {
+    const reg = extras[extraInputs.length];
+    const ref = (i: number): string => {
+      const n = graph.nodes[i]!;
+      if (n.kind === "lit") return numberLiteral(n.value);
+      if (n.kind === "acc") return acc;
+      if (n.kind === "op") return `${reg}[${regOf.get(i)}]`;
+      const top = n.chain[0]!;
+      let flat: string;
+      if (top.offset === 0 && top.strides.every((s, d) => s === contiguous[d])) flat = idx.o;
+      else {
+        const terms: string[] = top.offset !== 0 ? [numberLiteral(top.offset)] : [];
+        // batch axes: unravel b over shape[0..rank-2)
+        let inner = 1;
+        for (let d = rank - 3; d >= 0; d--) {
+          const s = top.strides[d]!;
+          if (s !== 0 && shape[d] !== 1) {
+            let q = inner === 1 ? idx.b : `(${idx.b} / ${inner} | 0)`;
+            if (d > 0) q = `(${q} % ${shape[d]})`;
+            terms.push(`${q} * ${numberLiteral(s)}`);
+          }
+          inner *= shape[d]!;
+        }
+        const si = top.strides[rank - 2]!;
+        const sj = top.strides[rank - 1]!;
+        if (si !== 0) terms.push(`${idx.i} * ${numberLiteral(si)}`);
+        if (sj !== 0) terms.push(sj === 1 ? idx.j : `${idx.j} * ${numberLiteral(sj)}`);
+        flat = terms.length ? `(${terms.join(" + ")})` : "0";
+      }
+      return `${extras[extraInputs.indexOf(n.input)]}[${chainTail(flat, n.chain)}]`;
+    };
+    const parts: string[] = [];
+    graph.nodes.forEach((n, i) => {
+      if (n.kind !== "op") return;
+      const l = n.prim.lowering;
+      if (l.kind !== "elementwise") throw new Error(`codegen: ${n.prim.name} is not elementwise`);
+      const e = l.expr(n.args.map(ref), n.params, n.inDtypes, n.dtype);
+      parts.push(`${ref(i)} = ${n.dtype === "int32" ? `(${e}) | 0` : e}`);
+    });
+    parts.push(ref(graph.result));
+    return `(${parts.join(", ")})`;
+  };
+  const extraCount = extraInputs.length + (registers > 0 ? 1 : 0);
+  // Check the expression with compiler-made names before the matmul emitter sees it.
+  checkKernelSource(expr("acc", { b: "i0", i: "i1", j: "i2", o: "o" }, Array.from({ length: extraCount }, (_, k) => `x${k}`)));
+  return { epilogue: { extraInputs: extraCount, expr }, extraInputs, registers };
+}
+
+export const matmulEmitter: KernelEmitter = {
+  name: "js-matmul",
+  emit(spec): CompiledKernel | null {
+    if (spec.kind !== "matmul") return null;
+    const m = spec as MatmulKernelSpec;
+    const { epilogue, extraInputs, registers } = buildEpilogue(m.epilogue);
+    const kernel = compileMatmul(m.matmul, epilogue);
+    const extras: TypedArray[] = extraInputs.map(() => new Float64Array(0));
+    if (registers > 0) extras.push(new Float64Array(registers));
+    const a = m.a;
+    const b = m.b;
+    const n = extraInputs.length;
+    const run = (ins: readonly TypedArray[], out: TypedArray) => {
+      for (let k = 0; k < n; k++) extras[k] = ins[extraInputs[k]!]!;
+      kernel(ins[a]!, ins[b]!, out, extras);
+    };
+    return { run, source: emitMatmulSource(m.matmul, epilogue).source, emitter: "js-matmul" };
+  },
+};

@@ -1,0 +1,159 @@
+// The statements of an expression graph inside a loop nest: each node becomes one `const` at the
+// outermost loop level where all its operands are known (loop-invariant code motion for free:
+// a broadcast operand is loaded once per row, a rank-0 expression once per call).
+//
+// Values stay JS doubles between nodes (float32 intermediates are not rounded; the store into a
+// Float32Array rounds the result), int32 results wrap with `| 0` exactly as an Int32Array store
+// would, bools are 0/1 by construction of the templates.
+
+import { FluxionError } from "../../errors.js";
+import type { ExprGraph, ExprNode } from "../lower.js";
+import type { StridedLayer, ViewChain } from "../views.js";
+import { type Access, accessDepth } from "./loops.js";
+import { numberLiteral } from "./safety.js";
+
+/** The strides of a load's first layer over the loop dimensions (via `dimOf`: space dim → loop dim). */
+export function loadAccess(chain: ViewChain, loopRank: number, dimOf: (spaceDim: number) => number): Access {
+  const top = chain[0]!;
+  const strides = new Array<number>(loopRank).fill(0);
+  top.strides.forEach((s, d) => (strides[dimOf(d)]! += s));
+  return { strides, offset: top.offset };
+}
+
+/** Index arithmetic that unravels a flat offset through the layers below the first. */
+export function chainTail(flat: string, chain: ViewChain): string {
+  let expr = flat;
+  for (let k = 1; k < chain.length; k++) expr = unravelLayer(expr, chain[k]!);
+  return expr;
+}
+
+function unravelLayer(flat: string, layer: StridedLayer): string {
+  const terms: string[] = [];
+  if (layer.offset !== 0) terms.push(numberLiteral(layer.offset));
+  let inner = 1;
+  for (let d = layer.shape.length - 1; d >= 0; d--) {
+    const n = layer.shape[d]!;
+    const s = layer.strides[d]!;
+    if (s !== 0 && n !== 1) {
+      let q = inner === 1 ? `(${flat})` : `((${flat}) / ${inner} | 0)`;
+      if (d > 0) q = `(${q} % ${n})`;
+      terms.push(s === 1 ? q : `${q} * ${numberLiteral(s)}`);
+    }
+    inner *= n;
+  }
+  return terms.length === 0 ? "0" : terms.join(" + ");
+}
+
+/** Which loop-dimension accesses a graph's loads use, registered in a shared access table. */
+export class AccessTable {
+  readonly accesses: Access[] = [];
+  private readonly keys = new Map<string, number>();
+  add(a: Access): number {
+    const key = `${a.offset}|${a.strides.join(",")}`;
+    let id = this.keys.get(key);
+    if (id === undefined) {
+      id = this.accesses.length;
+      this.accesses.push(a);
+      this.keys.set(key, id);
+    }
+    return id;
+  }
+}
+
+export interface AccValue {
+  readonly expr: (at: (k: number) => string) => string;
+  readonly depth: number;
+  /** Nodes reading the accumulator are emitted by `accLines` (after the reduction), not by `linesAt`. */
+  readonly deferred: boolean;
+}
+
+/** Emits the nodes of one graph; `gid` keeps names distinct between graphs of one kernel. */
+export class GraphCode {
+  private readonly depth: number[] = [];
+  private readonly usesAcc: boolean[] = [];
+  private readonly names: string[] = [];
+
+  constructor(
+    private readonly graph: ExprGraph,
+    gid: number,
+    /** For each load node, its access id (after coalescing the ids are unchanged). */
+    private readonly accessOf: ReadonlyMap<number, number>,
+    private readonly accessList: () => readonly Access[],
+    private readonly inputName: (k: number) => string,
+    private readonly acc?: AccValue,
+  ) {
+    graph.nodes.forEach((n, i) => {
+      this.names.push(n.kind === "lit" ? numberLiteral(n.value) : `t${gid}_${i}`);
+      if (n.kind === "lit") this.set(i, -1, false);
+      else if (n.kind === "acc") {
+        if (acc === undefined) throw new FluxionError("codegen: an accumulator read outside a reduction or contraction");
+        this.set(i, acc.depth, true);
+      } else if (n.kind === "load") this.set(i, -2, false);
+      else this.set(i, Math.max(-1, ...n.args.map((a) => this.depth[a]!)), n.args.some((a) => this.usesAcc[a]!));
+    });
+  }
+
+  private set(i: number, d: number, acc: boolean) {
+    this.depth[i] = d;
+    this.usesAcc[i] = acc;
+  }
+
+  /** Call after coalescing: resolves load depths from their accesses. */
+  resolveDepths(): void {
+    const accesses = this.accessList();
+    this.graph.nodes.forEach((n, i) => {
+      if (n.kind === "load") this.depth[i] = accessDepth(accesses[this.accessOf.get(i)!]!);
+      else if (n.kind === "op") this.depth[i] = Math.max(-1, ...n.args.map((a) => this.depth[a]!));
+    });
+  }
+
+  value(i: number): string {
+    return this.names[i]!;
+  }
+
+  get result(): string {
+    return this.value(this.graph.result);
+  }
+
+  /** Statements of nodes placed at loop `level` (excluding deferred accumulator readers). */
+  linesAt(level: number, at: (k: number) => string): string[] {
+    const out: string[] = [];
+    this.graph.nodes.forEach((n, i) => {
+      if (this.depth[i] !== level || (this.usesAcc[i] && this.acc?.deferred)) return;
+      const line = this.line(n, i, at);
+      if (line !== null) out.push(line);
+    });
+    return out;
+  }
+
+  /** Statements of the nodes reading a deferred accumulator, in order. */
+  accLines(at: (k: number) => string): string[] {
+    const out: string[] = [];
+    this.graph.nodes.forEach((n, i) => {
+      if (!this.usesAcc[i]) return;
+      const line = this.line(n, i, at);
+      if (line !== null) out.push(line);
+    });
+    return out;
+  }
+
+  private line(n: ExprNode, i: number, at: (k: number) => string): string | null {
+    const name = this.names[i]!;
+    switch (n.kind) {
+      case "lit":
+        return null;
+      case "acc":
+        return `const ${name} = ${this.acc!.expr(at)};`;
+      case "load": {
+        const index = chainTail(at(this.accessOf.get(i)!), n.chain);
+        return `const ${name} = ${this.inputName(n.input)}[${index}];`;
+      }
+      case "op": {
+        const l = n.prim.lowering;
+        if (l.kind !== "elementwise") throw new FluxionError(`codegen: ${n.prim.name} is not elementwise`);
+        const expr = l.expr(n.args.map((a) => this.names[a]!), n.params, n.inDtypes, n.dtype);
+        return `const ${name} = ${n.dtype === "int32" ? `(${expr}) | 0` : expr};`;
+      }
+    }
+  }
+}

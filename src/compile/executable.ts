@@ -1,0 +1,125 @@
+// The executable of a compiled program: one kernel per equation of the optimised, fused program,
+// run in order over the buffers of the memory plan. A call binds the arguments' arrays, allocates
+// the output arrays (the only allocation of a steady-state call) and runs the kernels.
+
+import type { Eqn, Program } from "../ir/program.js";
+import type { Atom } from "../ir/var.js";
+import { type TypedArray, allocArray } from "../tensor/dtype.js";
+import { sizeOf } from "../tensor/shape.js";
+import "./codegen/builtin.js";
+import { type CompiledKernel, type KernelFn, emitKernel } from "./codegen/emitter.js";
+import { referenceKernel } from "./codegen/emit-call.js";
+import { UnsafeSourceError } from "./codegen/safety.js";
+import { type KernelSpec, lowerEqn } from "./lower.js";
+import { type MemoryPlan, planMemory } from "./passes/plan-memory.js";
+
+export interface KernelStep {
+  readonly eqn: Eqn;
+  readonly spec: KernelSpec | null;
+  readonly kernel: CompiledKernel;
+}
+
+export interface Executable {
+  run(args: readonly TypedArray[]): TypedArray[];
+  readonly steps: readonly KernelStep[];
+  readonly plan: MemoryPlan;
+}
+
+/** The kernel of one equation; a kernel whose source fails the safety check runs the reference. */
+export function kernelForEqn(e: Eqn): KernelStep {
+  const spec = lowerEqn(e);
+  try {
+    return { eqn: e, spec, kernel: emitKernel(spec) };
+  } catch (err) {
+    if (!(err instanceof UnsafeSourceError)) throw err;
+    return { eqn: e, spec: null, kernel: referenceKernel({ prim: e.prim, params: e.params, inputs: e.inputs, out: e.out }) };
+  }
+}
+
+interface RunStep {
+  readonly run: KernelFn;
+  readonly ins: TypedArray[];
+  out: TypedArray;
+}
+
+export function buildExecutable(program: Program): Executable {
+  const plan = planMemory(program);
+  const steps = program.eqns.map(kernelForEqn);
+  const buffers = plan.buffers.map((b) => allocArray(b.dtype, b.size));
+  const constants = program.constants.map((c) => c.value._concrete("jit"));
+  const empty = allocArray("float32", 0);
+  // Patches: positions that receive an argument's or a fresh output's array on each call.
+  const inputPatches: { step: RunStep; pos: number; index: number }[] = [];
+  const outputPatches: { step: RunStep; pos: number; index: number }[] = [];
+
+  const views = new Map<Atom, TypedArray>();
+  const arrayOf = (a: Atom): TypedArray | null => {
+    if (a.kind === "lit") {
+      const arr = allocArray(a.dtype, 1);
+      arr[0] = a.value;
+      return arr;
+    }
+    const slot = plan.slotOf.get(a)!;
+    if (slot.kind === "constant") return constants[slot.index]!;
+    if (slot.kind === "temp") {
+      let v = views.get(a);
+      if (v === undefined) views.set(a, (v = buffers[slot.buffer]!.subarray(0, sizeOf(a.shape))));
+      return v;
+    }
+    return null;
+  };
+
+  const runSteps: RunStep[] = steps.map((s) => {
+    const step: RunStep = { run: s.kernel.run, ins: [], out: empty };
+    const operands = s.spec?.inputs ?? s.eqn.inputs;
+    operands.forEach((a, pos) => {
+      step.ins.push(arrayOf(a) ?? empty);
+      if (a.kind === "var") {
+        const slot = plan.slotOf.get(a)!;
+        if (slot.kind === "input") inputPatches.push({ step, pos, index: slot.index });
+        if (slot.kind === "output") outputPatches.push({ step, pos, index: slot.index });
+      }
+    });
+    const outSlot = plan.slotOf.get(s.eqn.out)!;
+    if (outSlot.kind === "output") outputPatches.push({ step, pos: -1, index: outSlot.index });
+    else step.out = arrayOf(s.eqn.out)!;
+    return step;
+  });
+
+  const outVars = plan.outputVars;
+  const results = program.outputs.map((a) => {
+    if (a.kind === "lit") return { kind: "lit" as const, a };
+    const slot = plan.slotOf.get(a)!;
+    return { kind: slot.kind, index: slot.kind === "temp" ? -1 : slot.index, a };
+  });
+
+  const run = (args: readonly TypedArray[]): TypedArray[] => {
+    const outs = outVars.map((v) => allocArray(v.dtype, sizeOf(v.shape)));
+    for (const p of inputPatches) p.step.ins[p.pos] = args[p.index]!;
+    for (const p of outputPatches) {
+      if (p.pos < 0) p.step.out = outs[p.index]!;
+      else p.step.ins[p.pos] = outs[p.index]!;
+    }
+    for (const s of runSteps) s.run(s.ins, s.out);
+    // Arguments are not kept across calls.
+    for (const p of inputPatches) p.step.ins[p.pos] = empty;
+    return results.map((r) => {
+      switch (r.kind) {
+        case "output":
+          return outs[r.index]!;
+        case "input":
+          return args[r.index]!.slice();
+        case "constant":
+          return constants[r.index]!.slice();
+        case "lit": {
+          const arr = allocArray(r.a.dtype, 1);
+          arr[0] = (r.a as { value: number }).value;
+          return arr;
+        }
+        default:
+          throw new Error("jit: a program output has no storage");
+      }
+    });
+  };
+  return { run, steps, plan };
+}

@@ -1,0 +1,12 @@
+// The compiler: jit, the pass pipeline, lowering, code generation and the eager executor.
+// Importing this module installs the compiled executor for eager operations.
+
+import { installCompiledExecutor } from "./eager.js";
+
+installCompiledExecutor();
+
+export { jit, type JitOptions, type Jitted } from "./jit.js";
+export { compileProgram, optimizeProgram, type CompiledProgram, type CompileOptions } from "./pipeline.js";
+export { registerEmitter, registerKernel, type KernelEmitter, type CompiledKernel, type KernelFactory } from "./codegen/emitter.js";
+export { registerViewRule } from "./views.js";
+export { compiledExecutor, installCompiledExecutor } from "./eager.js";

@@ -1,0 +1,123 @@
+// `fx.jit(f, { staticArgnums })`: stages f into IR once per input signature (pytree structure,
+// shapes, dtypes, static arguments), optimises and compiles it, and runs the compiled kernels on
+// later calls with the same signature. Called with tracers (inside grad, trace or another jit),
+// a jitted function simply calls f: the enclosing transform records f's equations itself.
+//
+// As in JAX, concrete tensors f closes over are captured when f is traced; a later change to the
+// closure does not re-trace.
+
+import { ValueError } from "../errors.js";
+import type { Program } from "../ir/program.js";
+import { Tensor } from "../tensor/tensor.js";
+import { evalProgram } from "../trace/interpret.js";
+import { leafToTensor, traceFlat } from "../trace/trace.js";
+import { type TreeDef, flatten, treeDefKey, unflatten } from "../tree/index.js";
+import { explainCompiled } from "./explain.js";
+import { type CompileOptions, type CompiledProgram, compileProgram } from "./pipeline.js";
+
+export interface JitOptions {
+  /** Positional arguments passed to f as they are (not traced) and made part of the cache key. */
+  staticArgnums?: number | readonly number[];
+}
+
+export interface Jitted<F extends (...args: any[]) => any> {
+  (...args: Parameters<F>): ReturnType<F>;
+  /** The IR before and after the passes, the kernels and their generated JavaScript. */
+  explain(...args: Parameters<F>): string;
+  /** Number of distinct signatures compiled so far. */
+  readonly cacheSize: number;
+}
+
+interface Entry {
+  readonly compiled: CompiledProgram | null;
+  /** Programs capturing tracers of an enclosing transform are interpreted, not compiled. */
+  readonly program: Program;
+  readonly outTree: TreeDef;
+}
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+/** A cache key for a static argument: structural for plain data, identity for anything else. */
+function staticKey(v: unknown): string {
+  if (v === null || v === undefined || typeof v === "boolean" || typeof v === "string") return JSON.stringify(v) ?? "undefined";
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (Array.isArray(v)) return `[${v.map(staticKey).join(",")}]`;
+  if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${staticKey((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  let id = objectIds.get(v as object);
+  if (id === undefined) objectIds.set(v as object, (id = nextObjectId++));
+  return `#${id}`;
+}
+
+function normalizeStatic(argnums: JitOptions["staticArgnums"]): Set<number> {
+  const list = argnums === undefined ? [] : typeof argnums === "number" ? [argnums] : [...argnums];
+  for (const a of list) if (!Number.isInteger(a) || a < 0) throw new ValueError(`jit: staticArgnums must be non-negative integers, got ${String(a)}`);
+  return new Set(list);
+}
+
+export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}, compileOptions: CompileOptions = {}): Jitted<F> {
+  const statics = normalizeStatic(options.staticArgnums);
+  const cache = new Map<string, Entry>();
+
+  const prepare = (args: unknown[]) => {
+    const dynamic: unknown[] = [];
+    const staticParts: string[] = [];
+    args.forEach((a, i) => (statics.has(i) ? staticParts.push(`${i}=${staticKey(a)}`) : dynamic.push(a)));
+    const [leaves, inTree] = flatten(dynamic);
+    const tensors = leaves.map((l, i) => leafToTensor("jit", l, i));
+    return { dynamic, tensors, inTree, staticPart: staticParts.join(";") };
+  };
+
+  /** f with the static arguments put back in place. */
+  const withStatics = (args: readonly unknown[]) => (...dyn: unknown[]) => {
+    const full: unknown[] = [];
+    let k = 0;
+    for (let i = 0; i < args.length; i++) full.push(statics.has(i) ? args[i] : dyn[k++]);
+    return f(...full);
+  };
+
+  const lookup = (args: unknown[], tensors: Tensor[], inTree: TreeDef, staticPart: string): Entry => {
+    let key = `${treeDefKey(inTree)}|${staticPart}|`;
+    for (const t of tensors) key += `${t.dtype}[${t.shape.join(",")}]`;
+    let entry = cache.get(key);
+    if (entry === undefined) {
+      const { program, outTree } = traceFlat("jit", withStatics(args), tensors, inTree);
+      const capturesTracers = program.constants.some((c) => c.value.isTracer);
+      entry = { compiled: capturesTracers ? null : compileProgram(program, compileOptions), program, outTree };
+      // A program capturing an enclosing transform's tracers is only valid for this call.
+      if (!capturesTracers) cache.set(key, entry);
+    }
+    return entry;
+  };
+
+  const jitted = ((...args: unknown[]) => {
+    const { tensors, inTree, staticPart } = prepare(args);
+    if (tensors.some((t) => t.isTracer)) return f(...args);
+    const entry = lookup(args, tensors, inTree, staticPart);
+    let outs: Tensor[];
+    if (entry.compiled === null) outs = evalProgram(entry.program, tensors);
+    else {
+      const arrays = entry.compiled.executable.run(tensors.map((t) => t._concrete("jit")));
+      outs = arrays.map((data, i) => {
+        const a = entry.program.outputs[i]!;
+        return new Tensor(a.shape, a.dtype, data);
+      });
+    }
+    return unflatten(entry.outTree, outs);
+  }) as unknown as Jitted<F>;
+
+  Object.defineProperty(jitted, "explain", {
+    value: (...args: unknown[]) => {
+      const { tensors, inTree, staticPart } = prepare(args);
+      if (tensors.some((t) => t.isTracer)) throw new ValueError("jit.explain: call it with concrete tensors, not inside another transform");
+      const entry = lookup(args, tensors, inTree, staticPart);
+      if (entry.compiled === null) return `jit: this call captures values of an enclosing transform and is interpreted, not compiled\n${String(entry.program)}`;
+      return explainCompiled(entry.compiled);
+    },
+  });
+  Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });
+  return jitted;
+}
