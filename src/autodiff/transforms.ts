@@ -6,6 +6,8 @@
 
 import { DTypeError, ValueError, ShapeError, fmtShape } from "../errors.js";
 import type { Program } from "../ir/program.js";
+import type { Aval } from "../ir/var.js";
+import { shapesEqual } from "../tensor/shape.js";
 import { scalar } from "../tensor/create.js";
 import { isFloat } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -63,6 +65,15 @@ function checkDifferentiable(op: string, tensors: readonly Tensor[], owner: read
       );
     }
   });
+}
+
+/** A cotangent/tangent leaf as a tensor, checked to have the dtype and shape of `like`. */
+function leafLike(op: string, what: string, leaf: unknown, i: number, like: Aval, likeName: string): Tensor {
+  const t = leafToTensor(op, leaf, i);
+  if (t.dtype !== like.dtype || !shapesEqual(t.shape, like.shape)) {
+    throw new ShapeError(`${op}: ${what} ${i} must be ${like.dtype}${fmtShape(like.shape)} like ${likeName}, got ${t.dtype}${fmtShape(t.shape)}`);
+  }
+  return t;
 }
 
 /** Index of the scalar value among the output leaves (0), checking the output's form. */
@@ -168,14 +179,7 @@ export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] 
     if (treeDefKey(ctTree) !== treeDefKey(outTree)) {
       throw new ValueError(`vjp: cotangent has structure ${treeDefKey(ctTree)}, expected the output's ${treeDefKey(outTree)}`);
     }
-    const cts = ctLeaves.map((l, i) => {
-      const t = leafToTensor(op, l, i);
-      const a = outAvals[i]!;
-      if (t.dtype !== a.dtype || t.shape.join() !== a.shape.join()) {
-        throw new ShapeError(`vjp: cotangent ${i} must be ${a.dtype}${fmtShape(a.shape)} like the output, got ${t.dtype}${fmtShape(t.shape)}`);
-      }
-      return t;
-    });
+    const cts = ctLeaves.map((l, i) => leafLike(op, "cotangent", l, i, outAvals[i]!, "the output"));
     const flat = evalProgram(derived, [...tensors, ...cts]);
     return primals.map((p, i) => unflatten(flatten(p)[1], flat.filter((_, k) => owner[k] === i)));
   };
@@ -193,14 +197,7 @@ export function jvp(f: Fn, primals: readonly any[], tangents: readonly any[]): [
   if (treeDefKey(tanTree) !== treeDefKey(inTree)) {
     throw new ValueError(`jvp: tangents have structure ${treeDefKey(tanTree)}, expected the primals' ${treeDefKey(inTree)}`);
   }
-  const tans = tanLeaves.map((l, i) => {
-    const t = leafToTensor(op, l, i);
-    const p = tensors[i]!;
-    if (t.dtype !== p.dtype || t.shape.join() !== p.shape.join()) {
-      throw new ShapeError(`jvp: tangent ${i} must be ${p.dtype}${fmtShape(p.shape)} like its primal, got ${t.dtype}${fmtShape(t.shape)}`);
-    }
-    return t;
-  });
+  const tans = tanLeaves.map((l, i) => leafLike(op, "tangent", l, i, tensors[i]!, "its primal"));
   const { program, outTree } = traceFlat(op, f, tensors, inTree);
   if (program.outputs.length === 0) throw new ValueError(`${op}: the function returned no tensor`);
   const derived = withNewTrace((t) => {

@@ -70,38 +70,26 @@ export const powPrim = defineElementwise<Params>({
     addTangents(ta ? mul(ta, powGradA(a!, b!)) : null, tb ? mul(tb, powGradB(a!, b!, out)) : null),
 });
 
-// NaN-propagating max/min (Math.max would also do, but this keeps the template branch-only).
-export const maximumPrim = defineElementwise<Params>({
-  name: "maximum",
-  arity: 2,
-  operands: "numeric",
-  expr: ([a, b]) => `(${a} >= ${b} || ${a} !== ${a} ? ${a} : ${b})`,
-  vjp: (g, { inputs: [a, b] }) => {
-    const first = greaterEqual(a!, b!);
-    return [where(first, g, 0), where(first, 0, g)];
-  },
-  jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => {
-    const first = greaterEqual(a!, b!);
-    if (!ta && !tb) return null;
-    return where(first, ta ?? 0, tb ?? 0);
-  },
-});
+/**
+ * maximum/minimum: NaN-propagating (the template is branch-only). `firstWins(a, b)` says where
+ * the first operand is the result; there, at ties included, it gets the whole gradient.
+ */
+function defineExtremum(name: string, jsCompare: string, firstWins: (a: Tensor, b: Tensor) => Tensor) {
+  return defineElementwise<Params>({
+    name,
+    arity: 2,
+    operands: "numeric",
+    expr: ([a, b]) => `(${a} ${jsCompare} ${b} || ${a} !== ${a} ? ${a} : ${b})`,
+    vjp: (g, { inputs: [a, b] }) => {
+      const first = firstWins(a!, b!);
+      return [where(first, g, 0), where(first, 0, g)];
+    },
+    jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => (ta || tb ? where(firstWins(a!, b!), ta ?? 0, tb ?? 0) : null),
+  });
+}
 
-export const minimumPrim = defineElementwise<Params>({
-  name: "minimum",
-  arity: 2,
-  operands: "numeric",
-  expr: ([a, b]) => `(${a} <= ${b} || ${a} !== ${a} ? ${a} : ${b})`,
-  vjp: (g, { inputs: [a, b] }) => {
-    const first = lessEqual(a!, b!);
-    return [where(first, g, 0), where(first, 0, g)];
-  },
-  jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => {
-    const first = lessEqual(a!, b!);
-    if (!ta && !tb) return null;
-    return where(first, ta ?? 0, tb ?? 0);
-  },
-});
+export const maximumPrim = defineExtremum("maximum", ">=", greaterEqual);
+export const minimumPrim = defineExtremum("minimum", "<=", lessEqual);
 
 const addOp = elementwiseOp(addPrim, "numeric", "add");
 const subOp = elementwiseOp(subPrim, "numeric", "sub");

@@ -2,13 +2,13 @@
 // operand; the compiler may turn them into index arithmetic inside fused loops.
 
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
-import { allocArray } from "../tensor/dtype.js";
+import { type DType, allocArray } from "../tensor/dtype.js";
 import { type Shape, broadcastsTo, checkShape, shapesEqual, sizeOf, stridesOf } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { toTensors, type TensorLike } from "./elementwise.js";
 import { definePrimitive } from "./primitive.js";
-import { reduceSum } from "./reduce.js";
+import { forEachIndex, reduceSum } from "./reduce.js";
 
 // ---------------------------------------------------------------- reshape
 
@@ -149,29 +149,10 @@ export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
  * Reference gather of a strided view: element (i0, i1, …) of the output is
  * `data[offset + Σ ik·strides[k]]`. Used by layout primitives' reference evaluations.
  */
-export function gatherStrided(
-  data: ArrayLike<number>,
-  shape: Shape,
-  strides: readonly number[],
-  offset: number,
-  dtype: Parameters<typeof allocArray>[0],
-) {
-  const n = sizeOf(shape);
-  const out = allocArray(dtype, n);
-  const rank = shape.length;
-  const index = new Array<number>(rank).fill(0);
-  let src = offset;
-  for (let i = 0; i < n; i++) {
-    out[i] = data[src]!;
-    // Increment the multi-index, last axis fastest, keeping `src` in step.
-    for (let k = rank - 1; k >= 0; k--) {
-      index[k]!++;
-      src += strides[k]!;
-      if (index[k]! < shape[k]!) break;
-      src -= strides[k]! * shape[k]!;
-      index[k] = 0;
-    }
-  }
+export function gatherStrided(data: ArrayLike<number>, shape: Shape, strides: readonly number[], offset: number, dtype: DType) {
+  const out = allocArray(dtype, sizeOf(shape));
+  forEachIndex(shape, strides, (i, src) => {
+    out[i] = data[offset + src]!;
+  });
   return out;
 }
-
