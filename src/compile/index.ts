@@ -2,6 +2,7 @@
 // Importing this module installs the compiled executor for eager operations.
 
 import { installCompiledExecutor } from "./eager.js";
+import "./kernels/conv.js"; // registers the convolution and pooling kernels
 
 installCompiledExecutor();
 

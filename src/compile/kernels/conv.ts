@@ -1,0 +1,456 @@
+// Compiled kernels for the `conv` primitive (src/prims/conv.ts), specialised to static shapes:
+// JavaScript source with constant loop bounds, made by `compileKernelSource` (checked to contain
+// only numbers, operators and compiler-made identifiers). Two methods, both covering every option
+// (stride, padding/cropping, input dilation, filter dilation, groups; 1-D runs as 2-D of height 1):
+//
+// - "direct": the input is copied once into a zero-padded (and, for input dilation, spread) Float64
+//   scratch image, the filter into Float64 panels of `ob` output channels; then each tile of `ob`
+//   output channels × `jb` adjacent outputs of one row keeps its ob·jb accumulators in locals while
+//   it runs over input channels and filter rows. Filter columns are unrolled when the filter is
+//   narrow, and each input value of a row is loaded once for all the taps that read it.
+// - "im2col": per image and group the windows are unrolled into a [K, P] column matrix
+//   (K = channels·taps, P = output positions) and multiplied by the [O/groups, K] filter with the
+//   matmul kernel (./matmul.ts). A 1×1 convolution with unit stride needs no columns at all.
+//
+// `chooseConvMethod` picks one per shape class from the measurements in docs/performance.md
+// ("Convolution kernels"). Both methods accept an epilogue (bias, activation) applied to each
+// accumulator as it is stored, so conv + bias + activation can be one output pass.
+
+import { ValueError } from "../../errors.js";
+import type { ConvParams } from "../../prims/conv.js";
+import type { TypedArray } from "../../tensor/dtype.js";
+import type { Shape } from "../../tensor/shape.js";
+import { type CompiledKernel, compileKernelSource, registerKernel } from "../codegen/emitter.js";
+import { buildEpilogue } from "../codegen/emit-matmul.js";
+import type { ExprGraph } from "../lower.js";
+import { type MatmulEpilogue, type MatmulKernel, compileMatmul } from "./matmul.js";
+import { registerPoolKernels } from "./pool.js";
+
+/** A convolution with every size fixed, viewed as 2-D (a 1-D convolution has h = kh = th = 1). */
+export interface ConvGeometry {
+  readonly n: number;
+  readonly c: number;
+  readonly h: number;
+  readonly w: number;
+  readonly o: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly th: number;
+  readonly tw: number;
+  readonly groups: number;
+  /** [height, width] pairs */
+  readonly stride: readonly [number, number];
+  readonly padLo: readonly [number, number];
+  readonly lhsDilation: readonly [number, number];
+  readonly rhsDilation: readonly [number, number];
+  readonly dtype: "float32" | "float64";
+}
+
+/** The 2-D geometry of a conv equation with input shape `x`, filter shape `w`, output shape `out`. */
+export function convGeometry(x: Shape, w: Shape, out: Shape, p: ConvParams, dtype: string): ConvGeometry {
+  if (dtype !== "float32" && dtype !== "float64") throw new ValueError(`conv kernel: expects float32 or float64, got ${dtype}`);
+  const two = x.length === 4;
+  const pair = (v: readonly number[], one: number): [number, number] => (two ? [v[0]!, v[1]!] : [one, v[0]!]);
+  const geometry: ConvGeometry = {
+    n: x[0]!,
+    c: x[1]!,
+    h: two ? x[2]! : 1,
+    w: x[x.length - 1]!,
+    o: w[0]!,
+    kh: two ? w[2]! : 1,
+    kw: w[w.length - 1]!,
+    th: two ? out[2]! : 1,
+    tw: out[out.length - 1]!,
+    groups: p.groups,
+    stride: pair(p.stride, 1),
+    padLo: pair(p.padding.map((lh) => lh[0]!), 0),
+    lhsDilation: pair(p.lhsDilation, 1),
+    rhsDilation: pair(p.rhsDilation, 1),
+    dtype,
+  };
+  for (const [k, v] of Object.entries(geometry)) {
+    const vs = typeof v === "number" ? [v] : typeof v === "string" ? [] : (v as number[]);
+    if (!vs.every((d) => Number.isSafeInteger(d) && (k === "padLo" || d >= 0))) throw new ValueError(`conv kernel: bad ${k} ${JSON.stringify(v)}`);
+  }
+  return geometry;
+}
+
+/** Sizes derived from a geometry: channels and filters per group, taps, and the read extent. */
+function derived(g: ConvGeometry) {
+  const cg = g.c / g.groups;
+  const og = g.o / g.groups;
+  // Rows/columns of the padded, dilated input that some output reads: [0, eh) × [0, ew).
+  const eh = (g.th - 1) * g.stride[0] + (g.kh - 1) * g.rhsDilation[0] + 1;
+  const ew = (g.tw - 1) * g.stride[1] + (g.kw - 1) * g.rhsDilation[1] + 1;
+  const k = cg * g.kh * g.kw;
+  const positions = g.th * g.tw;
+  // The input can be read in place when the read region is a plain top-left crop of it.
+  const inPlace = g.lhsDilation[0] === 1 && g.lhsDilation[1] === 1 && g.padLo[0] === 0 && g.padLo[1] === 0 && eh <= g.h && ew <= g.w;
+  return { cg, og, eh, ew, k, positions, inPlace };
+}
+
+/** An elementwise function of the accumulator applied as each output is stored. */
+export interface ConvEpilogue {
+  /** Number of extra input arrays the epilogue reads (e.g. a bias). */
+  readonly extraInputs: number;
+  /**
+   * The stored value given the accumulator identifier, index expressions (image `n`, output
+   * channel `o`, flat spatial position `p` = row·tw + column, flat output offset `flat`) and the
+   * extra input array identifiers. Only compiler-made identifiers, numbers and operators.
+   */
+  expr(acc: string, index: { n: string; o: string; p: string; flat: string }, extras: readonly string[]): string;
+}
+
+export type ConvMethod = "direct" | "im2col";
+
+/** Register tile of the direct method: `ob` output channels × `jb` adjacent outputs of a row. */
+export interface DirectTiling {
+  readonly ob: number;
+  readonly jb: number;
+  /** Unroll the filter columns when the filter is at most this wide. */
+  readonly unrollKw: number;
+  /** Copy the input into the Float64 scratch image even when it could be read in place. */
+  readonly alwaysCopy: boolean;
+}
+
+export const DEFAULT_DIRECT_TILING: DirectTiling = { ob: 4, jb: 4, unrollKw: 8, alwaysCopy: true };
+
+/**
+ * The direct tiling for a geometry: 4 channels × 4 outputs, or 3 × 4 when the channels per group
+ * split into threes but not fours (6 = 3 + 3 rather than 4 + 2). Other tiles measured within the
+ * noise of these (docs/performance.md); one output channel (depthwise, a 1-filter input
+ * gradient) clamps the tile to 1 × 4, which measured faster than 1 × 8.
+ */
+export function directTilingFor(g: ConvGeometry): DirectTiling {
+  const og = g.o / g.groups;
+  return og % 3 === 0 && og % 4 !== 0 ? { ...DEFAULT_DIRECT_TILING, ob: 3 } : DEFAULT_DIRECT_TILING;
+}
+
+/**
+ * The faster method for a shape class, from the measurements in docs/performance.md
+ * ("Convolution kernels"): im2col + matmul wins only when there are many filters per group, a
+ * deep contraction and many output positions (1×1 and 3×3 layers with ≥ 32 filters), where the
+ * matmul's packed panels amortise the column copy. Direct loops win everywhere else: LeNet-5's
+ * forward convolutions (few filters), input gradients, filter gradients (few output positions,
+ * huge windows), depthwise convolutions, and input-dilated (transposed) convolutions, whose
+ * columns would copy the dilation holes.
+ */
+export function chooseConvMethod(g: ConvGeometry): ConvMethod {
+  const { og, k, positions } = derived(g);
+  if (g.lhsDilation[0] > 1 || g.lhsDilation[1] > 1) return "direct";
+  return og >= 32 && k >= 32 && positions >= 64 ? "im2col" : "direct";
+}
+
+export interface ConvKernelOptions {
+  readonly method?: ConvMethod;
+  readonly epilogue?: ConvEpilogue;
+  readonly tiling?: DirectTiling;
+}
+
+/** A compiled convolution: `extras` are the epilogue's extra inputs. */
+export type ConvKernel = (x: TypedArray, w: TypedArray, out: TypedArray, extras: readonly TypedArray[]) => void;
+
+// One Float64 scratch area shared by all convolution and pooling kernels: kernels run one at a
+// time and never call each other, so they can share it; it grows to the largest request.
+let scratch = new Float64Array(1024);
+
+/** The shared Float64 scratch, at least `size` long (contents undefined). */
+export function sharedScratch(size: number): Float64Array {
+  if (scratch.length < size) scratch = new Float64Array(Math.max(size, Math.ceil(scratch.length * 1.5)));
+  return scratch;
+}
+
+/** Compiles the convolution of `g` with the given (or the chosen) method. */
+export function compileConv(g: ConvGeometry, options: ConvKernelOptions = {}): { kernel: ConvKernel; source: string; method: ConvMethod } {
+  const method = options.method ?? chooseConvMethod(g);
+  return method === "direct" ? compileDirect(g, options.epilogue, options.tiling ?? directTilingFor(g)) : compileIm2col(g, options.epilogue);
+}
+
+// Identifiers of the generated source (all within the compiler's naming scheme, see safety.ts):
+// in0 input, in1 filter, sc scratch, in3… epilogue extras; i0–i9 loop counters and indices,
+// p0–p9 running offsets, x<k> input values, t<k> filter values, acc<o>_<j> accumulators.
+
+/** Source lines copying the input into the scratch image [n·c, eh, ew] (zero padding, spread by the input dilation). */
+function emitPadCopy(g: ConvGeometry, lines: string[]): void {
+  const { eh, ew } = derived(g);
+  const [loh, low] = g.padLo;
+  const [dh, dw] = g.lhsDilation;
+  const image = g.n * g.c * eh * ew;
+  // Input rows a with 0 ≤ loh + a·dh < eh (likewise columns).
+  const range = (lo: number, d: number, extent: number, size: number): [number, number] => [
+    Math.max(0, Math.ceil(-lo / d)),
+    Math.min(size, Math.floor((extent - 1 - lo) / d) + 1),
+  ];
+  const [a0, a1] = range(loh, dh, eh, g.h);
+  const [b0, b1] = range(low, dw, ew, g.w);
+  const covers = dh === 1 && dw === 1 && loh <= 0 && low <= 0 && a1 - a0 === eh && b1 - b0 === ew;
+  if (!covers) lines.push(`sc.fill(0, 0, ${image});`);
+  if (a1 <= a0 || b1 <= b0) return;
+  lines.push(`for (let i0 = 0; i0 < ${g.n * g.c}; i0++) {`);
+  lines.push(`for (let i1 = ${a0}; i1 < ${a1}; i1++) {`);
+  lines.push(`let p0 = i0 * ${eh * ew} + i1 * ${dh * ew} + ${loh * ew + low + b0 * dw}, p1 = i0 * ${g.h * g.w} + i1 * ${g.w} + ${b0};`);
+  if (dw === 1) lines.push(`for (let i2 = 0; i2 < ${b1 - b0}; i2++) sc[p0 + i2] = in0[p1 + i2];`);
+  else lines.push(`for (let i2 = 0; i2 < ${b1 - b0}; i2++) { sc[p0] = in0[p1 + i2]; p0 += ${dw}; }`);
+  lines.push(`}`, `}`);
+}
+
+function checkedEpilogue(e: ConvEpilogue | undefined): ConvEpilogue | undefined {
+  if (e === undefined) return undefined;
+  if (!Number.isSafeInteger(e.extraInputs) || e.extraInputs < 0) throw new ValueError(`conv kernel: epilogue extraInputs must be a count, got ${e.extraInputs}`);
+  return e;
+}
+
+function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tiling: DirectTiling): { kernel: ConvKernel; source: string; method: ConvMethod } {
+  const { cg, og, eh, ew, k: kTaps, positions, inPlace } = derived(g);
+  const epi = checkedEpilogue(epilogue);
+  const ob = Math.max(1, Math.min(tiling.ob, og));
+  const jb = Math.max(1, Math.min(tiling.jb, g.tw));
+  const [sh, sw] = g.stride;
+  const [dh, dw] = g.rhsDilation;
+  const copy = tiling.alwaysCopy || !inPlace;
+  const src = copy ? "sc" : "in0";
+  const rowStride = copy ? ew : g.w;
+  const planeStride = copy ? eh * ew : g.h * g.w;
+  const imageSize = copy ? g.n * g.c * eh * ew : 0;
+  const wOff = imageSize; // packed filter panels follow the image in the scratch
+  const extras = Array.from({ length: epi?.extraInputs ?? 0 }, (_, e) => `in${e + 3}`);
+
+  const lines = ["return function kernel(ins, out) {", "const in0 = ins[0], in1 = ins[1], sc = ins[2];"];
+  extras.forEach((name, e) => lines.push(`const ${name} = ins[${e + 3}];`));
+  if (copy) emitPadCopy(g, lines);
+  // Filter panels: output channel o of group block [o0, o0 + size) at wOff + o0·K + tap·size + (o − o0).
+  lines.push(`for (let i0 = 0; i0 < ${g.o}; i0++) {`);
+  lines.push(`const i1 = i0 % ${og}, i2 = i1 % ${ob}, i3 = ${og} - (i1 - i2) < ${ob} ? ${og} - (i1 - i2) : ${ob};`);
+  lines.push(`let p0 = ${wOff} + (i0 - i2) * ${kTaps} + i2, p1 = i0 * ${kTaps};`);
+  lines.push(`for (let i4 = 0; i4 < ${kTaps}; i4++) { sc[p0] = in1[p1 + i4]; p0 += i3; }`);
+  lines.push(`}`);
+
+  const unroll = g.kw <= tiling.unrollKw;
+  /** One register tile of `rows` channels × `cols` outputs at channel block i2, row i3, column i4. */
+  const tile = (rows: number, cols: number) => {
+    const acc = (r: number, c: number) => `acc${r}_${c}`;
+    const inits: string[] = [];
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) inits.push(`${acc(r, c)} = 0`);
+    lines.push(`{ let ${inits.join(", ")};`);
+    lines.push(`let p0 = (i0 * ${g.c} + i1 * ${cg}) * ${planeStride} + i3 * ${sh * rowStride} + i4 * ${sw}, p1 = ${wOff} + (i1 * ${og} + i2 * ${ob}) * ${kTaps};`);
+    lines.push(`for (let i5 = 0; i5 < ${cg}; i5++) {`);
+    lines.push(`for (let i6 = 0; i6 < ${g.kh}; i6++) {`);
+    if (unroll) {
+      // Each distinct input offset of this row is loaded once and reused by every tap reading it.
+      const offsets = new Map<number, string>();
+      for (let v = 0; v < g.kw; v++) for (let c = 0; c < cols; c++) {
+        const off = c * sw + v * dw;
+        if (!offsets.has(off)) offsets.set(off, `x${offsets.size}`);
+      }
+      lines.push(`const ${[...offsets].map(([off, name]) => `${name} = ${src}[p0 + ${off}]`).join(", ")};`);
+      for (let v = 0; v < g.kw; v++) {
+        const ts = Array.from({ length: rows }, (_, r) => `t${r} = sc[p1 + ${v * rows + r}]`);
+        lines.push(`{ const ${ts.join(", ")};`);
+        const fmas: string[] = [];
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) fmas.push(`${acc(r, c)} += ${offsets.get(c * sw + v * dw)} * t${r};`);
+        lines.push(fmas.join(" "), `}`);
+      }
+      lines.push(`p0 += ${dh * rowStride}; p1 += ${g.kw * rows};`);
+    } else {
+      lines.push(`let p2 = p0;`);
+      lines.push(`for (let i7 = 0; i7 < ${g.kw}; i7++) {`);
+      const xs = Array.from({ length: cols }, (_, c) => `x${c} = ${src}[p2 + ${c * sw}]`);
+      const ts = Array.from({ length: rows }, (_, r) => `t${r} = sc[p1 + ${r}]`);
+      lines.push(`const ${xs.join(", ")};`, `const ${ts.join(", ")};`);
+      const fmas: string[] = [];
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) fmas.push(`${acc(r, c)} += x${c} * t${r};`);
+      lines.push(fmas.join(" "));
+      lines.push(`p2 += ${dw}; p1 += ${rows}; }`);
+      lines.push(`p0 += ${dh * rowStride};`);
+    }
+    lines.push(`}`);
+    lines.push(`p0 += ${planeStride - g.kh * dh * rowStride};`);
+    lines.push(`}`);
+    // Store: output (i0, o = i1·og + i2·ob + r, i3, i4 + c).
+    lines.push(`const p3 = ((i0 * ${g.o} + i1 * ${og} + i2 * ${ob}) * ${g.th} + i3) * ${g.tw} + i4;`);
+    const stores: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const at = `p3 + ${r * positions + c}`;
+        if (epi === undefined) stores.push(`out[${at}] = ${acc(r, c)};`);
+        else {
+          const index = { n: "i0", o: `(i1 * ${og} + i2 * ${ob} + ${r})`, p: `(i3 * ${g.tw} + i4 + ${c})`, flat: `(${at})` };
+          stores.push(`out[${at}] = ${epi.expr(acc(r, c), index, extras)};`);
+        }
+      }
+    }
+    lines.push(stores.join(" "), `}`);
+  };
+  /** The tiles of one channel block (of `rows` channels) over all output rows. */
+  const channelBlock = (rows: number) => {
+    const full = Math.floor(g.tw / jb);
+    const rem = g.tw - full * jb;
+    lines.push(`for (let i3 = 0; i3 < ${g.th}; i3++) {`);
+    if (full > 0) {
+      lines.push(`for (let i4 = 0; i4 < ${full * jb}; i4 += ${jb})`);
+      tile(rows, jb);
+    }
+    if (rem > 0) {
+      lines.push(`{ const i4 = ${full * jb};`);
+      tile(rows, rem);
+      lines.push(`}`);
+    }
+    lines.push(`}`);
+  };
+  const fullBlocks = Math.floor(og / ob);
+  const remRows = og - fullBlocks * ob;
+  lines.push(`for (let i0 = 0; i0 < ${g.n}; i0++) for (let i1 = 0; i1 < ${g.groups}; i1++) {`);
+  if (fullBlocks > 0) {
+    lines.push(`for (let i2 = 0; i2 < ${fullBlocks}; i2++) {`);
+    channelBlock(ob);
+    lines.push(`}`);
+  }
+  if (remRows > 0) {
+    lines.push(`{ const i2 = ${fullBlocks};`);
+    channelBlock(remRows);
+    lines.push(`}`);
+  }
+  lines.push(`}`, `};`);
+  const source = lines.join("\n");
+  const run = compileKernelSource(source);
+  const scratchSize = imageSize + g.o * kTaps;
+  const args: TypedArray[] = [];
+  const kernel: ConvKernel = (x, w, out, ex) => {
+    args.length = 0;
+    args.push(x, w, sharedScratch(scratchSize), ...ex);
+    run(args, out);
+  };
+  return { kernel, source, method: "direct" };
+}
+
+function compileIm2col(g: ConvGeometry, epilogue: ConvEpilogue | undefined): { kernel: ConvKernel; source: string; method: ConvMethod } {
+  const { cg, og, eh, ew, k: kTaps, positions, inPlace } = derived(g);
+  const epi = checkedEpilogue(epilogue);
+  const [sh, sw] = g.stride;
+  const [dh, dw] = g.rhsDilation;
+  // A 1×1 filter at unit stride reads the input itself as its [C, P] column matrix.
+  const identityColumns = inPlace && g.kh === 1 && g.kw === 1 && sh === 1 && sw === 1 && g.th === g.h && g.tw === g.w;
+  const copy = !inPlace;
+  const imageSize = copy ? g.n * g.c * eh * ew : 0;
+  const header = ["return function kernel(ins, out) {", "const in0 = ins[0], sc = ins[1], i9 = ins[2][0];"];
+  const padLines = [...header];
+  if (copy) emitPadCopy(g, padLines);
+  padLines.push(`};`);
+  // Columns of image i9 at sc[imageSize …]: row (group, channel, tap), column (output position).
+  const colLines = [...header];
+  const src = copy ? "sc" : "in0";
+  const rowStride = copy ? ew : g.w;
+  const planeStride = copy ? eh * ew : g.h * g.w;
+  colLines.push(`let p1 = ${imageSize};`);
+  colLines.push(`for (let i0 = 0; i0 < ${g.c}; i0++) for (let i1 = 0; i1 < ${g.kh}; i1++) for (let i2 = 0; i2 < ${g.kw}; i2++) {`);
+  colLines.push(`let p0 = (i9 * ${g.c} + i0) * ${planeStride} + i1 * ${dh * rowStride} + i2 * ${dw};`);
+  colLines.push(`for (let i3 = 0; i3 < ${g.th}; i3++) {`);
+  colLines.push(sw === 1 ? `for (let i4 = 0; i4 < ${g.tw}; i4++) sc[p1 + i4] = ${src}[p0 + i4];` : `for (let i4 = 0; i4 < ${g.tw}; i4++) sc[p1 + i4] = ${src}[p0 + i4 * ${sw}];`);
+  colLines.push(`p1 += ${g.tw}; p0 += ${sh * rowStride};`, `}`, `}`, `};`);
+  const padSource = padLines.join("\n");
+  const colSource = colLines.join("\n");
+  const padKernel = copy ? compileKernelSource(padSource) : null;
+  const colKernel = identityColumns ? null : compileKernelSource(colSource);
+
+  // The matmul epilogue in conv terms: a context array (the last extra) holds [n, first channel, output offset].
+  const extraCount = epi?.extraInputs ?? 0;
+  const mmEpilogue: MatmulEpilogue | undefined = epi && {
+    extraInputs: extraCount + 1,
+    expr: (acc, idx, names) => {
+      const ctx = names[extraCount]!;
+      const index = { n: `${ctx}[0]`, o: `(${ctx}[1] + ${idx.i})`, p: idx.j, flat: `(${ctx}[2] + ${idx.o})` };
+      return epi.expr(acc, index, names.slice(0, extraCount));
+    },
+  };
+  const matmul: MatmulKernel = compileMatmul({ batch: 1, m: og, k: kTaps, n: positions, transposeA: false, transposeB: false, dtype: g.dtype }, mmEpilogue);
+  const ctx = new Int32Array(3);
+  const mmExtras: TypedArray[] = [];
+  const prepArgs: TypedArray[] = [new Float64Array(0), new Float64Array(0), ctx];
+  const colBase = imageSize;
+  const scratchSize = imageSize + (identityColumns ? 0 : g.groups * kTaps * positions);
+  const kernel: ConvKernel = (x, w, out, ex) => {
+    const sc = sharedScratch(scratchSize);
+    mmExtras.length = 0;
+    mmExtras.push(...ex, ctx);
+    prepArgs[0] = x;
+    prepArgs[1] = sc;
+    if (padKernel !== null) padKernel(prepArgs, sc);
+    for (let n = 0; n < g.n; n++) {
+      ctx[0] = n;
+      if (colKernel !== null) colKernel(prepArgs, sc);
+      for (let gi = 0; gi < g.groups; gi++) {
+        const b = identityColumns
+          ? x.subarray((n * g.c + gi * cg) * positions, (n * g.c + (gi + 1) * cg) * positions)
+          : sc.subarray(colBase + gi * kTaps * positions, colBase + (gi + 1) * kTaps * positions);
+        const a = w.subarray(gi * og * kTaps, (gi + 1) * og * kTaps);
+        const start = (n * g.o + gi * og) * positions;
+        ctx[1] = gi * og;
+        ctx[2] = start;
+        matmul(a, b, out.subarray(start, start + og * positions), mmExtras);
+      }
+    }
+  };
+  const source = [copy ? padSource : "", identityColumns ? "" : colSource, "(then the matmul kernel per image and group)"].filter(Boolean).join("\n");
+  return { kernel, source, method: "im2col" };
+}
+
+/** The kernel factory for `conv` equations (registered below). */
+export function convKernel(spec: { params: unknown; inputs: readonly { shape: Shape; dtype: string }[]; out: { shape: Shape; dtype: string } }): CompiledKernel {
+  const [x, w] = spec.inputs;
+  const g = convGeometry(x!.shape, w!.shape, spec.out.shape, spec.params as ConvParams, spec.out.dtype);
+  const { kernel, source, method } = compileConv(g);
+  const none: TypedArray[] = [];
+  return { run: (ins, out) => kernel(ins[0]!, ins[1]!, out, none), source, emitter: `js-conv-${method}` };
+}
+
+/**
+ * A fused epilogue graph (the compiler's ExprGraph over the conv output shape, whose `acc` node is
+ * the convolution) as a ConvEpilogue, through the matmul emitter's epilogue builder: its batch
+ * index `b` unravels over the output's leading axes and `i`, `j` are the last two, so
+ * [N, O, H, W] maps to b = n·O + o, i = row, j = column and [N, O, W] to b = n, i = o, j = column.
+ * `extraInputs` says which kernel inputs the extras are; a register file is appended when needed.
+ */
+export function convEpilogueFromGraph(graph: ExprGraph, g: ConvGeometry): { epilogue: ConvEpilogue | undefined; extraInputs: number[]; registers: number } {
+  const { epilogue, extraInputs, registers } = buildEpilogue(graph);
+  if (epilogue === undefined) return { epilogue: undefined, extraInputs, registers };
+  const rank4 = graph.shape.length === 4;
+  const conv: ConvEpilogue = {
+    extraInputs: epilogue.extraInputs,
+    expr: (acc, idx, extras) =>
+      epilogue.expr(
+        acc,
+        rank4
+          ? { b: `(${idx.n} * ${g.o} + ${idx.o})`, i: `(${idx.p} / ${g.tw} | 0)`, j: `(${idx.p} % ${g.tw})`, o: idx.flat }
+          : { b: idx.n, i: idx.o, j: idx.p, o: idx.flat },
+        extras,
+      ),
+  };
+  return { epilogue: conv, extraInputs, registers };
+}
+
+/**
+ * The kernel of a fused conv + elementwise epilogue (bias, activation) in one output pass: the
+ * conv operands are kernel inputs `x` and `w`, the epilogue graph reads the others. This is the
+ * hook the fusion pass calls once it makes conv a root like matmul (see docs/performance.md).
+ */
+export function fusedConvKernel(
+  root: { params: ConvParams; x: Shape; w: Shape; out: Shape; dtype: string },
+  x: number,
+  w: number,
+  graph: ExprGraph,
+  method?: ConvMethod,
+): CompiledKernel {
+  const g = convGeometry(root.x, root.w, root.out, root.params, root.dtype);
+  const { epilogue, extraInputs, registers } = convEpilogueFromGraph(graph, g);
+  const { kernel, source, method: used } = compileConv(g, { method: method ?? chooseConvMethod(g), epilogue });
+  const extras: TypedArray[] = extraInputs.map(() => new Float64Array(0));
+  if (registers > 0) extras.push(new Float64Array(registers));
+  const run = (ins: readonly TypedArray[], out: TypedArray) => {
+    for (let k = 0; k < extraInputs.length; k++) extras[k] = ins[extraInputs[k]!]!;
+    kernel(ins[x]!, ins[w]!, out, extras);
+  };
+  return { run, source, emitter: `js-conv-${used}+epilogue` };
+}
+
+registerKernel("conv", convKernel);
+registerPoolKernels();
