@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
+  chooseTiling,
   compileMatmul,
   emitMatmulSource,
   DEFAULT_TILING,
@@ -80,7 +81,8 @@ const specArb = (maxDim: number) =>
   });
 
 // Small tiles and k blocks so that random small sizes hit every edge-tile and k-block path.
-const tilingArb: fc.Arbitrary<MatmulTiling> = fc.oneof(
+const tilingArb: fc.Arbitrary<MatmulTiling | undefined> = fc.oneof(
+  fc.constant(undefined), // chooseTiling(spec)
   fc.constant(DEFAULT_TILING),
   fc.record({
     mr: fc.integer({ min: 1, max: 5 }),
@@ -104,6 +106,19 @@ describe("compileMatmul", () => {
     );
   });
 
+  it("reads thin operands in place and packs the others", () => {
+    const thin = chooseTiling({ batch: 1, m: 128, k: 256, n: 10, transposeA: false, transposeB: false, dtype: "float32" });
+    expect([thin.packA, thin.packB]).toEqual([false, true]);
+    const vector = chooseTiling({ batch: 1, m: 1, k: 256, n: 512, transposeA: false, transposeB: false, dtype: "float32" });
+    expect([vector.packA, vector.packB]).toEqual([true, false]);
+    // im2col-sized: packing B would need more than the panel budget, so B is read in place.
+    const wide = chooseTiling({ batch: 1, m: 64, k: 576, n: 50176, transposeA: false, transposeB: false, dtype: "float32" });
+    expect([wide.packA, wide.packB]).toEqual([true, false]);
+    const huge = chooseTiling({ batch: 1, m: 20000, k: 1000, n: 20000, transposeA: false, transposeB: false, dtype: "float32" });
+    expect([huge.packA, huge.packB]).toEqual([false, false]);
+    expect(emitMatmulSource({ batch: 1, m: 20000, k: 1000, n: 20000, transposeA: false, transposeB: false, dtype: "float32" }).packASize).toBe(0);
+  });
+
   it("handles sizes of 1 and a single element", () => {
     for (const [m, k, n] of [[1, 1, 1], [1, 7, 1], [1, 1, 9], [9, 1, 1], [1, 13, 5]] as const) {
       for (const transposeA of [false, true]) {
@@ -116,11 +131,23 @@ describe("compileMatmul", () => {
     }
   });
 
-  it("is exact in float64 with the default tiling, across several k blocks", () => {
-    // k > kc: partial sums go through the float64 output and back without rounding.
+  it("is exact in float64: one k block, and several (partial sums pass through the output)", () => {
     const spec: MatmulSpec = { batch: 2, m: 37, k: 600, n: 29, transposeA: true, transposeB: false, dtype: "float64" };
-    const { out, expected } = run(spec, 5);
-    expect(Array.from(out)).toEqual(Array.from(expected));
+    for (const tiling of [undefined, { ...DEFAULT_TILING, kc: 256 }]) {
+      const { out, expected } = run(spec, 5, tiling);
+      expect(Array.from(out)).toEqual(Array.from(expected));
+    }
+  });
+
+  it("with the default tiling, an epilogue may read the output buffer itself at offset o", () => {
+    // out = out + A @ B in place (a residual add whose buffer the planner reused).
+    const spec: MatmulSpec = { batch: 1, m: 13, k: 300, n: 9, transposeA: false, transposeB: true, dtype: "float64" };
+    const a = fill(alloc("float64", 13 * 300), 1, "float64");
+    const b = fill(alloc("float64", 300 * 9), 2, "float64");
+    const out = fill(alloc("float64", 13 * 9), 3, "float64");
+    const before = Array.from(out);
+    compileMatmul(spec, { extraInputs: 1, expr: (acc, { o }, [r]) => `${acc} + ${r}[${o}]` })(a, b, out, [out]);
+    expectClose(out, naive(spec, a, b).map((v, o) => v + before[o]!), "float64", 300);
   });
 
   it("matches in float32 at sizes beyond one cache block", () => {

@@ -3,11 +3,13 @@
 // applied in the output loop. The jit's passes decide which buffers a matmul reads and writes;
 // this file only writes the code of the kernel.
 //
-// Scheme (GotoBLAS-like, sized for V8): k is cut into blocks of `kc`; for each block both operands
-// are packed into Float64 scratch panels (strips of `mr` rows of A, `nr` columns of B, k-major), so
-// the inner loop reads two contiguous streams whatever the transposition flags and never converts
-// float32 → float64. The micro-kernel keeps an mr×nr tile of accumulators in locals. Rows are
-// blocked by `mc` strips so a packed A block stays in L2 while B strips are reused from L1.
+// Scheme (GotoBLAS-like, sized for V8): both operands are packed into one Float64 scratch panel
+// (strips of `mr` rows of A and `nr` columns of B, k-major), so the inner loop reads two contiguous
+// streams whatever the transposition flags and never converts float32 → float64. The micro-kernel
+// keeps an mr×nr tile of float64 accumulators in locals over the whole of k (measured: cutting k
+// into L1-sized blocks gains nothing in V8, whose scalar code is compute-bound, and would round
+// float32 partial sums); `kc` still allows it. Rows are blocked by `mc` strips so a block of A's
+// panel stays in L2 while a strip of B's panel (k·nr doubles) is reused from L1.
 
 import { ValueError } from "../../errors.js";
 import type { TypedArray } from "../../tensor/dtype.js";
@@ -39,7 +41,7 @@ export interface MatmulTiling {
   readonly nr: number;
   /** rows of A per cache block, in strips of `mr` */
   readonly mcStrips: number;
-  /** depth of a k block */
+  /** depth of a k block; 0: all of k in one block (partial sums never leave the registers) */
   readonly kc: number;
   /** pack A into a Float64 panel (else read it in place) */
   readonly packA: boolean;
@@ -49,16 +51,42 @@ export interface MatmulTiling {
   readonly unroll: number;
 }
 
-export const DEFAULT_TILING: MatmulTiling = { mr: 3, nr: 4, mcStrips: 16, kc: 256, packA: true, packB: true, unroll: 1 };
+export const DEFAULT_TILING: MatmulTiling = { mr: 3, nr: 4, mcStrips: 16, kc: 0, packA: true, packB: true, unroll: 1 };
+
+/** Largest scratch panel (in float64 elements, 32 MiB) a kernel allocates; beyond it operands are read in place. */
+export const PANEL_BUDGET = 1 << 22;
+
+/**
+ * The default tiling for a product: a packed panel of A is reused once per column strip of the
+ * output and a panel of B once per row strip, so packing only pays when there are a few of them
+ * (a thin output, e.g. logits with 10 classes or a matrix-vector product, reads in place). Panels
+ * hold all of k, so for very large operands the larger one is read in place to bound memory.
+ */
+export function chooseTiling(spec: MatmulSpec): MatmulTiling {
+  const t = DEFAULT_TILING;
+  let packA = Math.ceil(spec.n / t.nr) >= 4;
+  let packB = Math.ceil(spec.m / t.mr) >= 4;
+  const panelA = Math.ceil(spec.m / t.mr) * t.mr * spec.k;
+  const panelB = Math.ceil(spec.n / t.nr) * t.nr * spec.k;
+  const size = () => (packA ? panelA : 0) + (packB ? panelB : 0);
+  if (size() > PANEL_BUDGET) {
+    if (panelA >= panelB) packA = false;
+    else packB = false;
+  }
+  if (size() > PANEL_BUDGET) packA = packB = false;
+  return { ...t, packA, packB };
+}
 
 /**
  * Compiles `out[b] = epilogue(op(A[b]) @ op(B[b]))` for fixed sizes into a closure. `out` must not
- * alias `a`, `b` or an extra input: when k spans several blocks, partial sums pass through `out`.
+ * alias `a` or `b`. With the default tiling (one k block) each output element is written once,
+ * after its whole sum, so an extra input may share `out`'s buffer if the epilogue reads it only at
+ * offset `o`; with `kc` < k partial sums pass through `out` and no extra input may alias it.
  * The kernel owns one Float64 scratch panel; calls must not overlap (JS is single-threaded).
  */
-export function compileMatmul(spec: MatmulSpec, epilogue?: MatmulEpilogue, tiling: MatmulTiling = DEFAULT_TILING): MatmulKernel {
+export function compileMatmul(spec: MatmulSpec, epilogue?: MatmulEpilogue, tiling: MatmulTiling = chooseTiling(spec)): MatmulKernel {
   const { source, packASize, packBSize } = emitMatmulSource(spec, epilogue, tiling);
-  // Scratch panels are allocated once here and reused by every call of the kernel.
+  // The scratch panel is allocated once here and reused by every call of the kernel.
   const factory = new Function("panel", source) as (panel: Float64Array) => MatmulKernel;
   return factory(new Float64Array(packASize + packBSize));
 }
@@ -80,13 +108,13 @@ function checkedExpr(expr: string): string {
 }
 
 /**
- * The source of the kernel factory: a function body taking the scratch panels `PA`, `PB` and
- * returning the kernel. Exposed for `explain` output and tests.
+ * The source of the kernel factory: a function body taking the scratch panel `panel` (of
+ * `packASize + packBSize` float64 elements) and returning the kernel. Exposed for `explain` and tests.
  */
 export function emitMatmulSource(
   spec: MatmulSpec,
   epilogue?: MatmulEpilogue,
-  tiling: MatmulTiling = DEFAULT_TILING,
+  tiling: MatmulTiling = chooseTiling(spec),
 ): { source: string; packASize: number; packBSize: number } {
   const batch = checkSize("batch", spec.batch);
   const m = checkSize("m", spec.m);
@@ -194,7 +222,7 @@ export function emitMatmulSource(
     /** Packs rows/cols of the current k block [pc, pc + kc) into the Float64 panels. */
     const packPanels = (kc: string) => {
       if (packB) {
-        // PB[js·kcMax·nr + p·nr + c] = B'[pc + p, js·nr + c]
+        // PB[packASize + js·kcMax·nr + p·nr + c] = B'[pc + p, js·nr + c] (B' = B, or Bᵀ when transposed)
         const strips = Math.ceil(n / nr);
         emit(`for (let js = 0; js < ${strips}; js++) {`);
         emit(`const j = js * ${nr}, w = ${n} - j < ${nr} ? ${n} - j : ${nr};`);
@@ -212,7 +240,7 @@ export function emitMatmulSource(
         emit(`}`);
       }
       if (packA) {
-        // PA[is·kcMax·mr + p·mr + r] = A'[is·mr + r, pc + p]
+        // PA[is·kcMax·mr + p·mr + r] = A'[is·mr + r, pc + p] (A' = A, or Aᵀ when transposed)
         const strips = Math.ceil(m / mr);
         emit(`for (let is = 0; is < ${strips}; is++) {`);
         emit(`const i = is * ${mr}, h = ${m} - i < ${mr} ? ${m} - i : ${mr};`);
