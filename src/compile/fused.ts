@@ -17,15 +17,16 @@ import { evalProgram } from "../trace/interpret.js";
  * - `loop`: elementwise and layout equations over one output shape.
  * - `reduce`: a reduction (the root) with elementwise producers over its input shape (prologue)
  *   and elementwise consumers over its output shape (epilogue).
- * - `matmul`: a matrix product (the root) with an elementwise epilogue over its output.
+ * - `contraction`: an equation whose kernel applies epilogues (matmul, conv: the root) with an
+ *   elementwise epilogue over its output. Named after the root's kernel class (`fused_conv`).
  */
-export type FusedKind = "loop" | "reduce" | "matmul";
+export type FusedKind = "loop" | "reduce" | "contraction";
 
 export interface FusedBody {
   readonly kind: FusedKind;
   /** Inputs are the group's operands (the same Var objects as in the enclosing program). */
   readonly program: Program;
-  /** The reduction or contraction equation, for `reduce` and `matmul` bodies. */
+  /** The reduction or contraction equation, for `reduce` and `contraction` bodies. */
   readonly root: Eqn | null;
 }
 
@@ -38,7 +39,8 @@ export function isFused(prim: Primitive): prim is FusedPrimitive {
 }
 
 export function makeFusedPrimitive(body: FusedBody): FusedPrimitive {
-  const name = `fused_${body.kind}`;
+  const l = body.root?.prim.lowering;
+  const name = body.kind === "contraction" && l?.kind === "kernel" ? `fused_${l.kernel}` : `fused_${body.kind}`;
   const outAval = body.program.outputs[0]!;
   const prim: FusedPrimitive = {
     name,

@@ -1,16 +1,16 @@
 // Lowering: turns one equation of the optimised program (fused or not) into a KernelSpec — pure
 // data saying what one kernel computes: its loop space, the loads (which operand, through which
 // index view), the scalar expression graph, and the reduction or contraction at its root.
-// Emitters (codegen/) turn a KernelSpec into code; nothing here writes source text.
+// Emitters (codegen/) turn a KernelSpec into code; nothing here writes source text, and nothing
+// here knows a primitive's name: contractions are described by their kernel class and params.
 
 import { FluxionError } from "../errors.js";
 import type { Eqn, Program } from "../ir/program.js";
 import type { Atom, Aval, Var } from "../ir/var.js";
 import type { Params, Primitive } from "../prims/primitive.js";
 import type { DType } from "../tensor/dtype.js";
-import { type Shape, sizeOf } from "../tensor/shape.js";
+import type { Shape } from "../tensor/shape.js";
 import { isFused } from "./fused.js";
-import type { MatmulSpec } from "./kernels/matmul.js";
 import { classifyEqn } from "./passes/fuse.js";
 import { type ViewChain, applyView, identityChain, viewRuleFor } from "./views.js";
 
@@ -25,7 +25,7 @@ export type ExprNode =
       readonly inDtypes: readonly DType[];
       readonly dtype: DType;
     }
-  /** The root's value (reduction result or matmul accumulator) at the current output element. */
+  /** The root's value (reduction result or contraction accumulator) at the current output element. */
   | { readonly kind: "acc"; readonly dtype: DType };
 
 /** Scalar work over a loop space: nodes in dependency order; loads' first layers span `shape`. */
@@ -53,16 +53,30 @@ export type KernelSpec =
       /** Over the output shape; its `acc` node is the reduced value. */
       readonly epilogue: ExprGraph;
     })
+  /**
+   * A contraction (an equation whose lowering declares `epilogue: true`: matmul, conv) with an
+   * elementwise epilogue written in its output loop. The emitter registered for `root.kernelClass`
+   * (`registerEpilogueKernel`) makes the kernel.
+   */
   | (SpecBase & {
-      readonly kind: "matmul";
-      readonly matmul: MatmulSpec;
-      /** Which kernel inputs are the operands. */
-      readonly a: number;
-      readonly b: number;
+      readonly kind: "contraction";
+      readonly root: ContractionRoot;
+      /** Which kernel inputs are the root's operands, in the root's operand order. */
+      readonly operands: readonly number[];
+      /** Over the root's output shape; its `acc` node is the root's value. An identity epilogue is the bare `acc`. */
       readonly epilogue: ExprGraph;
     })
   /** A primitive with no fused lowering: a registered kernel of its class, or its reference `impl`. */
   | (SpecBase & { readonly kind: "call"; readonly prim: Primitive; readonly params: Params; readonly kernelClass: string });
+
+/** The contraction at the root of a `contraction` kernel: its class, params and types. */
+export interface ContractionRoot {
+  readonly kernelClass: string;
+  readonly params: Params;
+  readonly inputs: readonly Aval[];
+  /** The contraction's own result (the kernel's `out` is the epilogue's result: same shape, maybe another dtype). */
+  readonly out: Aval;
+}
 
 /** Builds an expression graph over one loop space by walking a body from a value. */
 class GraphBuilder {
@@ -153,7 +167,7 @@ export function lowerEqn(e: Eqn): KernelSpec {
   // A single equation is a body of one equation whose inputs are its variable operands.
   const vars: Var[] = [];
   for (const a of e.inputs) if (a.kind === "var" && !vars.includes(a)) vars.push(a);
-  const root = cls === "reduce" || cls === "matmul" ? e : null;
+  const root = cls === "reduce" || cls === "contraction" ? e : null;
   return lowerBody({ inputs: vars, eqns: [e], outputs: [e.out] }, root, vars, e.out);
 }
 
@@ -181,23 +195,12 @@ function lowerBody(
     const axes = root.params["axes"] as readonly number[];
     return { kind: "reduce", inputs, out, axes, identity: l.identity, combine: l.combine, prologue, epilogue };
   }
-  const [a, b] = root.inputs as Var[];
-  const ai = inputIndex.get(a!);
-  const bi = inputIndex.get(b!);
-  if (ai === undefined || bi === undefined) throw new FluxionError("lower: matmul operands must be kernel inputs");
-  const shape = root.out.shape;
-  const ta = root.params["transposeA"] === true;
-  const m = shape[shape.length - 2]!;
-  const n = shape[shape.length - 1]!;
-  const k = ta ? a!.shape[a!.shape.length - 2]! : a!.shape[a!.shape.length - 1]!;
-  const matmul: MatmulSpec = {
-    batch: sizeOf(shape.slice(0, -2)),
-    m,
-    k,
-    n,
-    transposeA: ta,
-    transposeB: root.params["transposeB"] === true,
-    dtype: root.out.dtype as MatmulSpec["dtype"],
-  };
-  return { kind: "matmul", inputs, out, matmul, a: ai, b: bi, epilogue };
+  if (l.kind !== "kernel") throw new FluxionError(`lower: ${root.prim.name} is not a contraction`);
+  const rootOperands = root.inputs.map((a) => {
+    const k = a.kind === "var" ? inputIndex.get(a) : undefined;
+    if (k === undefined) throw new FluxionError(`lower: the operands of ${root.prim.name} must be kernel inputs`);
+    return k;
+  });
+  const contraction: ContractionRoot = { kernelClass: l.kernel, params: root.params, inputs: root.inputs, out: root.out };
+  return { kind: "contraction", inputs, out, root: contraction, operands: rootOperands, epilogue };
 }

@@ -160,7 +160,7 @@ export const convPrim = definePrimitive<ConvParams>({
   // Bilinear: d conv(x, w) = conv(dx, w) + conv(x, dw).
   jvp: ({ inputs: [x, w], tangents: [tx, tw], params }) =>
     addTangents(tx ? conv(tx, w!, params) : null, tw ? conv(x!, tw, params) : null),
-  lowering: { kind: "kernel", kernel: "conv" },
+  lowering: { kind: "kernel", kernel: "conv", epilogue: true },
 });
 
 /** Binds the conv primitive with fully explicit parameters. */

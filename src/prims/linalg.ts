@@ -71,7 +71,7 @@ export const matmulPrim = definePrimitive<MatmulParams>({
       ta ? matmulRaw(ta, b!, transposeA, transposeB) : null,
       tb ? matmulRaw(a!, tb, transposeA, transposeB) : null,
     ),
-  lowering: { kind: "kernel", kernel: "matmul" },
+  lowering: { kind: "kernel", kernel: "matmul", epilogue: true },
 });
 
 /** The primitive itself: equal batch shapes, optional transposed reads. */

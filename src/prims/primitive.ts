@@ -40,7 +40,10 @@ export interface JvpArgs<P extends Params> extends VjpArgs<P> {
  *   evaluation, fusion and code generation alike.
  * - `reduce`: a reduction over `params.axes` with an identity value and a combining expression.
  * - `kernel`: anything else (movement, contraction, gather, …); the compiler has a kernel for
- *   the primitive's `kernel` class or falls back to the reference evaluation.
+ *   the primitive's `kernel` class or falls back to the reference evaluation. `epilogue: true`
+ *   declares that the class's kernel can apply an elementwise epilogue (bias add, activation) to
+ *   each output as it stores it: fusion then makes the equation the root of its elementwise
+ *   readers, and the kernel registered with `registerEpilogueKernel` for the class runs the group.
  */
 export type Lowering<P extends Params> =
   | {
@@ -48,7 +51,7 @@ export type Lowering<P extends Params> =
       expr(args: readonly string[], params: P, inDtypes: readonly DType[], outDtype: DType): string;
     }
   | { readonly kind: "reduce"; readonly identity: number; combine(acc: string, x: string): string }
-  | { readonly kind: "kernel"; readonly kernel: string };
+  | { readonly kind: "kernel"; readonly kernel: string; readonly epilogue?: boolean };
 
 export interface Primitive<P extends Params = Params> {
   readonly name: string;

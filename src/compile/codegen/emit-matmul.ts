@@ -1,17 +1,18 @@
-// The contraction kernel: the matmul kernel emitter (../kernels/matmul.ts) with the fused
-// epilogue written into its output loop. The epilogue graph becomes one JS expression: loads read
-// the extra operands through their index views, intermediate values go to a small Float64
-// register file (`reg`, an extra operand) so shared subexpressions are computed once per element.
+// The matmul contraction kernel (registered for kernel class `matmul` in builtin.ts): the matmul
+// kernel emitter (../kernels/matmul.ts) with the fused epilogue written into its output loop. The
+// epilogue graph becomes one JS expression: loads read the extra operands through their index
+// views, intermediate values go to a small Float64 register file (`reg`, an extra operand) so
+// shared subexpressions are computed once per element.
 
 import type { TypedArray } from "../../tensor/dtype.js";
-import { stridesOf } from "../../tensor/shape.js";
-import { type MatmulEpilogue, compileMatmul, emitMatmulSource } from "../kernels/matmul.js";
+import { sizeOf, stridesOf } from "../../tensor/shape.js";
+import { type MatmulEpilogue, type MatmulSpec, compileMatmul, emitMatmulSource } from "../kernels/matmul.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
-import { type CompiledKernel, type KernelEmitter } from "./emitter.js";
+import type { CompiledKernel } from "./emitter.js";
 import { chainTail } from "./graph.js";
 import { checkKernelSource, numberLiteral } from "./safety.js";
 
-type MatmulKernelSpec = Extract<KernelSpec, { kind: "matmul" }>;
+type ContractionSpec = Extract<KernelSpec, { kind: "contraction" }>;
 
 /** The epilogue as a MatmulEpilogue, plus which kernel inputs its extra operands are. */
 export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | undefined; extraInputs: number[]; registers: number } {
@@ -74,22 +75,35 @@ export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | un
   return { epilogue: { extraInputs: extraCount, expr }, extraInputs, registers };
 }
 
-export const matmulEmitter: KernelEmitter = {
-  name: "js-matmul",
-  emit(spec): CompiledKernel | null {
-    if (spec.kind !== "matmul") return null;
-    const m = spec as MatmulKernelSpec;
-    const { epilogue, extraInputs, registers } = buildEpilogue(m.epilogue);
-    const kernel = compileMatmul(m.matmul, epilogue);
-    const extras: TypedArray[] = extraInputs.map(() => new Float64Array(0));
-    if (registers > 0) extras.push(new Float64Array(registers));
-    const a = m.a;
-    const b = m.b;
-    const n = extraInputs.length;
-    const run = (ins: readonly TypedArray[], out: TypedArray) => {
-      for (let k = 0; k < n; k++) extras[k] = ins[extraInputs[k]!]!;
-      kernel(ins[a]!, ins[b]!, out, extras);
-    };
-    return { run, source: emitMatmulSource(m.matmul, epilogue).source, emitter: "js-matmul" };
-  },
-};
+/** The MatmulSpec of a `contraction` spec whose root is a matrix product (class `matmul`). */
+export function matmulSpecOf(spec: ContractionSpec): MatmulSpec {
+  const { params, inputs: [a, b], out } = spec.root;
+  const shape = out.shape;
+  const ta = params["transposeA"] === true;
+  const rank = a!.shape.length;
+  return {
+    batch: sizeOf(shape.slice(0, -2)),
+    m: shape[shape.length - 2]!,
+    k: ta ? a!.shape[rank - 2]! : a!.shape[rank - 1]!,
+    n: shape[shape.length - 1]!,
+    transposeA: ta,
+    transposeB: params["transposeB"] === true,
+    dtype: out.dtype as MatmulSpec["dtype"],
+  };
+}
+
+/** The matmul kernel with the spec's epilogue in its output loop (registered for class `matmul`). */
+export function matmulKernel(spec: ContractionSpec): CompiledKernel {
+  const matmul = matmulSpecOf(spec);
+  const { epilogue, extraInputs, registers } = buildEpilogue(spec.epilogue);
+  const kernel = compileMatmul(matmul, epilogue);
+  const extras: TypedArray[] = extraInputs.map(() => new Float64Array(0));
+  if (registers > 0) extras.push(new Float64Array(registers));
+  const [a, b] = spec.operands as [number, number];
+  const n = extraInputs.length;
+  const run = (ins: readonly TypedArray[], out: TypedArray) => {
+    for (let k = 0; k < n; k++) extras[k] = ins[extraInputs[k]!]!;
+    kernel(ins[a]!, ins[b]!, out, extras);
+  };
+  return { run, source: emitMatmulSource(matmul, epilogue).source, emitter: "js-matmul" };
+}

@@ -53,6 +53,22 @@ export function kernelFactoryFor(kernelClass: string): KernelFactory | undefined
   return kernelFactories.get(kernelClass);
 }
 
+/** A kernel for a contraction of one class with its fused elementwise epilogue (maybe just `acc`). */
+export type EpilogueKernelFactory = (spec: Extract<KernelSpec, { kind: "contraction" }>) => CompiledKernel;
+const epilogueFactories = new Map<string, EpilogueKernelFactory>();
+
+/**
+ * Plugs in the kernel for every `contraction` spec whose root has `lowering.kernel` = `kernelClass`
+ * (a primitive whose lowering declares `epilogue: true` must have one).
+ */
+export function registerEpilogueKernel(kernelClass: string, factory: EpilogueKernelFactory): void {
+  epilogueFactories.set(kernelClass, factory);
+}
+
+export function epilogueKernelFor(kernelClass: string): EpilogueKernelFactory | undefined {
+  return epilogueFactories.get(kernelClass);
+}
+
 const factoryCache = new Map<string, KernelFn>();
 
 /**

@@ -14,15 +14,18 @@
 //
 // `chooseConvMethod` picks one per shape class from the measurements in docs/performance.md
 // ("Convolution kernels"). Both methods accept an epilogue (bias, activation) applied to each
-// accumulator as it is stored, so conv + bias + activation can be one output pass.
+// accumulator as it is stored: conv's lowering declares `epilogue: true`, so the fuse pass makes
+// conv + bias + activation one `contraction` kernel, built here by `convContractionKernel`.
 
 import { ValueError } from "../../errors.js";
 import type { ConvParams } from "../../prims/conv.js";
 import type { TypedArray } from "../../tensor/dtype.js";
-import type { Shape } from "../../tensor/shape.js";
-import { type CompiledKernel, compileKernelSource, registerKernel } from "../codegen/emitter.js";
-import { buildEpilogue } from "../codegen/emit-matmul.js";
-import type { ExprGraph } from "../lower.js";
+import { type Shape, stridesOf } from "../../tensor/shape.js";
+import { type CompiledKernel, compileKernelSource, registerEpilogueKernel, registerKernel } from "../codegen/emitter.js";
+import { chainTail } from "../codegen/graph.js";
+import { numberLiteral } from "../codegen/safety.js";
+import type { ExprGraph, KernelSpec } from "../lower.js";
+import type { StridedLayer } from "../views.js";
 import { type MatmulEpilogue, type MatmulKernel, compileMatmul } from "./matmul.js";
 import { registerPoolKernels } from "./pool.js";
 
@@ -98,7 +101,21 @@ export interface ConvEpilogue {
    * channel `o`, flat spatial position `p` = row·tw + column, flat output offset `flat`) and the
    * extra input array identifiers. Only compiler-made identifiers, numbers and operators.
    */
-  expr(acc: string, index: { n: string; o: string; p: string; flat: string }, extras: readonly string[]): string;
+  expr(acc: string, index: ConvIndex, extras: readonly string[]): string;
+  /**
+   * Optional statement form, preferred by the direct method: `const` declarations of block-local
+   * temporaries (named by `local(k)`) and the stored value. Temporaries stay in registers, where
+   * the expression form must keep shared intermediates in an extra array.
+   */
+  block?(acc: string, index: ConvIndex, extras: readonly string[], local: (k: number) => string): { lines: string[]; value: string };
+}
+
+/** Index expressions of the output element being stored (see `ConvEpilogue.expr`). */
+export interface ConvIndex {
+  readonly n: string;
+  readonly o: string;
+  readonly p: string;
+  readonly flat: string;
 }
 
 export type ConvMethod = "direct" | "im2col";
@@ -275,7 +292,12 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
         if (epi === undefined) stores.push(`out[${at}] = ${acc(r, c)};`);
         else {
           const index = { n: "i0", o: `(i1 * ${og} + i2 * ${ob} + ${r})`, p: `(i3 * ${g.tw} + i4 + ${c})`, flat: `(${at})` };
-          stores.push(`out[${at}] = ${epi.expr(acc(r, c), index, extras)};`);
+          if (epi.block === undefined) stores.push(`out[${at}] = ${epi.expr(acc(r, c), index, extras)};`);
+          else {
+            // Block-local temporaries: the tile's x/t constants live in inner blocks, closed here.
+            const { lines: ls, value } = epi.block(acc(r, c), index, extras, (k) => `t${k}_0`);
+            stores.push(`{ ${ls.join(" ")} out[${at}] = ${value}; }`);
+          }
         }
       }
     }
@@ -404,34 +426,94 @@ export function convKernel(spec: { params: unknown; inputs: readonly { shape: Sh
 }
 
 /**
- * A fused epilogue graph (the compiler's ExprGraph over the conv output shape, whose `acc` node is
- * the convolution) as a ConvEpilogue, through the matmul emitter's epilogue builder: its batch
- * index `b` unravels over the output's leading axes and `i`, `j` are the last two, so
- * [N, O, H, W] maps to b = n·O + o, i = row, j = column and [N, O, W] to b = n, i = o, j = column.
- * `extraInputs` says which kernel inputs the extras are; a register file is appended when needed.
+ * The index of a load's first layer (strides over the conv output [N, O, W] or [N, O, H, W]) at
+ * the element being stored, from the conv index: contiguous loads use the flat offset; otherwise
+ * image, channel and spatial terms, with the spatial position split into row and column only
+ * when the strides require it (a per-channel bias is `o · stride`, no division).
  */
-export function convEpilogueFromGraph(graph: ExprGraph, g: ConvGeometry): { epilogue: ConvEpilogue | undefined; extraInputs: number[]; registers: number } {
-  const { epilogue, extraInputs, registers } = buildEpilogue(graph);
-  if (epilogue === undefined) return { epilogue: undefined, extraInputs, registers };
-  const rank4 = graph.shape.length === 4;
-  const conv: ConvEpilogue = {
-    extraInputs: epilogue.extraInputs,
-    expr: (acc, idx, extras) =>
-      epilogue.expr(
-        acc,
-        rank4
-          ? { b: `(${idx.n} * ${g.o} + ${idx.o})`, i: `(${idx.p} / ${g.tw} | 0)`, j: `(${idx.p} % ${g.tw})`, o: idx.flat }
-          : { b: idx.n, i: idx.o, j: idx.p, o: idx.flat },
-        extras,
-      ),
+function convLoadIndex(top: StridedLayer, shape: Shape, idx: ConvIndex): string {
+  const rank = shape.length;
+  const contiguous = stridesOf(shape);
+  if (top.offset === 0 && top.strides.every((s, d) => s === contiguous[d] || shape[d] === 1)) return idx.flat;
+  const terms: string[] = top.offset !== 0 ? [numberLiteral(top.offset)] : [];
+  const term = (e: string, s: number) => {
+    if (s !== 0) terms.push(s === 1 ? e : `${e} * ${numberLiteral(s)}`);
   };
-  return { epilogue: conv, extraInputs, registers };
+  const stride = (d: number) => (shape[d] === 1 ? 0 : top.strides[d]!);
+  term(idx.n, stride(0));
+  term(idx.o, stride(1));
+  if (rank === 3) term(idx.p, stride(2));
+  else {
+    const [sh, sw, w] = [stride(2), stride(3), shape[3]!];
+    if (sh === sw * w) term(idx.p, sw);
+    else {
+      term(`(${idx.p} / ${w} | 0)`, sh);
+      term(`(${idx.p} % ${w})`, sw);
+    }
+  }
+  return terms.length === 0 ? "0" : terms.length === 1 ? terms[0]! : `(${terms.join(" + ")})`;
+}
+
+/**
+ * A fused epilogue graph (the compiler's ExprGraph over the conv output shape, whose `acc` node is
+ * the convolution) as a ConvEpilogue. Loads index the extra operands from the conv index
+ * (`convLoadIndex`, then any index layers below through `chainTail`). The expression form keeps
+ * intermediates in a Float64 register file (appended to the extras when needed, as the matmul
+ * epilogue does: im2col runs it inside the matmul kernel); the statement form used by the direct
+ * method makes every load and intermediate a block-local constant. `extraInputs` says which kernel
+ * inputs the extras are.
+ */
+export function convEpilogueFromGraph(graph: ExprGraph): { epilogue: ConvEpilogue | undefined; extraInputs: number[]; registers: number } {
+  if (graph.nodes[graph.result]!.kind === "acc") return { epilogue: undefined, extraInputs: [], registers: 0 };
+  const extraInputs: number[] = [];
+  const regOf = new Map<number, number>();
+  graph.nodes.forEach((n, i) => {
+    if (n.kind === "load" && !extraInputs.includes(n.input)) extraInputs.push(n.input);
+    if (n.kind === "op") regOf.set(i, regOf.size);
+  });
+  const registers = regOf.size;
+  /** Definitions [name, expression] of the nodes named by `nameOf` (null: written inline), and the result. */
+  const render = (acc: string, idx: ConvIndex, extras: readonly string[], nameOf: (i: number) => string | null) => {
+    const defs: [string, string][] = [];
+    const refs: string[] = [];
+    graph.nodes.forEach((n, i) => {
+      let e: string;
+      if (n.kind === "lit") e = numberLiteral(n.value);
+      else if (n.kind === "acc") e = acc;
+      else if (n.kind === "load") e = `${extras[extraInputs.indexOf(n.input)]}[${chainTail(convLoadIndex(n.chain[0]!, graph.shape, idx), n.chain)}]`;
+      else {
+        const l = n.prim.lowering;
+        if (l.kind !== "elementwise") throw new ValueError(`conv kernel: ${n.prim.name} is not elementwise`);
+        const x = l.expr(n.args.map((a) => refs[a]!), n.params, n.inDtypes, n.dtype);
+        e = n.dtype === "int32" ? `(${x}) | 0` : x;
+      }
+      const name = n.kind === "load" || n.kind === "op" ? nameOf(i) : null;
+      if (name === null) refs.push(e);
+      else {
+        defs.push([name, e]);
+        refs.push(name);
+      }
+    });
+    return { defs, value: refs[graph.result]! };
+  };
+  const epilogue: ConvEpilogue = {
+    extraInputs: extraInputs.length + (registers > 0 ? 1 : 0),
+    expr: (acc, idx, extras) => {
+      const reg = extras[extraInputs.length];
+      const { defs, value } = render(acc, idx, extras, (i) => (regOf.has(i) ? `${reg}[${regOf.get(i)}]` : null));
+      return `(${[...defs.map(([name, e]) => `${name} = ${e}`), value].join(", ")})`;
+    },
+    block: (acc, idx, extras, local) => {
+      const { defs, value } = render(acc, idx, extras, local);
+      return { lines: defs.map(([name, e]) => `const ${name} = ${e};`), value };
+    },
+  };
+  return { epilogue, extraInputs, registers };
 }
 
 /**
  * The kernel of a fused conv + elementwise epilogue (bias, activation) in one output pass: the
- * conv operands are kernel inputs `x` and `w`, the epilogue graph reads the others. This is the
- * hook the fusion pass calls once it makes conv a root like matmul (see docs/performance.md).
+ * conv operands are kernel inputs `x` and `w`, the epilogue graph reads the others.
  */
 export function fusedConvKernel(
   root: { params: ConvParams; x: Shape; w: Shape; out: Shape; dtype: string },
@@ -441,7 +523,7 @@ export function fusedConvKernel(
   method?: ConvMethod,
 ): CompiledKernel {
   const g = convGeometry(root.x, root.w, root.out, root.params, root.dtype);
-  const { epilogue, extraInputs, registers } = convEpilogueFromGraph(graph, g);
+  const { epilogue, extraInputs, registers } = convEpilogueFromGraph(graph);
   const { kernel, source, method: used } = compileConv(g, { method: method ?? chooseConvMethod(g), epilogue });
   const extras: TypedArray[] = extraInputs.map(() => new Float64Array(0));
   if (registers > 0) extras.push(new Float64Array(registers));
@@ -449,8 +531,20 @@ export function fusedConvKernel(
     for (let k = 0; k < extraInputs.length; k++) extras[k] = ins[extraInputs[k]!]!;
     kernel(ins[x]!, ins[w]!, out, extras);
   };
-  return { run, source, emitter: `js-conv-${used}+epilogue` };
+  return { run, source, emitter: `js-conv-${used}${epilogue === undefined ? "" : "+epilogue"}` };
+}
+
+/**
+ * The kernel of a `contraction` spec whose root is a conv equation: the fusion pass makes conv
+ * (its lowering declares `epilogue: true`) the root of its elementwise readers, as it does matmul.
+ */
+export function convContractionKernel(spec: Extract<KernelSpec, { kind: "contraction" }>): CompiledKernel {
+  const { params, inputs, out } = spec.root;
+  const [x, w] = spec.operands as [number, number];
+  const root = { params: params as ConvParams, x: inputs[0]!.shape, w: inputs[1]!.shape, out: out.shape, dtype: out.dtype };
+  return fusedConvKernel(root, x, w, spec.epilogue);
 }
 
 registerKernel("conv", convKernel);
+registerEpilogueKernel("conv", convContractionKernel);
 registerPoolKernels();

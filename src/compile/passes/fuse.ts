@@ -13,8 +13,9 @@
 //     over its output shape: they become its epilogue (applied once per output element). Its
 //     operand's elementwise producers then join over the input shape: the prologue, evaluated in
 //     the reduction's single pass over its input (`sum(exp(x − m))` reads x once).
-//  4. A matrix product joins the same way as a root whose epilogue (bias add, activation) is
-//     applied in its output loop. Its operands are always materialised buffers.
+//  4. A contraction (a kernel class whose lowering declares `epilogue: true`: matmul, conv) joins
+//     the same way as a root whose epilogue (bias add, activation) is applied in its kernel's
+//     output loop. Its operands are always materialised buffers.
 //  5. Anything else (and any value the program returns) is materialised.
 // The pass visits equations from last to first, so each equation sees its readers' groups.
 
@@ -26,7 +27,7 @@ import { type FusedKind, makeFusedPrimitive } from "../fused.js";
 import { viewRuleFor } from "../views.js";
 import { outputVars, usersOf } from "./uses.js";
 
-export type EqnClass = "elementwise" | "view" | "reduce" | "matmul" | "other";
+export type EqnClass = "elementwise" | "view" | "reduce" | "contraction" | "other";
 
 /** How the compiler treats an equation, from its primitive's lowering (never its name). */
 export function classifyEqn(e: Eqn): EqnClass {
@@ -34,7 +35,7 @@ export function classifyEqn(e: Eqn): EqnClass {
   if (l.kind === "elementwise") return "elementwise";
   if (l.kind === "reduce") return "reduce";
   if (l.kind === "kernel") {
-    if (l.kernel === "matmul") return "matmul";
+    if (l.epilogue === true) return "contraction";
     if (e.inputs.length === 1 && viewRuleFor(l.kernel) !== undefined) return "view";
   }
   return "other";
@@ -79,14 +80,14 @@ export function fuseElementwise(program: Program): Program {
           else materialise = true;
         }
       }
-    } else if (!materialise && (cls === "elementwise" || cls === "reduce" || cls === "matmul")) {
+    } else if (!materialise && (cls === "elementwise" || cls === "reduce" || cls === "contraction")) {
       materialise = !tryJoin(e, cls, readers, groupsOf, memberOf);
     } else {
       materialise = true;
     }
 
     if (materialise) {
-      const isRoot = cls === "reduce" || cls === "matmul" || cls === "other";
+      const isRoot = cls === "reduce" || cls === "contraction" || cls === "other";
       const g: Group = {
         sink: e,
         members: new Set(),
@@ -159,7 +160,7 @@ function tryJoin(
     memberOf(e, group, tag);
     return true;
   }
-  // A reduction or matmul becomes the root of a group of elementwise readers over its output.
+  // A reduction or contraction becomes the root of a group of elementwise readers over its output.
   if (tag !== "out" || group.root !== null || !shapesEqual(e.out.shape, group.outShape)) return false;
   if (!readers.every((u) => classifyEqn(u) === "elementwise")) return false;
   group.root = e;
@@ -181,7 +182,7 @@ function buildFusedEqn(program: Program, g: Group): Eqn {
       }
     }
   }
-  const kind: FusedKind = g.rootKind === "reduce" ? "reduce" : g.rootKind === "matmul" ? "matmul" : "loop";
+  const kind: FusedKind = g.rootKind === "reduce" ? "reduce" : g.rootKind === "contraction" ? "contraction" : "loop";
   const body = new ProgramClass({ inputs, constants: [], eqns: members, outputs: [g.sink.out] });
   return { prim: makeFusedPrimitive({ kind, program: body, root: g.root }), inputs, params: {}, out: g.sink.out };
 }

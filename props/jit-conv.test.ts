@@ -1,0 +1,188 @@
+// Laws of conv epilogue fusion (src/compile/passes/fuse.ts makes conv a contraction root like
+// matmul): over random convolutions (1-D and 2-D, batch, groups, channels, strides, dilations,
+// paddings), with a bias and a random activation, `jit` compiles conv + bias + activation into ONE
+// kernel whose results equal the reference interpreter; the backward program compiled by `jit`
+// equals the reference evaluation of `grad`; and a small CNN's `jit(grad)` equals `grad`.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import * as fx from "../src/index.js";
+import type { Tensor } from "../src/tensor/tensor.js";
+import { evalProgram } from "../src/trace/interpret.js";
+import { compileProgram } from "../src/compile/pipeline.js";
+import { jit } from "../src/compile/jit.js";
+import { allClose } from "./arbitraries.js";
+import { prng, randomLike } from "./gradcheck.js";
+
+const RUNS = { numRuns: 100 };
+/** float32: the fused kernel does not round the convolution to float32 before the epilogue. */
+const F32 = [2e-4, 2e-4] as const;
+const F64 = [1e-9, 1e-12] as const;
+
+type Activation = (y: Tensor) => Tensor;
+const ACTIVATIONS: Record<string, Activation> = {
+  "relu (maximum)": (y) => fx.maximum(y, 0),
+  "relu (where)": (y) => fx.where(fx.greater(y, 0), y, 0),
+  "leaky relu": (y) => fx.where(fx.greater(y, 0), y, fx.mul(y, 0.125)),
+  tanh: (y) => fx.tanh(y),
+  sigmoid: (y) => fx.div(1, fx.add(1, fx.exp(fx.neg(y)))),
+  "swish (reads y twice)": (y) => fx.mul(y, fx.div(1, fx.add(1, fx.exp(fx.neg(y))))),
+  "none (bias only)": (y) => y,
+};
+
+interface Case {
+  nd: 1 | 2;
+  n: number;
+  groups: number;
+  cg: number;
+  og: number;
+  k: number[];
+  stride: number[];
+  dilation: number[];
+  padding: "valid" | "same" | [number, number][];
+  sizes: number[];
+  bias: boolean;
+  activation: string;
+  dtype: "float32" | "float64";
+  seed: number;
+}
+
+/** `wide`: many filters per group and a deep contraction, the shape class of the im2col method. */
+function caseArb(wide = false): fc.Arbitrary<Case> {
+  const pair = (max: number) => fc.array(fc.integer({ min: 1, max }), { minLength: 2, maxLength: 2 });
+  return fc
+    .record({
+      nd: fc.constantFrom(1 as const, 2 as const),
+      n: fc.integer({ min: 1, max: 2 }),
+      groups: wide ? fc.constant(1) : fc.integer({ min: 1, max: 3 }),
+      cg: wide ? fc.integer({ min: 32, max: 36 }) : fc.integer({ min: 1, max: 3 }),
+      og: wide ? fc.integer({ min: 32, max: 36 }) : fc.integer({ min: 1, max: 5 }),
+      k: pair(wide ? 2 : 3),
+      stride: pair(wide ? 1 : 3),
+      dilation: pair(2),
+      pads: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: 2, maxLength: 2 }),
+      padKind: fc.constantFrom("explicit", "same", "valid"),
+      extra: fc.array(fc.integer({ min: 0, max: wide ? 9 : 4 }), { minLength: 2, maxLength: 2 }),
+      // Without a bias the activation alone is the epilogue; "none" always has a bias.
+      bias: fc.boolean(),
+      activation: fc.constantFrom(...Object.keys(ACTIVATIONS)),
+      dtype: fc.constantFrom("float32" as const, "float64" as const),
+      seed: fc.nat(),
+    })
+    .map((r) => {
+      const nd = r.nd;
+      const k = r.k.slice(0, nd);
+      const dilation = r.dilation.slice(0, nd);
+      const pads = r.pads.slice(0, nd) as [number, number][];
+      const sizes = k.map((kk, d) => {
+        const window = (kk - 1) * dilation[d]! + 1;
+        const padTotal = r.padKind === "explicit" ? pads[d]![0] + pads[d]![1] : 0;
+        // wide: at least 8 (2-D) or 64 (1-D) outputs per axis even without padding
+        if (wide) return window + r.extra[d]! + (nd === 2 ? 7 : 63);
+        return Math.max(1, window - (r.padKind === "same" ? window : padTotal)) + r.extra[d]!;
+      });
+      const padding = r.padKind === "explicit" ? pads : (r.padKind as "same" | "valid");
+      return { nd, n: r.n, groups: r.groups, cg: r.cg, og: r.og, k, stride: r.stride.slice(0, nd), dilation, padding, sizes, bias: r.bias || r.activation.startsWith("none"), activation: r.activation, dtype: r.dtype, seed: r.seed };
+    });
+}
+
+function inputsOf(c: Case, dtype: "float32" | "float64" = c.dtype): Tensor[] {
+  const rand = prng(c.seed);
+  const x = randomLike({ shape: [c.n, c.groups * c.cg, ...c.sizes], dtype }, rand);
+  const w = randomLike({ shape: [c.groups * c.og, c.cg, ...c.k], dtype }, rand);
+  const b = randomLike({ shape: [c.groups * c.og], dtype }, rand);
+  return [x, w, b];
+}
+
+function layerOf(c: Case): (x: Tensor, w: Tensor, b: Tensor) => Tensor {
+  const conv = c.nd === 1 ? fx.conv1d : fx.conv2d;
+  const act = ACTIVATIONS[c.activation]!;
+  const options = { stride: c.stride, dilation: c.dilation, groups: c.groups, padding: c.padding };
+  return (x, w, b) => act(conv(x, w, c.bias ? { ...options, bias: b } : options));
+}
+
+const label = (c: Case) => JSON.stringify({ ...c, seed: undefined });
+
+/** The forward layer compiles to one contraction kernel with its epilogue, and equals the reference. */
+function checkForward(c: Case, method?: "im2col"): void {
+  const f = layerOf(c);
+  const inputs = inputsOf(c);
+  const program = fx.trace(f)(...inputs);
+  const { executable } = compileProgram(program, { verify: true });
+  expect(executable.steps.length, label(c)).toBe(1);
+  const step = executable.steps[0]!;
+  expect(step.spec?.kind, label(c)).toBe("contraction");
+  expect(step.kernel.emitter, label(c)).toMatch(method === undefined ? /^js-conv-(direct|im2col)\+epilogue$/ : /^js-conv-im2col\+epilogue$/);
+  const expected = evalProgram(program, inputs, { reference: true })[0]!;
+  const [x, w, b] = inputs as [Tensor, Tensor, Tensor];
+  const got = jit(f)(x, w, b);
+  expect(got.dtype).toBe(c.dtype);
+  const [rtol, atol] = c.dtype === "float32" ? F32 : F64;
+  expect(allClose(got, expected, rtol, atol), label(c)).toBe(true);
+}
+
+describe("conv + bias + activation: one kernel, equal to the reference interpreter", () => {
+  it("direct method, random options", () => {
+    fc.assert(fc.property(caseArb(), (c) => checkForward(c)), RUNS);
+  });
+
+  it("im2col method (≥ 32 filters, deep contraction, ≥ 64 outputs)", () => {
+    fc.assert(fc.property(caseArb(true), (c) => checkForward(c, "im2col")), RUNS);
+  });
+});
+
+describe("the backward pass", () => {
+  it("jit(grad) of Σ act(conv(x, w, { bias }))·r equals the reference evaluation of grad's program", () => {
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const layer = layerOf(c);
+        const [x, w, b] = inputsOf(c, "float64");
+        const r = randomLike({ shape: layer(x!, w!, b!).shape, dtype: "float64" }, prng(c.seed + 1));
+        const loss = (xx: Tensor, ww: Tensor, bb: Tensor) => fx.sum(fx.mul(layer(xx, ww, bb), r));
+        const g = fx.grad(loss, { argnums: c.bias ? [0, 1, 2] : [0, 1] });
+        const program = fx.trace(g)(x!, w!, b!);
+        const expected = evalProgram(program, [x!, w!, b!], { reference: true });
+        const got = jit(g)(x!, w!, b!) as Tensor[];
+        expect(got.length).toBe(expected.length);
+        got.forEach((t, i) => expect(allClose(t, expected[i]!, ...F64), `${label(c)} gradient ${i}`).toBe(true));
+      }),
+      RUNS,
+    );
+  });
+
+  // conv(bias, relu) → max pool → conv(bias, tanh) → avg pool → dense → log-sum-exp loss.
+  const cnn = (p: Record<string, Tensor>, x: Tensor, target: Tensor): Tensor => {
+    let h = fx.maximum(fx.conv2d(x, p["w1"]!, { bias: p["b1"], padding: "same" }), 0);
+    h = fx.maxPool2d(h, 2);
+    h = fx.tanh(fx.conv2d(h, p["w2"]!, { bias: p["b2"] }));
+    h = fx.avgPool2d(h, 2);
+    const logits = fx.add(fx.matmul(fx.reshape(h, [h.shape[0]!, -1]), p["w3"]!), p["b3"]!);
+    const m = fx.max(logits, { axis: 1, keepDims: true });
+    const lse = fx.add(fx.log(fx.sum(fx.exp(fx.sub(logits, m)), { axis: 1, keepDims: true })), m);
+    return fx.mean(fx.sum(fx.mul(fx.sub(lse, logits), target), { axis: 1 }));
+  };
+  const shapes: Record<string, number[]> = { w1: [4, 2, 3, 3], b1: [4], w2: [6, 4, 3, 3], b2: [6], w3: [6 * 1 * 1, 3], b3: [3] };
+  const grad = fx.grad(cnn);
+  const jitGrad = jit(grad);
+
+  it("a small CNN: jit(grad) equals grad, and its forward fuses both conv layers with their bias and activation", () => {
+    const x0 = randomLike({ shape: [3, 2, 8, 8], dtype: "float64" }, prng(1));
+    const forward = jit((p: Record<string, Tensor>, x: Tensor) => fx.maxPool2d(fx.maximum(fx.conv2d(x, p["w1"]!, { bias: p["b1"], padding: "same" }), 0), 2));
+    const params0 = Object.fromEntries(Object.entries(shapes).map(([k, s], i) => [k, randomLike({ shape: s, dtype: "float64" }, prng(10 + i))]));
+    const text = forward.explain(params0, x0);
+    expect(text).toMatch(/kernel 0: contraction → \S+ \(js-conv-direct\+epilogue\), 5 equations:/);
+    expect(text).toContain("== kernels: 2 ==");
+    fc.assert(
+      fc.property(fc.nat(), (seed) => {
+        const rand = prng(seed);
+        const params = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, randomLike({ shape: s, dtype: "float64" }, rand)]));
+        const x = randomLike({ shape: [3, 2, 8, 8], dtype: "float64" }, rand);
+        const target = fx.oneHot(fx.tensor([0, 2, 1], { dtype: "int32" }), 3).cast("float64");
+        const expected = grad(params, x, target) as Record<string, Tensor>;
+        const got = jitGrad(params, x, target) as Record<string, Tensor>;
+        for (const k of Object.keys(shapes)) expect(allClose(got[k]!, expected[k]!, ...F64), `d${k}`).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+});
