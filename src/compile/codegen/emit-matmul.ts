@@ -9,7 +9,7 @@ import { sizeOf, stridesOf } from "../../tensor/shape.js";
 import { type MatmulEpilogue, type MatmulSpec, compileMatmul, emitMatmulSource } from "../kernels/matmul.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
 import type { CompiledKernel } from "./emitter.js";
-import { chainTail } from "./graph.js";
+import { chainTail, epilogueOperands } from "./graph.js";
 import { checkKernelSource, numberLiteral } from "./safety.js";
 
 type ContractionSpec = Extract<KernelSpec, { kind: "contraction" }>;
@@ -17,12 +17,7 @@ type ContractionSpec = Extract<KernelSpec, { kind: "contraction" }>;
 /** The epilogue as a MatmulEpilogue, plus which kernel inputs its extra operands are. */
 export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | undefined; extraInputs: number[]; registers: number } {
   if (graph.nodes[graph.result]!.kind === "acc") return { epilogue: undefined, extraInputs: [], registers: 0 };
-  const extraInputs: number[] = [];
-  const regOf = new Map<number, number>();
-  graph.nodes.forEach((n, i) => {
-    if (n.kind === "load" && !extraInputs.includes(n.input)) extraInputs.push(n.input);
-    if (n.kind === "op") regOf.set(i, regOf.size);
-  });
+  const { extraInputs, regOf } = epilogueOperands(graph);
   const registers = regOf.size;
   const shape = graph.shape;
   const rank = shape.length;

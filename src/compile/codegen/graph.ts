@@ -157,3 +157,18 @@ export class GraphCode {
     }
   }
 }
+
+/**
+ * What an epilogue graph needs from its kernel: the kernel inputs its loads read (in first-use
+ * order, each once) and a register slot for every op node (intermediates of an epilogue that
+ * must be an expression live in a small Float64 register file).
+ */
+export function epilogueOperands(graph: ExprGraph): { extraInputs: number[]; regOf: Map<number, number> } {
+  const extraInputs: number[] = [];
+  const regOf = new Map<number, number>();
+  graph.nodes.forEach((n, i) => {
+    if (n.kind === "load" && !extraInputs.includes(n.input)) extraInputs.push(n.input);
+    if (n.kind === "op") regOf.set(i, regOf.size);
+  });
+  return { extraInputs, regOf };
+}

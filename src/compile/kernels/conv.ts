@@ -22,7 +22,7 @@ import type { ConvParams } from "../../prims/conv.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { type Shape, stridesOf } from "../../tensor/shape.js";
 import { type CompiledKernel, compileKernelSource, registerEpilogueKernel, registerKernel } from "../codegen/emitter.js";
-import { chainTail } from "../codegen/graph.js";
+import { chainTail, epilogueOperands } from "../codegen/graph.js";
 import { numberLiteral } from "../codegen/safety.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
 import type { StridedLayer } from "../views.js";
@@ -465,12 +465,7 @@ function convLoadIndex(top: StridedLayer, shape: Shape, idx: ConvIndex): string 
  */
 export function convEpilogueFromGraph(graph: ExprGraph): { epilogue: ConvEpilogue | undefined; extraInputs: number[]; registers: number } {
   if (graph.nodes[graph.result]!.kind === "acc") return { epilogue: undefined, extraInputs: [], registers: 0 };
-  const extraInputs: number[] = [];
-  const regOf = new Map<number, number>();
-  graph.nodes.forEach((n, i) => {
-    if (n.kind === "load" && !extraInputs.includes(n.input)) extraInputs.push(n.input);
-    if (n.kind === "op") regOf.set(i, regOf.size);
-  });
+  const { extraInputs, regOf } = epilogueOperands(graph);
   const registers = regOf.size;
   /** Definitions [name, expression] of the nodes named by `nameOf` (null: written inline), and the result. */
   const render = (acc: string, idx: ConvIndex, extras: readonly string[], nameOf: (i: number) => string | null) => {
