@@ -52,7 +52,8 @@ function dense(fanIn: number, fanOut: number, rand: () => number) {
 type Params = { l1: { w: fx.Tensor; b: fx.Tensor }; l2: { w: fx.Tensor; b: fx.Tensor } };
 
 function logits(p: Params, x: fx.Tensor): fx.Tensor {
-  const h = fx.maximum(fx.add(fx.matmul(x, p.l1.w), p.l1.b), 0);
+  const z = fx.add(fx.matmul(x, p.l1.w), p.l1.b);
+  const h = fx.where(fx.greater(z, 0), z, 0); // relu, with relu'(0) = 0
   return fx.add(fx.matmul(h, p.l2.w), p.l2.b);
 }
 
