@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
 import { broadcastShapesArb, sameValues, shapeArb, tensorArb } from "./arbitraries.js";
 import { unbroadcast } from "../src/prims/layout.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 150 };
+const RUNS = runs(150);
 
 /** Two broadcast-compatible tensors (float64, so sums are exact enough to compare). */
 const pairArb = broadcastShapesArb(2, { maxRank: 4, maxDim: 3 }).chain(({ shapes, result }) =>

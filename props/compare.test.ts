@@ -5,8 +5,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
 import { broadcastShapesArb, sameValues, tensorArb } from "./arbitraries.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 150 };
+const RUNS = runs(150);
 
 /** Two broadcast-compatible int-valued float tensors (so ties happen often) and a bool condition. */
 const tripleArb = broadcastShapesArb(3, { maxRank: 3, maxDim: 3 }).chain(({ shapes }) =>

@@ -27,8 +27,9 @@ import {
   values,
   type TensorFn,
 } from "./gradcheck.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 100 };
+const RUNS = runs(100);
 const EXACT = { rtol: 1e-12, atol: 1e-12 };
 
 const randomTensor = (shape: readonly number[], rand: () => number): Tensor => randomLike({ shape, dtype: "float64" }, rand);

@@ -42,8 +42,9 @@ import {
   values,
 } from "./gradcheck.js";
 import { programWithInputsArb } from "./arbitraries.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 100 };
+const RUNS = runs(100);
 
 // ---------------------------------------------------------------- per-primitive instances
 

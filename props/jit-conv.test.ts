@@ -13,8 +13,9 @@ import { compileProgram } from "../src/compile/pipeline.js";
 import { jit } from "../src/compile/jit.js";
 import { allClose } from "./arbitraries.js";
 import { prng, randomLike } from "./gradcheck.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 100 };
+const RUNS = runs(100);
 /** float32: the fused kernel does not round the convolution to float32 before the epilogue. */
 const F32 = [2e-4, 2e-4] as const;
 const F64 = [1e-9, 1e-12] as const;

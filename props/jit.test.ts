@@ -16,8 +16,9 @@ import { simplifyAlgebra } from "../src/compile/passes/simplify.js";
 import { compileProgram, optimizeProgram } from "../src/compile/pipeline.js";
 import { jit } from "../src/compile/jit.js";
 import { allClose, programWithInputsArb } from "./arbitraries.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 100 };
+const RUNS = runs(100);
 /** float32 tolerance: fused loops keep intermediates in double precision, the reference rounds each. */
 const F32 = [2e-4, 2e-4] as const;
 const F64 = [1e-9, 1e-12] as const;

@@ -23,8 +23,9 @@ import {
   values,
   type TensorFn,
 } from "./gradcheck.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 100 };
+const RUNS = runs(100);
 
 type PadKind = "explicit" | "same" | "valid";
 

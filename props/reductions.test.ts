@@ -5,8 +5,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
 import { anyTensorArb } from "./arbitraries.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 150 };
+const RUNS = runs(150);
 
 /** A float64 tensor of rank ≥ 1 with a random subset of its axes. */
 const withAxesArb = anyTensorArb({ minRank: 1, maxRank: 4, maxDim: 4 }, { dtype: "float64", min: -10, max: 10 }).chain((x) =>

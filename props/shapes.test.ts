@@ -5,8 +5,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
 import { anyTensorArb, sameValues, shapeArb, tensorArb } from "./arbitraries.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 150 };
+const RUNS = runs(150);
 
 const tensorArbRank = (minRank: number) => anyTensorArb({ minRank, maxRank: 4, maxDim: 4 }, { dtype: "float64" });
 

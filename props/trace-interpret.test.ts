@@ -4,8 +4,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
 import { allClose, programArb, programWithInputsArb, sameValues } from "./arbitraries.js";
+import { runs } from "./runs.js";
 
-const RUNS = { numRuns: 150 };
+const RUNS = runs(150);
 
 describe("trace then interpret ≡ eager", () => {
   it("on random programs of every op kind (float32), bit for bit", () => {
@@ -54,7 +55,7 @@ describe("trace then interpret ≡ eager", () => {
         const ones = program.inputShapes.map((s) => fx.ones(s));
         expect(String(fx.trace(program.fn)(...zeros))).toBe(String(fx.trace(program.fn)(...ones)));
       }),
-      { numRuns: 100 },
+      runs(100),
     );
   });
 });
