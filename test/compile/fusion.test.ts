@@ -127,6 +127,20 @@ describe("matmul epilogues", () => {
     expect(kernelKinds(text)[0]).toBe("contraction");
     expect(text).toMatch(/kernel 0: contraction → \w+:f32\[2,2\] \(js-matmul\), 1 equation:/);
   });
+
+  // Found by a soak run of props/jit.test.ts: a layout read both by the matmul and by its
+  // epilogue was made index arithmetic inside the kernel that also needed it as an operand.
+  it("a layout read by both the matmul and its epilogue is stored once and read by both", () => {
+    const f = (a: fx.Tensor) => {
+      const d = fx.reshape(a, [2, 2]);
+      return fx.add(fx.exp(d), fx.matmul(d, d));
+    };
+    const a = fx.tensor([1, 2, 3, 4], { dtype: "float64" });
+    const text = jit(f).explain(a);
+    expect(kernelKinds(text)).toContain("contraction");
+    expect(jit(f)(a).toArray()).toEqual(f(a).toArray());
+    fusedOf(f, a);
+  });
 });
 
 describe("primitives without a compiled kernel", () => {

@@ -74,11 +74,16 @@ export function fuseElementwise(program: Program): Program {
     let materialise = outs.has(e.out) || readers.length === 0;
 
     if (cls === "view") {
+      // Join a group only if every reader inside it reads through index arithmetic: a group
+      // whose contraction root also reads the value needs it as a stored buffer, and a value
+      // cannot be both a kernel input and computed inside that kernel.
+      const joinable = new Map<Group, boolean>();
       for (const u of readers) {
-        for (const g of groupsOf.get(u)!) {
-          if (readsThroughIndex(g, u)) memberOf(e, g, "index");
-          else materialise = true;
-        }
+        for (const g of groupsOf.get(u)!) joinable.set(g, (joinable.get(g) ?? true) && readsThroughIndex(g, u));
+      }
+      for (const [g, ok] of joinable) {
+        if (ok) memberOf(e, g, "index");
+        else materialise = true;
       }
     } else if (!materialise && (cls === "elementwise" || cls === "reduce" || cls === "contraction")) {
       materialise = !tryJoin(e, cls, readers, groupsOf, memberOf);
