@@ -1,0 +1,36 @@
+// The core runs in browsers too (DESIGN: portable core): nothing under src/ outside the
+// Node-only folders (data/, train/, cli/) may import a Node built-in or touch Node globals.
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { builtinModules } from "node:module";
+import { expect, test } from "vitest";
+
+const SRC = resolve(__dirname, "../src");
+const NODE_ONLY = ["data", "train", "cli"];
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return NODE_ONLY.includes(relative(SRC, path)) ? [] : sources(path);
+    return path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+test("the core imports no Node built-in and uses no Node global", () => {
+  const builtins = new Set(builtinModules);
+  const offenders: string[] = [];
+  const files = sources(SRC);
+  expect(files.length).toBeGreaterThan(20);
+  for (const file of files) {
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:from|import|require\()\s*["']([^"']+)["']/g)) {
+      const spec = m[1]!;
+      if (spec.startsWith("node:") || builtins.has(spec.split("/")[0]!)) offenders.push(`${relative(SRC, file)} imports ${spec}`);
+    }
+    for (const global of [/\bprocess\./, /(?<![\w.])Buffer\./, /\b__dirname\b/, /\brequire\(/]) {
+      if (global.test(text)) offenders.push(`${relative(SRC, file)} uses ${global.source}`);
+    }
+  }
+  expect(offenders).toEqual([]);
+});
