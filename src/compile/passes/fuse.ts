@@ -6,8 +6,9 @@
 //     and reads them at the same loop index: then the value lives in a register of the loop.
 //     Rank-0 values read by a larger loop are computed once, before the loop.
 //  2. Layout equations with an index rule (reshape, transpose, broadcast_to, slice, rev) are index
-//     arithmetic on loads: they join every group that reads them (duplicating them is free) and
-//     are materialised only when something else needs them (an output, a matmul operand, …).
+//     arithmetic on loads: they join every group whose members all read them through index
+//     arithmetic (duplicating them is free), and are materialised when something else needs
+//     them (an output, a contraction operand, …); a group that needs the stored value reads it.
 //     Only layouts and rank-0 values may sit under a layout inside a group.
 //  3. A reduction joins the group of its elementwise readers as the group's root when they are
 //     over its output shape: they become its epilogue (applied once per output element). Its
