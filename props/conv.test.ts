@@ -28,6 +28,7 @@ import {
   type TensorFn,
 } from "./gradcheck.js";
 import { runs } from "./runs.js";
+import { type ConvGeometry, type PadKind, convGeometryArb } from "./conv-cases.js";
 
 const RUNS = runs(100);
 const EXACT = { rtol: 1e-12, atol: 1e-12 };
@@ -36,22 +37,7 @@ const randomTensor = (shape: readonly number[], rand: () => number): Tensor => r
 
 // ---------------------------------------------------------------- random convolution cases
 
-type PadKind = "explicit" | "same" | "valid";
-
-interface ConvCase {
-  nd: 1 | 2;
-  n: number;
-  groups: number;
-  cg: number; // input channels per group
-  og: number; // output channels per group
-  k: number[];
-  stride: number[];
-  dilation: number[];
-  pads: [number, number][];
-  padKind: PadKind;
-  sizes: number[]; // input spatial sizes (always large enough for an output)
-  seed: number;
-}
+type ConvCase = ConvGeometry;
 
 interface CaseLimits {
   n?: number;
@@ -64,34 +50,17 @@ interface CaseLimits {
 }
 
 function convCaseArb(limits: CaseLimits = {}): fc.Arbitrary<ConvCase> {
-  const pair = (max: number) => fc.array(fc.integer({ min: 1, max }), { minLength: 2, maxLength: 2 });
-  return fc
-    .record({
-      nd: fc.constantFrom(1 as const, 2 as const),
-      n: fc.integer({ min: 1, max: limits.n ?? 2 }),
-      groups: fc.integer({ min: 1, max: limits.groups ?? 3 }),
-      cg: fc.integer({ min: 1, max: limits.channels ?? 2 }),
-      og: fc.integer({ min: 1, max: limits.channels ?? 2 }),
-      k: pair(limits.kernel ?? 3),
-      stride: pair(limits.stride ?? 3),
-      dilation: pair(2),
-      pads: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: 2, maxLength: 2 }),
-      padKind: fc.constantFrom(...(limits.padKinds ?? (["explicit", "same", "valid"] as PadKind[]))),
-      extra: fc.array(fc.integer({ min: 0, max: limits.extra ?? 3 }), { minLength: 2, maxLength: 2 }),
-      seed: fc.nat(),
-    })
-    .map((r) => {
-      const nd = r.nd;
-      const k = r.k.slice(0, nd);
-      const dilation = r.dilation.slice(0, nd);
-      const pads = r.pads.slice(0, nd) as [number, number][];
-      const sizes = k.map((kk, d) => {
-        const window = (kk - 1) * dilation[d]! + 1;
-        const padTotal = r.padKind === "explicit" ? pads[d]![0] + pads[d]![1] : 0;
-        return Math.max(1, window - (r.padKind === "same" ? window : padTotal)) + r.extra[d]!;
-      });
-      return { ...r, k, stride: r.stride.slice(0, nd), dilation, pads, sizes };
-    });
+  const channels = limits.channels ?? 2;
+  return convGeometryArb({
+    n: [1, limits.n ?? 2],
+    groups: [1, limits.groups ?? 3],
+    cg: [1, channels],
+    og: [1, channels],
+    kernel: limits.kernel ?? 3,
+    stride: limits.stride ?? 3,
+    extra: limits.extra ?? 3,
+    ...(limits.padKinds ? { padKinds: limits.padKinds } : {}),
+  });
 }
 
 function convOptions(c: ConvCase): fx.ConvOptions {

@@ -14,6 +14,7 @@ import { jit } from "../src/compile/jit.js";
 import { allClose } from "./arbitraries.js";
 import { prng, randomLike } from "./gradcheck.js";
 import { runs } from "./runs.js";
+import { convGeometryArb } from "./conv-cases.js";
 
 const RUNS = runs(100);
 /** float32: the fused kernel does not round the convolution to float32 before the epilogue. */
@@ -50,40 +51,28 @@ interface Case {
 
 /** `wide`: many filters per group and a deep contraction, the shape class of the im2col method. */
 function caseArb(wide = false): fc.Arbitrary<Case> {
-  const pair = (max: number) => fc.array(fc.integer({ min: 1, max }), { minLength: 2, maxLength: 2 });
+  const geometry = convGeometryArb({
+    n: [1, 2],
+    groups: wide ? [1, 1] : [1, 3],
+    cg: wide ? [32, 36] : [1, 3],
+    og: wide ? [32, 36] : [1, 5],
+    kernel: wide ? 2 : 3,
+    stride: wide ? 1 : 3,
+    extra: wide ? 9 : 4,
+    sizes: wide ? "wide" : "fit",
+  });
   return fc
     .record({
-      nd: fc.constantFrom(1 as const, 2 as const),
-      n: fc.integer({ min: 1, max: 2 }),
-      groups: wide ? fc.constant(1) : fc.integer({ min: 1, max: 3 }),
-      cg: wide ? fc.integer({ min: 32, max: 36 }) : fc.integer({ min: 1, max: 3 }),
-      og: wide ? fc.integer({ min: 32, max: 36 }) : fc.integer({ min: 1, max: 5 }),
-      k: pair(wide ? 2 : 3),
-      stride: pair(wide ? 1 : 3),
-      dilation: pair(2),
-      pads: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: 2, maxLength: 2 }),
-      padKind: fc.constantFrom("explicit", "same", "valid"),
-      extra: fc.array(fc.integer({ min: 0, max: wide ? 9 : 4 }), { minLength: 2, maxLength: 2 }),
+      g: geometry,
       // Without a bias the activation alone is the epilogue; "none" always has a bias.
       bias: fc.boolean(),
       activation: fc.constantFrom(...Object.keys(ACTIVATIONS)),
       dtype: fc.constantFrom("float32" as const, "float64" as const),
-      seed: fc.nat(),
     })
-    .map((r) => {
-      const nd = r.nd;
-      const k = r.k.slice(0, nd);
-      const dilation = r.dilation.slice(0, nd);
-      const pads = r.pads.slice(0, nd) as [number, number][];
-      const sizes = k.map((kk, d) => {
-        const window = (kk - 1) * dilation[d]! + 1;
-        const padTotal = r.padKind === "explicit" ? pads[d]![0] + pads[d]![1] : 0;
-        // wide: at least 8 (2-D) or 64 (1-D) outputs per axis even without padding
-        if (wide) return window + r.extra[d]! + (nd === 2 ? 7 : 63);
-        return Math.max(1, window - (r.padKind === "same" ? window : padTotal)) + r.extra[d]!;
-      });
-      const padding = r.padKind === "explicit" ? pads : (r.padKind as "same" | "valid");
-      return { nd, n: r.n, groups: r.groups, cg: r.cg, og: r.og, k, stride: r.stride.slice(0, nd), dilation, padding, sizes, bias: r.bias || r.activation.startsWith("none"), activation: r.activation, dtype: r.dtype, seed: r.seed };
+    .map(({ g, bias, activation, dtype }) => {
+      const padding = g.padKind === "explicit" ? g.pads : g.padKind;
+      const { nd, n, groups, cg, og, k, stride, dilation, sizes, seed } = g;
+      return { nd, n, groups, cg, og, k, stride, dilation, padding, sizes, bias: bias || activation.startsWith("none"), activation, dtype, seed };
     });
 }
 
