@@ -4,8 +4,8 @@
 import { stridesOf } from "../../tensor/shape.js";
 import type { KernelSpec } from "../lower.js";
 import { type CompiledKernel, type KernelEmitter, compileKernelSource } from "./emitter.js";
-import { AccessTable, GraphCode, loadAccess } from "./graph.js";
-import { coalesce, emitNest } from "./loops.js";
+import { AccessTable, GraphCode, emitStoreNest, loadAccess } from "./graph.js";
+import { coalesce } from "./loops.js";
 
 type LoopSpec = Extract<KernelSpec, { kind: "loop" }>;
 
@@ -21,18 +21,8 @@ export function emitLoopSource(spec: LoopSpec): string {
   const merged = coalesce(graph.shape, table.accesses);
   const code = new GraphCode(graph, 0, accessOf, () => merged.accesses, (k) => `in${k}`);
   code.resolveDepths();
-  const innermost = merged.dims.length - 1;
   const lines = kernelHeader(spec.inputs.length);
-  lines.push(
-    ...emitNest(merged.dims, merged.accesses, {
-      enter: (level, at) => {
-        const ls = code.linesAt(level, at);
-        if (level === innermost) ls.push(`out[${at(outAccess)}] = ${code.result};`);
-        return ls;
-      },
-      leave: () => [],
-    }),
-  );
+  lines.push(...emitStoreNest(merged.dims, merged.accesses, code, outAccess));
   lines.push("};");
   return lines.join("\n");
 }

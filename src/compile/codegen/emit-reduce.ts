@@ -13,7 +13,7 @@ import { type Shape, stridesOf } from "../../tensor/shape.js";
 import type { KernelSpec } from "../lower.js";
 import { type CompiledKernel, type KernelEmitter, compileKernelSource } from "./emitter.js";
 import { kernelHeader } from "./emit-loop.js";
-import { AccessTable, GraphCode, loadAccess } from "./graph.js";
+import { AccessTable, GraphCode, emitStoreNest, loadAccess } from "./graph.js";
 import { coalesce, emitNest } from "./loops.js";
 import { numberLiteral } from "./safety.js";
 
@@ -110,23 +110,13 @@ function emitOuter(spec: ReduceSpec): { source: string; scratch: number } {
     if (n.kind === "load") epiAccess.set(i, t2.add(loadAccess(n.chain, spec.out.shape.length, (d) => d)));
   });
   const m2 = coalesce(spec.out.shape, t2.accesses);
-  const inner2 = m2.dims.length - 1;
   const epi = new GraphCode(spec.epilogue, 1, epiAccess, () => m2.accesses, input, {
     expr: (at) => `sc[${at(outAccess)}]`,
-    depth: inner2,
+    depth: m2.dims.length - 1,
     deferred: false,
   });
   epi.resolveDepths();
-  lines.push(
-    ...emitNest(m2.dims, m2.accesses, {
-      enter: (level, at) => {
-        const ls = epi.linesAt(level, at);
-        if (level === inner2) ls.push(`out[${at(outAccess)}] = ${epi.result};`);
-        return ls;
-      },
-      leave: () => [],
-    }),
-  );
+  lines.push(...emitStoreNest(m2.dims, m2.accesses, epi, outAccess));
   lines.push("};");
   return { source: lines.join("\n"), scratch: outSize };
 }

@@ -9,7 +9,7 @@
 import { FluxionError } from "../../errors.js";
 import type { ExprGraph, ExprNode } from "../lower.js";
 import type { StridedLayer, ViewChain } from "../views.js";
-import { type Access, accessDepth } from "./loops.js";
+import { type Access, accessDepth, emitNest } from "./loops.js";
 import { numberLiteral } from "./safety.js";
 
 /** The strides of a load's first layer over the loop dimensions (via `dimOf`: space dim → loop dim). */
@@ -171,4 +171,20 @@ export function epilogueOperands(graph: ExprGraph): { extraInputs: number[]; reg
     if (n.kind === "op") regOf.set(i, regOf.size);
   });
   return { extraInputs, regOf };
+}
+
+/**
+ * The loop nest of an elementwise pass over an output: each level emits the graph's work hoisted
+ * to it, and the innermost level stores the graph's result at `outAccess`.
+ */
+export function emitStoreNest(dims: readonly number[], accesses: readonly Access[], code: GraphCode, outAccess: number): string[] {
+  const innermost = dims.length - 1;
+  return emitNest(dims, accesses, {
+    enter: (level, at) => {
+      const ls = code.linesAt(level, at);
+      if (level === innermost) ls.push(`out[${at(outAccess)}] = ${code.result};`);
+      return ls;
+    },
+    leave: () => [],
+  });
 }
