@@ -2,7 +2,10 @@
 // node_modules), the jit/eager switch for fluxion, running one benny suite per comparison and
 // turning its median times into ratios (fluxion time / other time).
 
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
 import path from "node:path";
 import b from "benny";
 import * as tf from "@tensorflow/tfjs";
@@ -143,4 +146,17 @@ export function assertClose(what: string, a: ArrayLike<number>, b: ArrayLike<num
       throw new Error(`bench check ${what}: element ${i} is ${a[i]} vs ${b[i]}`);
     }
   }
+}
+
+/**
+ * Writes a benchmark report. A full run replaces the tracked `bench/results/<name>-latest.json`
+ * (the numbers docs/performance.md quotes); a partial or quick run goes to the system's temporary
+ * folder, so no benchmark run leaves an untracked file in the checkout.
+ */
+export function writeReport(name: string, report: unknown, full: boolean): string {
+  const dir = full ? path.join(path.dirname(fileURLToPath(import.meta.url)), "results") : mkdtempSync(path.join(os.tmpdir(), "fluxion-bench-"));
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}-latest.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  return file;
 }

@@ -10,13 +10,12 @@
 //   npm run bench:conv -- --kernels             the kernel methods per shape class (direct loops
 //                                               under several register tiles vs im2col + matmul)
 
-import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ConvMethod, type DirectTiling, DEFAULT_DIRECT_TILING, chooseConvMethod, compileConv, convGeometry, directTilingFor } from "../src/compile/kernels/conv.js";
 import type { ConvParams } from "../src/prims/conv.js";
-import { type Case, type RunOptions, type SuiteDef, DEFAULT_RUN, assertClose, fx, initTf, median, onBackend, randomArray, runSuite, tf, useBackend, wasmFeatures } from "./common.js";
+import { type Case, type RunOptions, type SuiteDef, DEFAULT_RUN, assertClose, fx, initTf, median, onBackend, randomArray, runSuite, tf, useBackend, wasmFeatures, writeReport } from "./common.js";
 
 const BATCH = 64;
 
@@ -342,11 +341,8 @@ async function main(): Promise<void> {
     sampling: options,
     suites,
   };
-  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `conv-${report.date.replace(/[:.]/g, "-")}.json`), JSON.stringify(report, null, 2));
-  writeFileSync(path.join(dir, "conv-latest.json"), JSON.stringify(report, null, 2));
-  console.log(`\nresults written to bench/results/conv-latest.json`);
+  const file = writeReport("conv", report, !quick);
+  console.log(`\nresults written to ${path.relative(process.cwd(), file)}`);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

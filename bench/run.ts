@@ -1,15 +1,15 @@
 // Runs the benchmarks side by side and prints, per suite, the ratio fluxion time / other time
-// (median over repeats; below 1 means fluxion is faster). Results go to bench/results/.
+// (median over repeats; below 1 means fluxion is faster). A full run's results replace
+// bench/results/<suites>-latest.json; partial and quick runs write to the temporary folder.
 //
 //   npm run bench                         all suites, 3 repeats
 //   npm run bench -- matmul --repeat 5    one suite (elementwise | matmul | mlp)
 //   npm run bench -- --quick              fewer samples, one repeat (a smoke run)
 
-import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_RUN, FLUXION_MODE, type RunOptions, type SuiteDef, initTf, median, rotate, runSuite, tf, wasmFeatures } from "./common.js";
+import { DEFAULT_RUN, FLUXION_MODE, type RunOptions, type SuiteDef, initTf, median, rotate, runSuite, tf, wasmFeatures, writeReport } from "./common.js";
 import { elementwiseSuite } from "./elementwise.js";
 import { MATMUL_SIZES, matmulSuite } from "./matmul.js";
 import { mlpSuite } from "./mlp.js";
@@ -79,9 +79,6 @@ async function main() {
     }
   }
 
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const dir = path.join(here, "results");
-  mkdirSync(dir, { recursive: true });
   const report = {
     date: new Date().toISOString(),
     command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(" ")}` : "npm run bench",
@@ -99,11 +96,9 @@ async function main() {
     sampling: options,
     suites: reports,
   };
-  const stamp = report.date.replace(/[:.]/g, "-");
-  const tag = groups.join("+");
-  writeFileSync(path.join(dir, `${tag}-${stamp}.json`), JSON.stringify(report, null, 2));
-  writeFileSync(path.join(dir, `${tag}-latest.json`), JSON.stringify(report, null, 2));
-  console.log(`\nresults written to ${path.relative(process.cwd(), path.join(dir, `${tag}-latest.json`))}`);
+  const full = !quick && groups.length === Object.keys(GROUPS).length;
+  const file = writeReport(groups.join("+"), report, full);
+  console.log(`\nresults written to ${path.relative(process.cwd(), file)}`);
 }
 
 main().catch((e: unknown) => {

