@@ -1,5 +1,7 @@
-// The core runs in browsers too (DESIGN: portable core): nothing under src/ outside the
-// Node-only folders (data/, train/, cli/) may import a Node built-in or touch Node globals.
+// The core runs in browsers too (DESIGN: portable core): nothing under src/ may import a Node
+// built-in or touch Node globals, except the folders DESIGN.md reserves for Node-only code
+// (data/ file loaders, train/ checkpoint files, cli/). None of those exists yet; the exemption
+// applies once they do.
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
