@@ -19,6 +19,7 @@ export const addPrim = defineElementwise<Params>({
   arity: 2,
   operands: "numeric",
   expr: ([a, b]) => `(${a} + ${b})`,
+  reference: () => (a, b) => a + b, // int32: exact in double, wrapped when stored
   vjp: (g) => [g, g],
   jvp: ({ tangents: [ta, tb] }) => addTangents(ta!, tb!),
 });
@@ -28,6 +29,7 @@ export const subPrim = defineElementwise<Params>({
   arity: 2,
   operands: "numeric",
   expr: ([a, b]) => `(${a} - ${b})`,
+  reference: () => (a, b) => a - b,
   vjp: (g) => [g, neg(g)],
   jvp: ({ tangents: [ta, tb] }) => (tb ? (ta ? sub(ta, tb) : neg(tb)) : ta!),
 });
@@ -36,7 +38,9 @@ export const mulPrim = defineElementwise<Params>({
   name: "mul",
   arity: 2,
   operands: "numeric",
-  expr: ([a, b]) => `(${a} * ${b})`,
+  // int32 products wrap like C: Math.imul (a double product is inexact beyond 2⁵³).
+  expr: ([a, b], _p, inDtypes) => (inDtypes[0] === "int32" ? `Math.imul(${a}, ${b})` : `(${a} * ${b})`),
+  reference: (_p, inDtypes) => (inDtypes[0] === "int32" ? Math.imul : (a, b) => a * b),
   vjp: (g, { inputs: [a, b] }) => [mul(g, b!), mul(g, a!)],
   jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => addTangents(ta ? mul(ta, b!) : null, tb ? mul(a!, tb) : null),
 });
@@ -46,6 +50,7 @@ export const divPrim = defineElementwise<Params>({
   arity: 2,
   operands: "float",
   expr: ([a, b]) => `(${a} / ${b})`,
+  reference: () => (a, b) => a / b,
   vjp: (g, { inputs: [, b], out }) => [div(g, b!), neg(div(mul(g, out), b!))],
   jvp: ({ inputs: [, b], tangents: [ta, tb], out }) =>
     addTangents(ta ? div(ta, b!) : null, tb ? neg(div(mul(tb, out), b!)) : null),
@@ -65,6 +70,7 @@ export const powPrim = defineElementwise<Params>({
   arity: 2,
   operands: "float",
   expr: ([a, b]) => `Math.pow(${a}, ${b})`,
+  reference: () => Math.pow,
   vjp: (g, { inputs: [a, b], out }) => [mul(g, powGradA(a!, b!)), mul(g, powGradB(a!, b!, out))],
   jvp: ({ inputs: [a, b], tangents: [ta, tb], out }) =>
     addTangents(ta ? mul(ta, powGradA(a!, b!)) : null, tb ? mul(tb, powGradB(a!, b!, out)) : null),
@@ -74,12 +80,13 @@ export const powPrim = defineElementwise<Params>({
  * maximum/minimum: NaN-propagating (the template is branch-only). `firstWins(a, b)` says where
  * the first operand is the result; there, at ties included, it gets the whole gradient.
  */
-function defineExtremum(name: string, jsCompare: string, firstWins: (a: Tensor, b: Tensor) => Tensor) {
+function defineExtremum(name: string, jsCompare: string, firstWins: (a: Tensor, b: Tensor) => Tensor, reference: (a: number, b: number) => number) {
   return defineElementwise<Params>({
     name,
     arity: 2,
     operands: "numeric",
     expr: ([a, b]) => `(${a} ${jsCompare} ${b} || ${a} !== ${a} ? ${a} : ${b})`,
+    reference: () => reference,
     vjp: (g, { inputs: [a, b] }) => {
       const first = firstWins(a!, b!);
       return [where(first, g, 0), where(first, 0, g)];
@@ -88,8 +95,9 @@ function defineExtremum(name: string, jsCompare: string, firstWins: (a: Tensor, 
   });
 }
 
-export const maximumPrim = defineExtremum("maximum", ">=", greaterEqual);
-export const minimumPrim = defineExtremum("minimum", "<=", lessEqual);
+// NaN wins; between equal values (−0 and +0 included) the first operand is the result.
+export const maximumPrim = defineExtremum("maximum", ">=", greaterEqual, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a >= b ? a : b));
+export const minimumPrim = defineExtremum("minimum", "<=", lessEqual, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a <= b ? a : b));
 
 const addOp = elementwiseOp(addPrim, "numeric", "add");
 const subOp = elementwiseOp(subPrim, "numeric", "sub");
