@@ -11,6 +11,7 @@ import type { Tensor } from "../src/index.js";
 import { ProgramBuilder } from "../src/ir/builder.js";
 import { Lit } from "../src/ir/var.js";
 import { eliminateCommonSubexpressions } from "../src/compile/passes/cse.js";
+import { eliminateDeadCode } from "../src/compile/passes/dce.js";
 import { foldConstants } from "../src/compile/passes/fold-constants.js";
 import { simplifyAlgebra } from "../src/compile/passes/simplify.js";
 import { padPrim } from "../src/prims/movement.js";
@@ -278,6 +279,20 @@ describe("rewrites are exact or do not fire", () => {
     expect(Number.isNaN(fx.grad(g)(x).data()[0])).toBe(true);
   });
 
+  it("x·0 → 0 and x − x → 0 fire for int32 only; c₁·(x·c₂) combines for int32 and, for floats, only with ±1", () => {
+    const count = (f: (x: Tensor) => Tensor, x: Tensor) => eliminateDeadCode(simplifyAlgebra(fx.trace(f)(x))).eqns.map((e) => e.prim.name);
+    expect(count((x) => fx.mul(x, 0), i32([1, 2]))).toEqual(["broadcast_to"]);
+    expect(count((x) => fx.sub(x, x), i32([1, 2]))).toEqual(["broadcast_to"]);
+    expect(count((x) => fx.mul(x, 0), fx.tensor([1, 2]))).toEqual(["mul"]);
+    expect(count((x) => fx.sub(x, x), f64([1, 2]))).toEqual(["sub"]);
+    expect(count((x) => fx.mul(fx.mul(x, 3), 5), i32([1, 2]))).toEqual(["mul"]);
+    expect(count((x) => fx.mul(fx.mul(x, 3), -1), fx.tensor([1, 2]))).toEqual(["mul"]);
+    expect(count((x) => fx.mul(fx.mul(x, 2), 0.5), fx.tensor([1, 2]))).toEqual(["mul", "mul"]);
+    const big = i32([123456789, -2147483648]);
+    const f = (x: Tensor) => fx.mul(fx.mul(x, 987654321), 77);
+    expectSameBits(fx.jit(f)(big), f(big));
+  });
+
   it("every rule of simplifyAlgebra preserves bits on special values, float32 and float64", () => {
     for (const dtype of ["float32", "float64", "int32"] as DType[]) {
       const xs = fx.tensor(valuesOf(dtype), { dtype });
@@ -296,6 +311,9 @@ describe("rewrites are exact or do not fire", () => {
         (x: Tensor) => fx.mul(-1, fx.mul(0.1, x)),
         (x: Tensor) => fx.mul(fx.mul(x, 2), 0.5),
         (x: Tensor) => fx.mul(fx.mul(x, 0.1), 4),
+        (x: Tensor) => fx.mul(x, 0),
+        (x: Tensor) => fx.mul(0, x),
+        (x: Tensor) => fx.sub(x, x),
       ];
       if (dtype !== "int32") programs.push((x: Tensor) => fx.div(x, 1), (x: Tensor) => fx.div(fx.mul(x, 3), 1));
       for (const f of programs) {
