@@ -1,10 +1,10 @@
 // Elementwise binary arithmetic with NumPy broadcasting: add, sub, mul, div, pow, maximum,
-// minimum. Ties of maximum/minimum send the whole gradient to the first operand.
+// minimum. At a tie of maximum/minimum each operand gets half the gradient (as JAX and PyTorch).
 
 import type { Tensor } from "../tensor/tensor.js";
 import { type TensorLike, defineElementwise, elementwiseOp } from "./elementwise.js";
 import type { Params } from "./primitive.js";
-import { equal, greaterEqual, lessEqual, where } from "./compare.js";
+import { equal, where } from "./compare.js";
 import { log, neg } from "./unary.js";
 
 /** Adds two tangents where either may be a symbolic zero (null). */
@@ -77,27 +77,31 @@ export const powPrim = defineElementwise<Params>({
 });
 
 /**
- * maximum/minimum: NaN-propagating (the template is branch-only). `firstWins(a, b)` says where
- * the first operand is the result; there, at ties included, it gets the whole gradient.
+ * The share of z = maximum/minimum(x, y)'s cotangent `g` that goes to operand x, as JAX's
+ * `_balanced_eq` does: all of it where x alone equals z, half where both do (a tie), none where
+ * only y does — nor where z is NaN (NaN equals nothing).
  */
-function defineExtremum(name: string, jsCompare: string, firstWins: (a: Tensor, b: Tensor) => Tensor, reference: (a: number, b: number) => number) {
+function tieShare(g: Tensor, x: Tensor, y: Tensor, z: Tensor): Tensor {
+  return where(equal(x, z), where(equal(y, z), mul(g, 0.5), g), 0);
+}
+
+/** maximum/minimum: NaN-propagating (the template is branch-only); ties split the gradient ½/½. */
+function defineExtremum(name: string, jsCompare: string, reference: (a: number, b: number) => number) {
   return defineElementwise<Params>({
     name,
     arity: 2,
     operands: "numeric",
     expr: ([a, b]) => `(${a} ${jsCompare} ${b} || ${a} !== ${a} ? ${a} : ${b})`,
     reference: () => reference,
-    vjp: (g, { inputs: [a, b] }) => {
-      const first = firstWins(a!, b!);
-      return [where(first, g, 0), where(first, 0, g)];
-    },
-    jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => (ta || tb ? where(firstWins(a!, b!), ta ?? 0, tb ?? 0) : null),
+    vjp: (g, { inputs: [a, b], out }) => [tieShare(g, a!, b!, out), tieShare(g, b!, a!, out)],
+    jvp: ({ inputs: [a, b], tangents: [ta, tb], out }) =>
+      addTangents(ta ? tieShare(ta, a!, b!, out) : null, tb ? tieShare(tb, b!, a!, out) : null),
   });
 }
 
 // NaN wins; between equal values (−0 and +0 included) the first operand is the result.
-export const maximumPrim = defineExtremum("maximum", ">=", greaterEqual, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a >= b ? a : b));
-export const minimumPrim = defineExtremum("minimum", "<=", lessEqual, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a <= b ? a : b));
+export const maximumPrim = defineExtremum("maximum", ">=", (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a >= b ? a : b));
+export const minimumPrim = defineExtremum("minimum", "<=", (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a <= b ? a : b));
 
 const addOp = elementwiseOp(addPrim, "numeric", "add");
 const subOp = elementwiseOp(subPrim, "numeric", "sub");
