@@ -4,7 +4,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { type TensorLike, defineElementwise, elementwiseOp } from "./elementwise.js";
 import type { Params } from "./primitive.js";
-import { equal, where } from "./compare.js";
+import { equal, greater, less, where } from "./compare.js";
 import { log, neg } from "./unary.js";
 
 /** Adds two tangents where either may be a symbolic zero (null). */
@@ -78,30 +78,31 @@ export const powPrim = defineElementwise<Params>({
 
 /**
  * The share of z = maximum/minimum(x, y)'s cotangent `g` that goes to operand x, as JAX's
- * `_balanced_eq` does: all of it where x alone equals z, half where both do (a tie), none where
- * only y does — nor where z is NaN (NaN equals nothing).
+ * `_balanced_eq` gives it: all where x wins (`wins(x, y)`: x > y for maximum), half at a tie
+ * (x = y, −0 = +0 included), none where y wins or either is NaN (NaN compares false). Written with
+ * comparisons of the operands rather than with z, so the backward pass needs no stored z.
  */
-function tieShare(g: Tensor, x: Tensor, y: Tensor, z: Tensor): Tensor {
-  return where(equal(x, z), where(equal(y, z), mul(g, 0.5), g), 0);
+function tieShare(g: Tensor, x: Tensor, y: Tensor, wins: (x: Tensor, y: Tensor) => Tensor): Tensor {
+  return where(wins(x, y), g, where(equal(x, y), mul(g, 0.5), 0));
 }
 
 /** maximum/minimum: NaN-propagating (the template is branch-only); ties split the gradient ½/½. */
-function defineExtremum(name: string, jsCompare: string, reference: (a: number, b: number) => number) {
+function defineExtremum(name: string, jsCompare: string, wins: (x: Tensor, y: Tensor) => Tensor, reference: (a: number, b: number) => number) {
   return defineElementwise<Params>({
     name,
     arity: 2,
     operands: "numeric",
     expr: ([a, b]) => `(${a} ${jsCompare} ${b} || ${a} !== ${a} ? ${a} : ${b})`,
     reference: () => reference,
-    vjp: (g, { inputs: [a, b], out }) => [tieShare(g, a!, b!, out), tieShare(g, b!, a!, out)],
-    jvp: ({ inputs: [a, b], tangents: [ta, tb], out }) =>
-      addTangents(ta ? tieShare(ta, a!, b!, out) : null, tb ? tieShare(tb, b!, a!, out) : null),
+    vjp: (g, { inputs: [a, b] }) => [tieShare(g, a!, b!, wins), tieShare(g, b!, a!, wins)],
+    jvp: ({ inputs: [a, b], tangents: [ta, tb] }) =>
+      addTangents(ta ? tieShare(ta, a!, b!, wins) : null, tb ? tieShare(tb, b!, a!, wins) : null),
   });
 }
 
 // NaN wins; between equal values (−0 and +0 included) the first operand is the result.
-export const maximumPrim = defineExtremum("maximum", ">=", (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a >= b ? a : b));
-export const minimumPrim = defineExtremum("minimum", "<=", (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a <= b ? a : b));
+export const maximumPrim = defineExtremum("maximum", ">=", greater, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a >= b ? a : b));
+export const minimumPrim = defineExtremum("minimum", "<=", less, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a <= b ? a : b));
 
 const addOp = elementwiseOp(addPrim, "numeric", "add");
 const subOp = elementwiseOp(subPrim, "numeric", "sub");
