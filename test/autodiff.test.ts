@@ -262,18 +262,20 @@ describe("conventions at kinks", () => {
   const d = (f: (x: Tensor) => Tensor, x: number) => arr(fx.grad(f)(f64(x))) as number;
   const dj = (f: (x: Tensor) => Tensor, x: number) => arr(fx.jvp(f, [f64(x)], [f64(1)])[1]) as number;
 
-  it("relu'(0) = 0 for where(x > 0, x, 0) and maximum(0, x); maximum(x, 0) gives 1 (ties go to the first operand)", () => {
+  it("relu'(0) = 0 for where(x > 0, x, 0); maximum(x, 0) and maximum(0, x) give ½ (a tie splits the gradient, as in JAX)", () => {
     const reluWhere = (x: Tensor) => fx.where(fx.greater(x, 0), x, 0);
     const reluMax0x = (x: Tensor) => fx.maximum(0, x);
     const reluMaxx0 = (x: Tensor) => fx.maximum(x, 0);
-    for (const f of [reluWhere, reluMax0x]) {
-      expect(d(f, 0)).toBe(0);
-      expect(dj(f, 0)).toBe(0);
+    for (const f of [reluWhere, reluMax0x, reluMaxx0]) {
       expect(d(f, 2)).toBe(1);
       expect(d(f, -2)).toBe(0);
     }
-    expect(d(reluMaxx0, 0)).toBe(1);
-    expect(dj(reluMaxx0, 0)).toBe(1);
+    expect(d(reluWhere, 0)).toBe(0);
+    expect(dj(reluWhere, 0)).toBe(0);
+    for (const f of [reluMax0x, reluMaxx0]) {
+      expect(d(f, 0)).toBe(0.5);
+      expect(dj(f, 0)).toBe(0.5);
+    }
   });
 
   it("abs'(0) = 0 and sign'(x) = 0", () => {
@@ -283,12 +285,14 @@ describe("conventions at kinks", () => {
     expect(d(fx.sign, 0)).toBe(0);
   });
 
-  it("maximum/minimum ties: the whole gradient goes to the first operand", () => {
+  it("maximum/minimum ties: each operand gets half the gradient; a NaN result sends none back (JAX)", () => {
     for (const op of [fx.maximum, fx.minimum]) {
       const gs = fx.grad((a: Tensor, b: Tensor) => op(a, b), { argnums: [0, 1] })(f64(2), f64(2)) as Tensor[];
-      expect(gs.map(arr)).toEqual([1, 0]);
+      expect(gs.map(arr)).toEqual([0.5, 0.5]);
       const [, t] = fx.jvp(op, [f64(2), f64(2)], [f64(3), f64(5)]);
-      expect(arr(t)).toBe(3);
+      expect(arr(t)).toBe(4);
+      const nan = fx.grad((a: Tensor, b: Tensor) => op(a, b), { argnums: [0, 1] })(f64(NaN), f64(2)) as Tensor[];
+      expect(nan.map(arr)).toEqual([0, 0]);
     }
   });
 

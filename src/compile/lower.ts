@@ -47,7 +47,7 @@ export type KernelSpec =
       readonly kind: "reduce";
       readonly axes: readonly number[];
       readonly identity: number;
-      readonly combine: (acc: string, x: string) => string;
+      readonly combine: (acc: string, x: string, dtype: DType) => string;
       /** Over the reduction's input shape. */
       readonly prologue: ExprGraph;
       /** Over the output shape; its `acc` node is the reduced value. */

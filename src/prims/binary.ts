@@ -1,10 +1,10 @@
 // Elementwise binary arithmetic with NumPy broadcasting: add, sub, mul, div, pow, maximum,
-// minimum. Ties of maximum/minimum send the whole gradient to the first operand.
+// minimum. At a tie of maximum/minimum each operand gets half the gradient (as JAX and PyTorch).
 
 import type { Tensor } from "../tensor/tensor.js";
 import { type TensorLike, defineElementwise, elementwiseOp } from "./elementwise.js";
 import type { Params } from "./primitive.js";
-import { equal, greaterEqual, lessEqual, where } from "./compare.js";
+import { equal, greater, less, where } from "./compare.js";
 import { log, neg } from "./unary.js";
 
 /** Adds two tangents where either may be a symbolic zero (null). */
@@ -19,6 +19,7 @@ export const addPrim = defineElementwise<Params>({
   arity: 2,
   operands: "numeric",
   expr: ([a, b]) => `(${a} + ${b})`,
+  reference: () => (a, b) => a + b, // int32: exact in double, wrapped when stored
   vjp: (g) => [g, g],
   jvp: ({ tangents: [ta, tb] }) => addTangents(ta!, tb!),
 });
@@ -28,6 +29,7 @@ export const subPrim = defineElementwise<Params>({
   arity: 2,
   operands: "numeric",
   expr: ([a, b]) => `(${a} - ${b})`,
+  reference: () => (a, b) => a - b,
   vjp: (g) => [g, neg(g)],
   jvp: ({ tangents: [ta, tb] }) => (tb ? (ta ? sub(ta, tb) : neg(tb)) : ta!),
 });
@@ -36,7 +38,9 @@ export const mulPrim = defineElementwise<Params>({
   name: "mul",
   arity: 2,
   operands: "numeric",
-  expr: ([a, b]) => `(${a} * ${b})`,
+  // int32 products wrap like C: Math.imul (a double product is inexact beyond 2⁵³).
+  expr: ([a, b], _p, inDtypes) => (inDtypes[0] === "int32" ? `Math.imul(${a}, ${b})` : `(${a} * ${b})`),
+  reference: (_p, inDtypes) => (inDtypes[0] === "int32" ? Math.imul : (a, b) => a * b),
   vjp: (g, { inputs: [a, b] }) => [mul(g, b!), mul(g, a!)],
   jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => addTangents(ta ? mul(ta, b!) : null, tb ? mul(a!, tb) : null),
 });
@@ -46,6 +50,7 @@ export const divPrim = defineElementwise<Params>({
   arity: 2,
   operands: "float",
   expr: ([a, b]) => `(${a} / ${b})`,
+  reference: () => (a, b) => a / b,
   vjp: (g, { inputs: [, b], out }) => [div(g, b!), neg(div(mul(g, out), b!))],
   jvp: ({ inputs: [, b], tangents: [ta, tb], out }) =>
     addTangents(ta ? div(ta, b!) : null, tb ? neg(div(mul(tb, out), b!)) : null),
@@ -65,31 +70,39 @@ export const powPrim = defineElementwise<Params>({
   arity: 2,
   operands: "float",
   expr: ([a, b]) => `Math.pow(${a}, ${b})`,
+  reference: () => Math.pow,
   vjp: (g, { inputs: [a, b], out }) => [mul(g, powGradA(a!, b!)), mul(g, powGradB(a!, b!, out))],
   jvp: ({ inputs: [a, b], tangents: [ta, tb], out }) =>
     addTangents(ta ? mul(ta, powGradA(a!, b!)) : null, tb ? mul(tb, powGradB(a!, b!, out)) : null),
 });
 
 /**
- * maximum/minimum: NaN-propagating (the template is branch-only). `firstWins(a, b)` says where
- * the first operand is the result; there, at ties included, it gets the whole gradient.
+ * The share of z = maximum/minimum(x, y)'s cotangent `g` that goes to operand x, as JAX's
+ * `_balanced_eq` gives it: all where x wins (`wins(x, y)`: x > y for maximum), half at a tie
+ * (x = y, −0 = +0 included), none where y wins or either is NaN (NaN compares false). Written with
+ * comparisons of the operands rather than with z, so the backward pass needs no stored z.
  */
-function defineExtremum(name: string, jsCompare: string, firstWins: (a: Tensor, b: Tensor) => Tensor) {
+function tieShare(g: Tensor, x: Tensor, y: Tensor, wins: (x: Tensor, y: Tensor) => Tensor): Tensor {
+  return where(wins(x, y), g, where(equal(x, y), mul(g, 0.5), 0));
+}
+
+/** maximum/minimum: NaN-propagating (the template is branch-only); ties split the gradient ½/½. */
+function defineExtremum(name: string, jsCompare: string, wins: (x: Tensor, y: Tensor) => Tensor, reference: (a: number, b: number) => number) {
   return defineElementwise<Params>({
     name,
     arity: 2,
     operands: "numeric",
     expr: ([a, b]) => `(${a} ${jsCompare} ${b} || ${a} !== ${a} ? ${a} : ${b})`,
-    vjp: (g, { inputs: [a, b] }) => {
-      const first = firstWins(a!, b!);
-      return [where(first, g, 0), where(first, 0, g)];
-    },
-    jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => (ta || tb ? where(firstWins(a!, b!), ta ?? 0, tb ?? 0) : null),
+    reference: () => reference,
+    vjp: (g, { inputs: [a, b] }) => [tieShare(g, a!, b!, wins), tieShare(g, b!, a!, wins)],
+    jvp: ({ inputs: [a, b], tangents: [ta, tb] }) =>
+      addTangents(ta ? tieShare(ta, a!, b!, wins) : null, tb ? tieShare(tb, b!, a!, wins) : null),
   });
 }
 
-export const maximumPrim = defineExtremum("maximum", ">=", greaterEqual);
-export const minimumPrim = defineExtremum("minimum", "<=", lessEqual);
+// NaN wins; between equal values (−0 and +0 included) the first operand is the result.
+export const maximumPrim = defineExtremum("maximum", ">=", greater, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a >= b ? a : b));
+export const minimumPrim = defineExtremum("minimum", "<=", less, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a <= b ? a : b));
 
 const addOp = elementwiseOp(addPrim, "numeric", "add");
 const subOp = elementwiseOp(subPrim, "numeric", "sub");

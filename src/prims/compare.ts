@@ -13,15 +13,16 @@ import {
   toTensors,
 } from "./elementwise.js";
 import { bind } from "../trace/context.js";
-import type { Params } from "./primitive.js";
+import type { Params, ScalarFn } from "./primitive.js";
 
-function comparison(name: string, publicName: string, jsOp: string) {
+function comparison(name: string, publicName: string, jsOp: string, reference: (a: number, b: number) => boolean) {
   const prim = defineElementwise<Params>({
     name,
     arity: 2,
     operands: "any",
     result: () => "bool",
     expr: ([a, b]) => `(${a} ${jsOp} ${b} ? 1 : 0)`,
+    reference: () => (a, b) => (reference(a, b) ? 1 : 0),
     vjp: () => [null, null],
     jvp: () => null,
   });
@@ -29,28 +30,30 @@ function comparison(name: string, publicName: string, jsOp: string) {
   return [prim, (a: TensorLike, b: TensorLike): Tensor => op([a, b], {})] as const;
 }
 
-export const [equalPrim, equal] = comparison("eq", "equal", "===");
-export const [notEqualPrim, notEqual] = comparison("ne", "notEqual", "!==");
-export const [lessPrim, less] = comparison("lt", "less", "<");
-export const [lessEqualPrim, lessEqual] = comparison("le", "lessEqual", "<=");
-export const [greaterPrim, greater] = comparison("gt", "greater", ">");
-export const [greaterEqualPrim, greaterEqual] = comparison("ge", "greaterEqual", ">=");
+// IEEE comparisons: NaN is unequal to everything (itself included), −0 equals +0.
+export const [equalPrim, equal] = comparison("eq", "equal", "===", (a, b) => a === b);
+export const [notEqualPrim, notEqual] = comparison("ne", "notEqual", "!==", (a, b) => !(a === b));
+export const [lessPrim, less] = comparison("lt", "less", "<", (a, b) => a < b);
+export const [lessEqualPrim, lessEqual] = comparison("le", "lessEqual", "<=", (a, b) => a <= b);
+export const [greaterPrim, greater] = comparison("gt", "greater", ">", (a, b) => b < a);
+export const [greaterEqualPrim, greaterEqual] = comparison("ge", "greaterEqual", ">=", (a, b) => b <= a);
 
-function logical(name: string, publicName: string, arity: number, expr: (args: readonly string[]) => string) {
+function logical(name: string, publicName: string, arity: number, expr: (args: readonly string[]) => string, reference: ScalarFn) {
   const prim = defineElementwise<Params>({
     name,
     arity,
     operands: "bool",
     expr: (args) => expr(args),
+    reference: () => reference,
     vjp: () => Array(arity).fill(null),
     jvp: () => null,
   });
   return [prim, elementwiseOp(prim, "bool", publicName)] as const;
 }
 
-const [logicalAndPrim, logicalAndOp] = logical("and", "logicalAnd", 2, ([a, b]) => `(${a} & ${b})`);
-const [logicalOrPrim, logicalOrOp] = logical("or", "logicalOr", 2, ([a, b]) => `(${a} | ${b})`);
-const [logicalNotPrim, logicalNotOp] = logical("not", "logicalNot", 1, ([a]) => `(1 - ${a})`);
+const [logicalAndPrim, logicalAndOp] = logical("and", "logicalAnd", 2, ([a, b]) => `(${a} & ${b})`, (a, b) => (a !== 0 && b !== 0 ? 1 : 0));
+const [logicalOrPrim, logicalOrOp] = logical("or", "logicalOr", 2, ([a, b]) => `(${a} | ${b})`, (a, b) => (a !== 0 || b !== 0 ? 1 : 0));
+const [logicalNotPrim, logicalNotOp] = logical("not", "logicalNot", 1, ([a]) => `(1 - ${a})`, (a) => (a === 0 ? 1 : 0));
 export { logicalAndPrim, logicalOrPrim, logicalNotPrim };
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => logicalAndOp([a, b], {});
 export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => logicalOrOp([a, b], {});
@@ -66,6 +69,7 @@ export const wherePrim = defineElementwise<Params>({
     return a!.dtype;
   },
   expr: ([c, a, b]) => `(${c} ? ${a} : ${b})`,
+  reference: () => (c, a, b) => (c !== 0 ? a : b),
   vjp: (g, { inputs: [c] }) => [null, where(c!, g, 0), where(c!, 0, g)],
   jvp: ({ inputs: [c], tangents: [, ta, tb] }) => (ta || tb ? where(c!, ta ?? 0, tb ?? 0) : null),
 });
@@ -99,9 +103,28 @@ export const castPrim = defineElementwise<CastParams>({
         return `(${x} !== 0 ? 1 : 0)`;
     }
   },
+  reference: (p) => convertReference(p.dtype),
   vjp: (g, { inputs: [x] }) => [isFloat(x!.dtype) && isFloat(g.dtype) ? cast(g, x!.dtype) : null],
   jvp: ({ inputs: [x], tangents: [t], params }) => (t && isFloat(x!.dtype) && isFloat(params.dtype) ? cast(t, params.dtype) : null),
 });
+
+/**
+ * The value a conversion to `dtype` stores: float32 rounds to nearest even; int32 truncates toward
+ * zero (NaN and ±Infinity give 0) and the int32 store wraps out-of-range values modulo 2³², as
+ * JavaScript's ToInt32 does; bool is 1 for any nonzero value, NaN included.
+ */
+function convertReference(dtype: DType): ScalarFn {
+  switch (dtype) {
+    case "float32":
+      return Math.fround;
+    case "float64":
+      return (x) => x;
+    case "int32":
+      return (x) => (Number.isFinite(x) ? Math.trunc(x) : 0);
+    case "bool":
+      return (x) => (x === 0 ? 0 : 1);
+  }
+}
 
 /** Converts to `dtype` (float→int truncates toward zero; nonzero, NaN included, → true). */
 export function cast(x: TensorLike, dtype: DType): Tensor {

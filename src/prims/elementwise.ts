@@ -1,5 +1,5 @@
-// The machinery shared by elementwise primitives: their shape/dtype rule, a reference
-// evaluation derived from the expression template, and the user-facing wrapper that converts
+// The machinery shared by elementwise primitives: their shape/dtype rule, the reference
+// evaluation from each primitive's scalar reference closure (written apart from its template), and the user-facing wrapper that converts
 // JS numbers, promotes dtypes and broadcasts (NumPy rules) before binding the primitive.
 //
 // In the IR, the operands of an elementwise equation have the output's shape, except rank-0
@@ -8,12 +8,12 @@
 
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import type { Aval } from "../ir/var.js";
-import { type DType, allocArray, isFloat, promoteTypes } from "../tensor/dtype.js";
+import { type DType, type TypedArray, allocArray, isFloat, promoteTypes } from "../tensor/dtype.js";
 import { type Shape, broadcastShapes, shapesEqual, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { scalar } from "../tensor/create.js";
 import { bind } from "../trace/context.js";
-import { type ConcreteArg, type JvpArgs, type Params, type Primitive, type VjpArgs, definePrimitive, lookupPrimitive } from "./primitive.js";
+import { type ConcreteArg, type JvpArgs, type Params, type Primitive, type ScalarFn, type VjpArgs, definePrimitive, lookupPrimitive } from "./primitive.js";
 
 /** A tensor, or a JS number/boolean standing for a scalar of the other operand's dtype. */
 export type TensorLike = Tensor | number | boolean;
@@ -50,33 +50,29 @@ export function checkKind(op: string, dtype: DType, kind: OperandKind): void {
   if (kind === "bool" && dtype !== "bool") throw new DTypeError(`${op}: expects bool operands, got ${dtype}`);
 }
 
-const scalarFnCache = new Map<string, (...args: number[]) => number>();
-
-/** The scalar function an expression template denotes (compiled once per template instance). */
-export function scalarFunction(prim: Primitive, params: Params, inDtypes: readonly DType[], outDtype: DType): (...args: number[]) => number {
-  if (prim.lowering.kind !== "elementwise") throw new Error(`${prim.name} is not elementwise`);
-  const names = inDtypes.map((_, i) => `x${i}`);
-  const body = prim.lowering.expr(names, params, inDtypes, outDtype);
-  let fn = scalarFnCache.get(body + "|" + names.length);
-  if (fn === undefined) {
-    fn = new Function(...names, `"use strict"; return ${body};`) as (...args: number[]) => number;
-    scalarFnCache.set(body + "|" + names.length, fn);
-  }
-  return fn;
-}
-
-/** Reference evaluation of any elementwise primitive: one scalar call per element. */
-function elementwiseImpl(prim: Primitive) {
-  return (inputs: readonly ConcreteArg[], params: Params, out: Aval) => {
-    const fn = scalarFunction(prim, params, inputs.map((a) => a.dtype), out.dtype);
+/**
+ * Reference evaluation of an elementwise primitive: its scalar reference closure applied to each
+ * element, the result stored in the output's typed array (which rounds float32, wraps int32).
+ * Rank-0 operands repeat. Specialised by arity so that no element allocates.
+ */
+function elementwiseImpl<P extends Params>(reference: ElementwiseSpec<P>["reference"]) {
+  return (inputs: readonly ConcreteArg[], params: P, out: Aval): TypedArray => {
+    const fn = reference(params, inputs.map((a) => a.dtype), out.dtype);
     const n = sizeOf(out.shape);
     const result = allocArray(out.dtype, n);
     const datas = inputs.map((a) => a.data);
-    const isScalar = inputs.map((a) => a.shape.length === 0);
-    const args = new Array<number>(inputs.length);
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < datas.length; k++) args[k] = datas[k]![isScalar[k] ? 0 : i]!;
-      result[i] = fn(...args);
+    const steps = inputs.map((a) => (a.shape.length === 0 ? 0 : 1));
+    const [a, b, c] = datas;
+    const [sa, sb, sc] = steps;
+    if (inputs.length === 1) for (let i = 0; i < n; i++) result[i] = fn(a![i * sa!]!);
+    else if (inputs.length === 2) for (let i = 0; i < n; i++) result[i] = fn(a![i * sa!]!, b![i * sb!]!);
+    else if (inputs.length === 3) for (let i = 0; i < n; i++) result[i] = fn(a![i * sa!]!, b![i * sb!]!, c![i * sc!]!);
+    else {
+      const args = new Array<number>(inputs.length);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < datas.length; k++) args[k] = datas[k]![i * steps[k]!]!;
+        result[i] = fn(...args);
+      }
     }
     return result;
   };
@@ -100,7 +96,13 @@ export interface ElementwiseSpec<P extends Params> {
   operands: OperandKind;
   /** Output dtype from the (common) operand dtype; default: the same. */
   result?: (dtype: DType, params: P) => DType;
+  /** The expression template the compiler fuses and generates code from. */
   expr(args: readonly string[], params: P, inDtypes: readonly DType[], outDtype: DType): string;
+  /**
+   * The same scalar function written separately as a closure (over `Math`, never generated code):
+   * the reference evaluation. It computes in double; its result is stored in the output dtype.
+   */
+  reference(params: P, inDtypes: readonly DType[], outDtype: DType): ScalarFn;
   vjp(g: Tensor, args: VjpArgs<P>): readonly (Tensor | null)[];
   jvp(args: JvpArgs<P>): Tensor | null;
   /** A custom dtype rule (e.g. `where`, whose condition is bool); replaces operands/result. */
@@ -122,7 +124,7 @@ export function defineElementwise<P extends Params = Params>(spec: ElementwiseSp
       }
       return { shape, dtype };
     },
-    impl: (inputs, params, out) => elementwiseImpl(prim as unknown as Primitive)(inputs, params, out),
+    impl: elementwiseImpl(spec.reference),
     vjp(g, args) {
       const cts = spec.vjp(g, args);
       return cts.map((ct, i) => fitCotangent(ct, args.inputs[i]!, args.out));
@@ -133,7 +135,7 @@ export function defineElementwise<P extends Params = Params>(spec: ElementwiseSp
       if (t === null || shapesEqual(t.shape, args.out.shape)) return t;
       return bind(lookupPrimitive("broadcast_to")!, [t], { shape: [...args.out.shape] });
     },
-    lowering: { kind: "elementwise", expr: spec.expr },
+    lowering: { kind: "elementwise", expr: spec.expr, reference: spec.reference },
   });
   return prim;
 }

@@ -46,6 +46,8 @@ export const matmulPrim = definePrimitive<MatmulParams>({
     const [ar, ac] = transposeA ? [1, m] : [k, 1];
     const [br, bc] = transposeB ? [1, k] : [n, 1];
     const result = allocArray(out.dtype, batch * m * n);
+    // Sums in double in order of p; int32 products and sums wrap like C at every step.
+    const wraps = out.dtype === "int32";
     for (let t = 0; t < batch; t++) {
       const ao = t * m * k;
       const bo = t * k * n;
@@ -53,7 +55,8 @@ export const matmulPrim = definePrimitive<MatmulParams>({
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
           let s = 0;
-          for (let p = 0; p < k; p++) s += a!.data[ao + i * ar + p * ac]! * b!.data[bo + p * br + j * bc]!;
+          if (wraps) for (let p = 0; p < k; p++) s = (s + Math.imul(a!.data[ao + i * ar + p * ac]!, b!.data[bo + p * br + j * bc]!)) | 0;
+          else for (let p = 0; p < k; p++) s += a!.data[ao + i * ar + p * ac]! * b!.data[bo + p * br + j * bc]!;
           result[co + i * n + j] = s;
         }
       }

@@ -34,11 +34,27 @@ export interface JvpArgs<P extends Params> extends VjpArgs<P> {
 }
 
 /**
- * How the compiler lowers an equation of this primitive.
+ * The scalar function an elementwise primitive computes, as a plain closure: arguments are the
+ * operands' stored values (as JS numbers), the result is computed in double precision and then
+ * stored in the output dtype (float32 rounded as by `Math.fround`, int32 wrapped like C as by an
+ * `Int32Array` store, bool 0/1 — the closure itself returns 0 or 1).
+ */
+export type ScalarFn = (...xs: number[]) => number;
+
+/** A reduction's combining step: the next accumulator from the current one and one element. */
+export type CombineFn = (acc: number, x: number) => number;
+
+/**
+ * How the compiler lowers an equation of this primitive, and the independent scalar reference
+ * beside each template: `reference` is written separately from the template (a closure over
+ * `Math`, never generated code), so comparing compiled code with the reference evaluation
+ * compares two implementations, and the reference runs where generating code is forbidden.
  * - `elementwise`: a JS expression over its operands' scalar values (operands are always plain
- *   identifiers or numeric literals, so the template may repeat them). Used by the reference
- *   evaluation, fusion and code generation alike.
- * - `reduce`: a reduction over `params.axes` with an identity value and a combining expression.
+ *   identifiers or numeric literals, so the template may repeat them), used by fusion and code
+ *   generation; `reference` gives the same function as a closure for given params and dtypes.
+ * - `reduce`: a reduction over `params.axes` with an identity value and a combining expression
+ *   for the accumulator's dtype (the accumulator is a double; int32 accumulators wrap at every
+ *   step); `reference` gives the combining step as a closure.
  * - `kernel`: anything else (movement, contraction, gather, …); the compiler has a kernel for
  *   the primitive's `kernel` class or falls back to the reference evaluation. `epilogue: true`
  *   declares that the class's kernel can apply an elementwise epilogue (bias add, activation) to
@@ -49,15 +65,24 @@ export type Lowering<P extends Params> =
   | {
       readonly kind: "elementwise";
       expr(args: readonly string[], params: P, inDtypes: readonly DType[], outDtype: DType): string;
+      reference(params: P, inDtypes: readonly DType[], outDtype: DType): ScalarFn;
     }
-  | { readonly kind: "reduce"; readonly identity: number; combine(acc: string, x: string): string }
+  | {
+      readonly kind: "reduce";
+      readonly identity: number;
+      combine(acc: string, x: string, dtype: DType): string;
+      reference(dtype: DType): CombineFn;
+    }
   | { readonly kind: "kernel"; readonly kernel: string; readonly epilogue?: boolean };
 
 export interface Primitive<P extends Params = Params> {
   readonly name: string;
   /** Shape/dtype rule: validates operands and params, throws an error naming the op. */
   abstractEval(inputs: readonly Aval[], params: P): Aval;
-  /** Reference evaluation: plain loops, exact in float64. Returns fresh storage for the output. */
+  /**
+   * Reference evaluation: plain loops over the operands (elementwise and reduce primitives call
+   * their lowering's `reference` closures), never generated code. Returns fresh storage for the output.
+   */
   impl(inputs: readonly ConcreteArg[], params: P, out: Aval): TypedArray;
   /** Cotangents of the inputs given the output's cotangent `g`; null means zero / not differentiable. */
   vjp(g: Tensor, args: VjpArgs<P>): readonly (Tensor | null)[];

@@ -5,12 +5,12 @@
 
 import { DTypeError, ValueError, fmtShape } from "../errors.js";
 import type { Aval } from "../ir/var.js";
-import { allocArray } from "../tensor/dtype.js";
+import { type DType, allocArray } from "../tensor/dtype.js";
 import { type Shape, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { type TensorLike, checkKind, toTensors } from "./elementwise.js";
-import { type ConcreteArg, type Primitive, definePrimitive } from "./primitive.js";
+import { type CombineFn, type ConcreteArg, type Primitive, definePrimitive } from "./primitive.js";
 import { broadcastTo, inversePermutation, reshape, transpose } from "./layout.js";
 import { flip, padRaw, sliceRaw } from "./movement.js";
 import { scalar } from "../tensor/create.js";
@@ -45,9 +45,13 @@ function checkAxes(op: string, x: Aval, axes: readonly number[]): void {
   }
 }
 
-/** Reference loop of a reduction: combine every input element into its output slot. */
-function reduceImpl(combine: (acc: number, x: number) => number, identity: number) {
+/**
+ * Reference loop of a reduction: combine every input element into its output slot, in row-major
+ * order, with a double accumulator; the result is stored in the output dtype.
+ */
+function reduceImpl(reference: (dtype: DType) => CombineFn, identity: number) {
   return ([x]: readonly ConcreteArg[], { axes }: ReduceParams, out: Aval) => {
+    const combine = reference(out.dtype);
     const result = allocArray(out.dtype, sizeOf(out.shape));
     const acc = new Float64Array(result.length).fill(identity);
     const outStrides = stridesOf(keptShape(x!.shape, axes)).map((s, i) => (axes.includes(i) ? 0 : s));
@@ -86,11 +90,11 @@ function expandBack(y: Tensor, shape: Shape, axes: readonly number[]): Tensor {
 function defineReduce(
   name: string,
   identity: number,
-  combine: (acc: string, x: string) => string,
+  combine: (acc: string, x: string, dtype: DType) => string,
+  reference: (dtype: DType) => CombineFn,
   rules: Pick<Primitive<ReduceParams>, "vjp" | "jvp">,
   nonEmpty: boolean,
 ): Primitive<ReduceParams> {
-  const fn = new Function("acc", "x", `"use strict"; return ${combine("acc", "x")};`) as (a: number, b: number) => number;
   return definePrimitive<ReduceParams>({
     name,
     abstractEval([x], { axes }) {
@@ -101,16 +105,24 @@ function defineReduce(
       }
       return { shape: reducedShape(x!.shape, axes), dtype: x!.dtype };
     },
-    impl: reduceImpl(fn, identity),
+    impl: reduceImpl(reference, identity),
     ...rules,
-    lowering: { kind: "reduce", identity, combine },
+    lowering: { kind: "reduce", identity, combine, reference },
   });
 }
 
-export const reduceSumPrim = defineReduce("reduce_sum", 0, (a, x) => `${a} + ${x}`, {
-  vjp: (g, { inputs: [x], params: { axes } }) => [expandBack(g, x!.shape, axes)],
-  jvp: ({ tangents: [t], params: { axes } }) => (t ? reduceSum(t, axes) : null),
-}, false);
+// int32 sums and products wrap like C at every step (Math.imul for products).
+export const reduceSumPrim = defineReduce(
+  "reduce_sum",
+  0,
+  (a, x, dtype) => (dtype === "int32" ? `(${a} + ${x}) | 0` : `${a} + ${x}`),
+  (dtype) => (dtype === "int32" ? (a, x) => (a + x) | 0 : (a, x) => a + x),
+  {
+    vjp: (g, { inputs: [x], params: { axes } }) => [expandBack(g, x!.shape, axes)],
+    jvp: ({ tangents: [t], params: { axes } }) => (t ? reduceSum(t, axes) : null),
+  },
+  false,
+);
 
 /** Gradient of max/min: shared equally among the elements equal to the extremum. */
 function extremumWeights(x: Tensor, out: Tensor, axes: readonly number[]): Tensor {
@@ -125,8 +137,23 @@ const extremumRules: Pick<Primitive<ReduceParams>, "vjp" | "jvp"> = {
 };
 
 // NaN propagates: once the accumulator is NaN it stays NaN; a NaN element replaces it.
-export const reduceMaxPrim = defineReduce("reduce_max", -Infinity, (a, x) => `(${x} > ${a} || ${x} !== ${x} ? ${x} : ${a})`, extremumRules, true);
-export const reduceMinPrim = defineReduce("reduce_min", Infinity, (a, x) => `(${x} < ${a} || ${x} !== ${x} ? ${x} : ${a})`, extremumRules, true);
+// Between equal values (−0 and +0 included) the first one stays.
+export const reduceMaxPrim = defineReduce(
+  "reduce_max",
+  -Infinity,
+  (a, x) => `(${x} > ${a} || ${x} !== ${x} ? ${x} : ${a})`,
+  () => (a, x) => (Number.isNaN(a) || !(x > a || Number.isNaN(x)) ? a : x),
+  extremumRules,
+  true,
+);
+export const reduceMinPrim = defineReduce(
+  "reduce_min",
+  Infinity,
+  (a, x) => `(${x} < ${a} || ${x} !== ${x} ? ${x} : ${a})`,
+  () => (a, x) => (Number.isNaN(a) || !(x < a || Number.isNaN(x)) ? a : x),
+  extremumRules,
+  true,
+);
 
 /**
  * ∂prod/∂xᵢ = the product of the other elements: exclusive prefix product × exclusive suffix
@@ -158,10 +185,17 @@ function exclusiveCumprod(x: Tensor): Tensor {
   return y;
 }
 
-export const reduceProdPrim = defineReduce("reduce_prod", 1, (a, x) => `${a} * ${x}`, {
-  vjp: (g, { inputs: [x], params: { axes } }) => [mul(expandBack(g, x!.shape, axes), prodPartials(x!, axes))],
-  jvp: ({ inputs: [x], tangents: [t], params: { axes } }) => (t ? reduceSum(mul(t, prodPartials(x!, axes)), axes) : null),
-}, false);
+export const reduceProdPrim = defineReduce(
+  "reduce_prod",
+  1,
+  (a, x, dtype) => (dtype === "int32" ? `Math.imul(${a}, ${x})` : `${a} * ${x}`),
+  (dtype) => (dtype === "int32" ? Math.imul : (a, x) => a * x),
+  {
+    vjp: (g, { inputs: [x], params: { axes } }) => [mul(expandBack(g, x!.shape, axes), prodPartials(x!, axes))],
+    jvp: ({ inputs: [x], tangents: [t], params: { axes } }) => (t ? reduceSum(mul(t, prodPartials(x!, axes)), axes) : null),
+  },
+  false,
+);
 
 // ---------------------------------------------------------------- argmax / argmin
 

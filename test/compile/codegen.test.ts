@@ -68,7 +68,7 @@ describe("no user string reaches generated source", () => {
       vjp: () => [null],
       jvp: () => null,
       // A badly written template: it splices a parameter string into code.
-      lowering: { kind: "elementwise", expr: ([a], p: P) => `(${a} + 1 + ${p.label})` },
+      lowering: { kind: "elementwise", expr: ([a], p: P) => `(${a} + 1 + ${p.label})`, reference: () => (v) => v + 1 },
     });
     const evil = `0); globalThis.__fluxionPwned2 = 1; (0`;
     const f = (x: fx.Tensor) => fx.mul(bind(leaky as never, [x], { label: evil } as Params), 2);

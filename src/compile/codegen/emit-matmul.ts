@@ -2,14 +2,16 @@
 // kernel emitter (../kernels/matmul.ts) with the fused epilogue written into its output loop. The
 // epilogue graph becomes one JS expression: loads read the extra operands through their index
 // views, intermediate values go to a small Float64 register file (`reg`, an extra operand) so
-// shared subexpressions are computed once per element.
+// shared subexpressions are computed once per element. The double accumulator is rounded to the
+// product's dtype before the epilogue reads it, and every intermediate to its own dtype, so the
+// fused kernel computes what the matmul and its epilogue compute one by one.
 
 import type { TypedArray } from "../../tensor/dtype.js";
 import { sizeOf, stridesOf } from "../../tensor/shape.js";
 import { type MatmulEpilogue, type MatmulSpec, compileMatmul, emitMatmulSource } from "../kernels/matmul.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
 import type { CompiledKernel } from "./emitter.js";
-import { chainTail, epilogueOperands } from "./graph.js";
+import { chainTail, epilogueOperands, literalExpression, opExpression, storedAs } from "./graph.js";
 import { checkKernelSource, numberLiteral } from "./safety.js";
 
 type ContractionSpec = Extract<KernelSpec, { kind: "contraction" }>;
@@ -26,8 +28,8 @@ export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | un
     const reg = extras[extraInputs.length];
     const ref = (i: number): string => {
       const n = graph.nodes[i]!;
-      if (n.kind === "lit") return numberLiteral(n.value);
-      if (n.kind === "acc") return acc;
+      if (n.kind === "lit") return literalExpression(n.value, n.dtype);
+      if (n.kind === "acc") return storedAs(n.dtype, acc);
       if (n.kind === "op") return `${reg}[${regOf.get(i)}]`;
       const top = n.chain[0]!;
       let flat: string;
@@ -56,10 +58,7 @@ export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | un
     const parts: string[] = [];
     graph.nodes.forEach((n, i) => {
       if (n.kind !== "op") return;
-      const l = n.prim.lowering;
-      if (l.kind !== "elementwise") throw new Error(`codegen: ${n.prim.name} is not elementwise`);
-      const e = l.expr(n.args.map(ref), n.params, n.inDtypes, n.dtype);
-      parts.push(`${ref(i)} = ${n.dtype === "int32" ? `(${e}) | 0` : e}`);
+      parts.push(`${ref(i)} = ${opExpression(n, n.args.map(ref))}`);
     });
     parts.push(ref(graph.result));
     return `(${parts.join(", ")})`;

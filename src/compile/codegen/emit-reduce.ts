@@ -7,8 +7,10 @@
 //  - outer: the last input axis is kept (e.g. a column sum). Loops follow the input's memory
 //    order and accumulate into a Float64 scratch row; a second loop over the output applies the
 //    epilogue. Reading the input in order matters more than keeping the accumulator in a register.
-// Accumulators are doubles, as in the reference evaluation.
+// Accumulators are doubles, as in the reference evaluation (int32 combiners wrap at every step);
+// the epilogue reads the accumulator rounded to the reduction's dtype, as its stored result.
 
+import type { DType } from "../../tensor/dtype.js";
 import { type Shape, stridesOf } from "../../tensor/shape.js";
 import type { KernelSpec } from "../lower.js";
 import { type CompiledKernel, type KernelEmitter, compileKernelSource } from "./emitter.js";
@@ -18,6 +20,11 @@ import { coalesce, emitNest } from "./loops.js";
 import { numberLiteral } from "./safety.js";
 
 type ReduceSpec = Extract<KernelSpec, { kind: "reduce" }>;
+
+/** The reduction's dtype (of its operand and its result), which selects the combiner. */
+function accDtype(spec: ReduceSpec): DType {
+  return spec.prologue.nodes[spec.prologue.result]!.dtype;
+}
 
 function keptAxes(shape: Shape, axes: readonly number[]): number[] {
   return shape.map((_, i) => i).filter((i) => !axes.includes(i));
@@ -61,7 +68,7 @@ function emitInner(spec: ReduceSpec): string {
       enter: (level, at) => {
         const ls = [...pro.linesAt(level, at), ...epi.linesAt(level, at)];
         if (level === K - 1) ls.push(`let acc = ${numberLiteral(spec.identity)};`);
-        if (level === innermost) ls.push(`acc = ${spec.combine("acc", pro.result)};`);
+        if (level === innermost) ls.push(`acc = ${spec.combine("acc", pro.result, accDtype(spec))};`);
         return ls;
       },
       leave: (level, at) => (level === K - 1 ? [...epi.accLines(at), `out[${at(outAccess)}] = ${epi.result};`] : []),
@@ -96,7 +103,7 @@ function emitOuter(spec: ReduceSpec): { source: string; scratch: number } {
     ...emitNest(m1.dims, m1.accesses, {
       enter: (level, at) => {
         const ls = pro.linesAt(level, at);
-        if (level === inner1) ls.push(`{ const acc = sc[${at(scAccess)}]; sc[${at(scAccess)}] = ${spec.combine("acc", pro.result)}; }`);
+        if (level === inner1) ls.push(`{ const acc = sc[${at(scAccess)}]; sc[${at(scAccess)}] = ${spec.combine("acc", pro.result, accDtype(spec))}; }`);
         return ls;
       },
       leave: () => [],

@@ -2,15 +2,44 @@
 // outermost loop level where all its operands are known (loop-invariant code motion for free:
 // a broadcast operand is loaded once per row, a rank-0 expression once per call).
 //
-// Values stay JS doubles between nodes (float32 intermediates are not rounded; the store into a
-// Float32Array rounds the result), int32 results wrap with `| 0` exactly as an Int32Array store
-// would, bools are 0/1 by construction of the templates.
+// Every value is rounded to its dtype as soon as it is computed, exactly as storing it would
+// round it: a float32 op result and a float32 accumulator pass through `Math.fround`, int32 results
+// wrap with `| 0` as an Int32Array store does, bools are 0/1 by construction of the templates,
+// float64 values are doubles. So a fused kernel computes bit for bit what its ops compute one by
+// one (each op computes in double and stores its result in its dtype).
 
 import { FluxionError } from "../../errors.js";
+import type { DType } from "../../tensor/dtype.js";
+import { coerceScalar } from "../../tensor/dtype.js";
 import type { ExprGraph, ExprNode } from "../lower.js";
 import type { StridedLayer, ViewChain } from "../views.js";
 import { type Access, accessDepth, emitNest } from "./loops.js";
 import { numberLiteral } from "./safety.js";
+
+/**
+ * `expr` rounded as storing it in `dtype` would round it: float32 through `Math.fround` (exact
+ * rounding of the double, as a Float32Array store does), int32 wrapped with `| 0`. float64 and
+ * bool values are already what they store.
+ */
+export function storedAs(dtype: DType, expr: string): string {
+  if (dtype === "float32") return `Math.fround(${expr})`;
+  if (dtype === "int32") return `(${expr}) | 0`;
+  return expr;
+}
+
+type OpNode = Extract<ExprNode, { kind: "op" }>;
+
+/** An op node's value over its operands' expressions: its primitive's template, rounded to its dtype. */
+export function opExpression(n: OpNode, args: readonly string[]): string {
+  const l = n.prim.lowering;
+  if (l.kind !== "elementwise") throw new FluxionError(`codegen: ${n.prim.name} is not elementwise`);
+  return storedAs(n.dtype, l.expr(args, n.params, n.inDtypes, n.dtype));
+}
+
+/** A literal node's value as it is stored in its dtype (a float32 literal is a float32 value). */
+export function literalExpression(value: number, dtype: DType): string {
+  return numberLiteral(coerceScalar(value, dtype));
+}
 
 /** The strides of a load's first layer over the loop dimensions (via `dimOf`: space dim → loop dim). */
 export function loadAccess(chain: ViewChain, loopRank: number, dimOf: (spaceDim: number) => number): Access {
@@ -83,7 +112,7 @@ export class GraphCode {
     private readonly acc?: AccValue,
   ) {
     graph.nodes.forEach((n, i) => {
-      this.names.push(n.kind === "lit" ? numberLiteral(n.value) : `t${gid}_${i}`);
+      this.names.push(n.kind === "lit" ? literalExpression(n.value, n.dtype) : `t${gid}_${i}`);
       if (n.kind === "lit") this.set(i, -1, false);
       else if (n.kind === "acc") {
         if (acc === undefined) throw new FluxionError("codegen: an accumulator read outside a reduction or contraction");
@@ -143,17 +172,14 @@ export class GraphCode {
       case "lit":
         return null;
       case "acc":
-        return `const ${name} = ${this.acc!.expr(at)};`;
+        // The root's double accumulator, rounded to the root's dtype as its stored result would be.
+        return `const ${name} = ${storedAs(n.dtype, this.acc!.expr(at))};`;
       case "load": {
         const index = chainTail(at(this.accessOf.get(i)!), n.chain);
         return `const ${name} = ${this.inputName(n.input)}[${index}];`;
       }
-      case "op": {
-        const l = n.prim.lowering;
-        if (l.kind !== "elementwise") throw new FluxionError(`codegen: ${n.prim.name} is not elementwise`);
-        const expr = l.expr(n.args.map((a) => this.names[a]!), n.params, n.inDtypes, n.dtype);
-        return `const ${name} = ${n.dtype === "int32" ? `(${expr}) | 0` : expr};`;
-      }
+      case "op":
+        return `const ${name} = ${opExpression(n, n.args.map((a) => this.names[a]!))};`;
     }
   }
 }
@@ -161,7 +187,8 @@ export class GraphCode {
 /**
  * What an epilogue graph needs from its kernel: the kernel inputs its loads read (in first-use
  * order, each once) and a register slot for every op node (intermediates of an epilogue that
- * must be an expression live in a small Float64 register file).
+ * must be an expression live in a small Float64 register file; each is rounded to its dtype by
+ * `opExpression` before it is written there).
  */
 export function epilogueOperands(graph: ExprGraph): { extraInputs: number[]; regOf: Map<number, number> } {
   const extraInputs: number[] = [];

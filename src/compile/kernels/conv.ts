@@ -22,7 +22,7 @@ import type { ConvParams } from "../../prims/conv.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { type Shape, stridesOf } from "../../tensor/shape.js";
 import { type CompiledKernel, compileKernelSource, registerEpilogueKernel, registerKernel } from "../codegen/emitter.js";
-import { chainTail, epilogueOperands } from "../codegen/graph.js";
+import { chainTail, epilogueOperands, literalExpression, opExpression, storedAs } from "../codegen/graph.js";
 import { numberLiteral } from "../codegen/safety.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
 import type { StridedLayer } from "../views.js";
@@ -473,15 +473,10 @@ export function convEpilogueFromGraph(graph: ExprGraph): { epilogue: ConvEpilogu
     const refs: string[] = [];
     graph.nodes.forEach((n, i) => {
       let e: string;
-      if (n.kind === "lit") e = numberLiteral(n.value);
-      else if (n.kind === "acc") e = acc;
+      if (n.kind === "lit") e = literalExpression(n.value, n.dtype);
+      else if (n.kind === "acc") e = storedAs(n.dtype, acc); // rounded as the stored conv result
       else if (n.kind === "load") e = `${extras[extraInputs.indexOf(n.input)]}[${chainTail(convLoadIndex(n.chain[0]!, graph.shape, idx), n.chain)}]`;
-      else {
-        const l = n.prim.lowering;
-        if (l.kind !== "elementwise") throw new ValueError(`conv kernel: ${n.prim.name} is not elementwise`);
-        const x = l.expr(n.args.map((a) => refs[a]!), n.params, n.inDtypes, n.dtype);
-        e = n.dtype === "int32" ? `(${x}) | 0` : x;
-      }
+      else e = opExpression(n, n.args.map((a) => refs[a]!)); // rounded to its dtype
       const name = n.kind === "load" || n.kind === "op" ? nameOf(i) : null;
       if (name === null) refs.push(e);
       else {

@@ -123,6 +123,8 @@ export function emitMatmulSource(
   if (spec.dtype !== "float32" && spec.dtype !== "float64" && spec.dtype !== "int32") {
     throw new ValueError(`matmul kernel: unsupported dtype ${String(spec.dtype)}`);
   }
+  // int32 products and sums wrap like C at every step (a double product is inexact beyond 2⁵³).
+  const wraps = spec.dtype === "int32";
   const tA = spec.transposeA === true;
   const tB = spec.transposeB === true;
   const mr = checkSize("mr", tiling.mr) || 1;
@@ -195,7 +197,7 @@ export function emitMatmulSource(
         emit(`const ${as.join(", ")};`);
         for (let r = 0; r < rows; r++) {
           const fm = [];
-          for (let c = 0; c < cols; c++) fm.push(`c${r}_${c} += a${r} * b${c};`);
+          for (let c = 0; c < cols; c++) fm.push(wraps ? `c${r}_${c} = (c${r}_${c} + Math.imul(a${r}, b${c})) | 0;` : `c${r}_${c} += a${r} * b${c};`);
           emit(fm.join(" "));
         }
         emit(`}`);

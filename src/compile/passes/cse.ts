@@ -1,7 +1,8 @@
 // Common-subexpression elimination: two equations applying the same primitive with equal
 // parameters to the same operands compute the same value; the later one is replaced by the
-// earlier. Primitives are compared by identity (fused primitives share names), literals by value
-// and dtype, constants holding the same tensor are merged.
+// earlier. Primitives are compared by identity (fused primitives share names), parameters and
+// literals by value — bit for bit, so −0 ≠ 0 and NaN ≠ ±Infinity — and dtype; constants holding
+// the same tensor are merged.
 
 import type { Program } from "../../ir/program.js";
 import type { Atom, Var } from "../../ir/var.js";
@@ -17,13 +18,22 @@ function primId(p: Primitive): number {
   return id;
 }
 
-/** A canonical text of parameters (plain data). */
+/**
+ * A canonical text of parameters (plain data): object keys sorted; every number written so that
+ * distinct values stay distinct — −0 and 0, NaN and ±Infinity (JSON would write `0` for −0 and
+ * `null` for the others) — and apart from strings ("NaN" the string is not NaN the number).
+ */
 export function paramsKey(params: Params): string {
-  return JSON.stringify(params, (_k, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-      : typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
-  );
+  return valueKey(params);
+}
+
+function valueKey(v: unknown): string {
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "boolean" || v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `[${v.map(valueKey).join(",")}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${valueKey(o[k])}`).join(",")}}`;
 }
 
 function atomKey(a: Atom): string {

@@ -1,14 +1,22 @@
-// Algebraic simplification: local rewrites that remove work without changing any value.
-//   x·1, 1·x, x/1, x+0, 0+x, x−0 → x        −(−x) → x        convert to the same dtype → x
+// Algebraic simplification: local rewrites that remove work without changing any value. A rule
+// fires only where it is exact for every input — NaN, ±Infinity, −0 and subnormals included — in
+// the equation's dtype (float32 values are rounded after every op, int32 values wrap modulo 2³²):
+//   x·1, 1·x, x/1, x−0 → x                          every dtype (x − (+0) keeps −0)
+//   x+(−0), (−0)+x → x                              every dtype (an int32 literal is never −0)
+//   x+0, 0+x → x                                    int32 only (for floats −0 + 0 = +0)
+//   x·0, 0·x, x−x → 0                               int32 only (for floats NaN and ±Infinity give NaN, −x·0 = −0)
+//   c₁·(x·c₂) → x·(c₁c₂)                            int32 (a ring: wrapping commutes); floats only
+//                                                     when c₁ or c₂ is ±1 (negation is exact). Other
+//                                                     scales can overflow, underflow or round
+//                                                     differently in two steps than in one.
+//   −(−x) → x        (−a)+b → b−a,  a+(−b) → a−b    every dtype (IEEE subtraction adds the negation)
+//   convert to the same dtype → x
 //   transpose(transpose(x)) → one transpose (or x)    reshape(reshape(x)) → one reshape (or x)
 //   broadcast_to(broadcast_to(x)) → one broadcast     layout to the same shape → x
 //   an elementwise operand broadcast from a rank-0 value → the rank-0 value itself; when every
 //   operand is such a value, the op is done once on scalars and its result broadcast
-//   c₁·(x·c₂) → x·(c₁c₂) when c₁ or c₂ is a power of two (exact: scaling commutes with rounding)
-//   (−a) + b → b − a,  a + (−b) → a − b
-//   matmul of a transpose of the last two axes → matmul reading the operand transposed
-// The rewrites use floating-point identities that hold exactly (x·1 = x, −(−x) = x), except that
-// x + 0 turns −0 into +0 in IEEE arithmetic, which the rewrite keeps as −0.
+//   matmul of a transpose of the last two axes → matmul reading the operand transposed (the
+//   kernel sums over the inner dimension in the same order)
 
 import type { Eqn, Program } from "../../ir/program.js";
 import { type Atom, type Aval, Lit, Var } from "../../ir/var.js";
@@ -18,14 +26,17 @@ import { broadcastToPrim, reshapePrim, transposePrim } from "../../prims/layout.
 import { matmulPrim } from "../../prims/linalg.js";
 import type { Params } from "../../prims/primitive.js";
 import { negPrim } from "../../prims/unary.js";
-import { coerceScalar } from "../../tensor/dtype.js";
+import { type DType, coerceScalar } from "../../tensor/dtype.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import { resolve, substituteEqn } from "./uses.js";
 
 type Rewrite = Atom | Eqn | null;
 
 const sameAval = (a: Aval, b: Aval) => a.dtype === b.dtype && shapesEqual(a.shape, b.shape);
-const isLit = (a: Atom, v: number) => a.kind === "lit" && a.value === v && !Object.is(a.value, -0);
+/** A literal with exactly the value `v` (−0 and +0 are different values here). */
+const isLit = (a: Atom, v: number) => a.kind === "lit" && Object.is(a.value, v);
+/** A literal zero that leaves x unchanged when added: −0 for every dtype, +0 too for int32. */
+const isAdditiveIdentity = (a: Atom, dtype: DType) => isLit(a, -0) || (dtype === "int32" && isLit(a, 0));
 
 export function simplifyAlgebra(program: Program): Program {
   const subst = new Map<Var, Atom>();
@@ -45,11 +56,20 @@ export function simplifyAlgebra(program: Program): Program {
     const keep = (x: Atom | undefined): Rewrite => (x !== undefined && sameAval(x, out) ? x : null);
     switch (e.prim) {
       case addPrim:
-        return (isLit(b!, 0) ? keep(a) : isLit(a!, 0) ? keep(b) : null) ?? addOfNegation(e, def) ?? unbroadcastScalars(e, def, emit);
+        return (
+          (isAdditiveIdentity(b!, out.dtype) ? keep(a) : isAdditiveIdentity(a!, out.dtype) ? keep(b) : null) ??
+          addOfNegation(e, def) ??
+          unbroadcastScalars(e, def, emit)
+        );
       case subPrim:
-        return (isLit(b!, 0) ? keep(a) : null) ?? unbroadcastScalars(e, def, emit);
+        return (isLit(b!, 0) ? keep(a) : null) ?? (out.dtype === "int32" && a === b ? intZero(out) : null) ?? unbroadcastScalars(e, def, emit);
       case mulPrim:
-        return (isLit(b!, 1) ? keep(a) : isLit(a!, 1) ? keep(b) : null) ?? combineScales(e, def) ?? unbroadcastScalars(e, def, emit);
+        return (
+          (isLit(b!, 1) ? keep(a) : isLit(a!, 1) ? keep(b) : null) ??
+          (out.dtype === "int32" && (isLit(a!, 0) || isLit(b!, 0)) ? intZero(out) : null) ??
+          combineScales(e, def) ??
+          unbroadcastScalars(e, def, emit)
+        );
       case divPrim:
         return (isLit(b!, 1) ? keep(a) : null) ?? unbroadcastScalars(e, def, emit);
       case negPrim: {
@@ -130,13 +150,18 @@ function unbroadcastScalars(e: Eqn, def: (a: Atom) => Eqn | undefined, emit: (e:
   return { prim: broadcastToPrim, inputs: [scalarOut], params: { shape: [...e.out.shape] }, out: e.out };
 }
 
-function isPowerOfTwo(a: Atom): a is Lit {
-  if (a.kind !== "lit" || a.value === 0 || !Number.isFinite(a.value)) return false;
-  const m = Math.abs(a.value);
-  return 2 ** Math.round(Math.log2(m)) === m;
+/** The int32 zero of `out`'s shape: the literal, or its broadcast. */
+function intZero(out: Var): Rewrite {
+  const zero = new Lit(0, "int32");
+  if (out.shape.length === 0) return zero;
+  return { prim: broadcastToPrim, inputs: [zero], params: { shape: [...out.shape] }, out };
 }
 
-/** c₁·(x·c₂) → x·(c₁c₂) for literals c₁, c₂ of which one is a power of two. */
+/**
+ * c₁·(x·c₂) → x·(c₁c₂) for literals c₁, c₂: for int32 always (products wrap modulo 2³² either
+ * way, Math.imul), for floats only when c₁ or c₂ is ±1 — scaling by −1 is exact, and any other
+ * pair can overflow, underflow or round differently in one step than in two.
+ */
 function combineScales(e: Eqn, def: (a: Atom) => Eqn | undefined): Rewrite {
   const [a, b] = e.inputs;
   const [c1, y] = a!.kind === "lit" ? [a!, b!] : b!.kind === "lit" ? [b!, a!] : [null, null];
@@ -145,9 +170,11 @@ function combineScales(e: Eqn, def: (a: Atom) => Eqn | undefined): Rewrite {
   if (d?.prim !== mulPrim) return null;
   const [p, q] = d.inputs;
   const [c2, x] = p!.kind === "lit" ? [p!, q!] : q!.kind === "lit" ? [q!, p!] : [null, null];
-  if (c2 === null || c2.kind !== "lit" || !(isPowerOfTwo(c1) || isPowerOfTwo(c2))) return null;
-  if (!shapesEqual(x!.shape, e.out.shape)) return null;
-  const product = coerceScalar(c1.value * c2.value, e.out.dtype);
+  if (c2 === null || c2.kind !== "lit") return null;
+  const dtype = e.out.dtype;
+  const exact = dtype === "int32" || Math.abs(c1.value) === 1 || Math.abs(c2.value) === 1;
+  if (!exact || !shapesEqual(x!.shape, e.out.shape)) return null;
+  const product = dtype === "int32" ? Math.imul(c1.value, c2.value) : coerceScalar(c1.value * c2.value, dtype);
   return { ...e, inputs: [x!, new Lit(product, e.out.dtype)] };
 }
 
