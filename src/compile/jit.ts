@@ -14,7 +14,7 @@ import type { Program } from "../ir/program.js";
 import { Tensor } from "../tensor/tensor.js";
 import { evalProgram } from "../trace/interpret.js";
 import { type ArgLeaf, flattenArgs, traceFlat } from "../trace/trace.js";
-import { type TreeDef, flatten, treeDefKey, unflatten } from "../tree/index.js";
+import { type TreeDef, treeDefKey, unflatten } from "../tree/index.js";
 import { explainCompiled } from "./explain.js";
 import { type CompileOptions, type CompiledProgram, compileProgram } from "./pipeline.js";
 
