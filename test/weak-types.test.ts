@@ -194,3 +194,99 @@ describe("number arguments of jit, grad and trace are weak", () => {
     expectSame(fx.grad(fx.jit(f))(x, 0.3), eager);
   });
 });
+
+describe("hessian and nested transforms of a number", () => {
+  it("hessian of s³ at 2 is a float32 12", () => {
+    const h = fx.hessian((s: Tensor) => fx.mul(fx.mul(s, s), s))(2);
+    expect(h.dtype).toBe("float32");
+    expect(h.item()).toBe(12);
+  });
+
+  it("grad of grad at a number agrees with a float32 tensor argument", () => {
+    const f = (s: Tensor) => fx.sin(fx.mul(s, 3));
+    const viaNumber = fx.grad(fx.grad(f))(0.5);
+    const viaTensor = fx.grad(fx.grad(f))(fx.scalar(0.5));
+    expectSame(viaNumber, viaTensor);
+  });
+});
+
+// Every statement of docs/sharp-bits.md, run as written there.
+describe("docs/sharp-bits.md", () => {
+  const x = fx.tensor([1, 2]);
+  type F = (...args: any[]) => any;
+  const jit = (f: F, o?: fx.JitOptions) => fx.jit(f, o) as fx.Jitted<F>;
+
+  it("a number captured in a closure is fixed at trace time; an argument is not", () => {
+    let scale = 2;
+    const f = jit((x: Tensor) => fx.mul(x, scale));
+    expect(f(x).toArray()).toEqual([2, 4]);
+    scale = 3;
+    expect(f(x).toArray()).toEqual([2, 4]);
+    expect(jit((x: Tensor, s: Tensor) => fx.mul(x, s))(x, 3).toArray()).toEqual([3, 6]);
+  });
+
+  it("a tensor is truthy, eagerly and under jit; where selects by value; JS comparison of a tracer throws", () => {
+    expect(fx.scalar(false) ? "taken" : "not taken").toBe("taken");
+    expect(jit((x: Tensor, flag: Tensor) => (flag ? fx.neg(x) : x))(x, fx.scalar(false)).toArray()).toEqual([-1, -2]);
+    expect(jit((x: Tensor, flag: Tensor) => fx.where(flag, fx.neg(x), x))(x, fx.scalar(false)).toArray()).toEqual([1, 2]);
+    expect(() => jit((x: Tensor) => ((fx.sum(x) as unknown as number) > 0 ? x : fx.neg(x)))(x)).toThrow(fx.TracerError);
+    expect(() => jit((x: Tensor) => fx.mul(x, x.sum().item()))(x)).toThrow(fx.TracerError);
+  });
+
+  it("booleans are static: one compilation per value", () => {
+    const h = jit((x: Tensor, training: boolean) => (training ? fx.mul(x, 0.5) : x));
+    h(x, true);
+    h(x, false);
+    expect(h.cacheSize).toBe(2);
+  });
+
+  it("number arguments are tracers: JS arithmetic or plain-number parameters throw; staticArgnums fixes it", () => {
+    expect(() => jit((x: Tensor, s: number) => fx.mul(x, s * 2))(x, 3)).toThrow(fx.TracerError);
+    expect(() => jit((x: Tensor, n: number) => fx.add(x, fx.full([2], n)))(x, 3)).toThrow(fx.TracerError);
+    expect(jit((x: Tensor, n: number) => fx.add(x, fx.full([2], n)), { staticArgnums: 1 })(x, 3).toArray()).toEqual([4, 5]);
+  });
+
+  it("weak-type promotion", () => {
+    const i = fx.tensor([1, 2, 3], { dtype: "int32" });
+    const check = (t: Tensor, dtype: DType, values: unknown) => {
+      expect(t.dtype).toBe(dtype);
+      expect(t.toArray()).toEqual(values);
+    };
+    check(fx.add(i, 2), "int32", [3, 4, 5]);
+    check(fx.add(i, 2.5), "float32", [3.5, 4.5, 5.5]);
+    check(fx.add(i, -0), "float32", [1, 2, 3]);
+    check(fx.add(fx.tensor([true, false]), 1), "int32", [2, 1]);
+    check(fx.add(1, 2), "float32", 3);
+    check(fx.grad((s: Tensor) => fx.mul(s, s))(3), "float32", 6);
+    check(fx.add(fx.tensor([2147483647], { dtype: "int32" }), 1), "int32", [-2147483648]);
+  });
+
+  it("tensors are immutable and data() is a copy", () => {
+    const d = x.data();
+    d[0] = 100;
+    expect(x.toArray()).toEqual([1, 2]);
+    const y = x.add(1);
+    expect(y).not.toBe(x);
+    expect(x.toArray()).toEqual([1, 2]);
+  });
+
+  it("a jitted function returns tensors where f returns numbers", () => {
+    const seven = jit(() => 7)();
+    expect([seven.dtype, seven.item()]).toEqual(["float32", 7]);
+    const two = jit((s: Tensor) => s)(2);
+    expect([two.dtype, two.item()]).toEqual(["float32", 2]);
+  });
+
+  it("pytree leaves come in sorted-key order", () => {
+    expect(fx.tree.leaves({ b: 1, a: 2 })).toEqual([2, 1]);
+  });
+
+  it("a traced value must not escape its transform", () => {
+    let leaked: Tensor | undefined;
+    jit((x: Tensor) => {
+      leaked = fx.exp(x);
+      return x;
+    })(x);
+    expect(() => fx.add(leaked!, 1)).toThrow(/escaped the trace that made it/);
+  });
+});
