@@ -180,6 +180,8 @@ describe("number arguments of jit, grad and trace are weak", () => {
     const [out, tan] = fx.jvp((s: Tensor) => fx.mul(s, s), [1.5], [1]);
     expect(out.item()).toBe(2.25);
     expect(tan.item()).toBe(3);
+    const [, tan32] = fx.jvp((s: Tensor) => fx.mul(s, s), [1.5], [fx.scalar(1)]); // a float32 tangent for a number primal
+    expect(tan32.item()).toBe(3);
   });
 
   it("undifferentiated numbers stay weak under grad (int32 stays int32)", () => {

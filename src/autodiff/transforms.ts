@@ -228,10 +228,12 @@ export function jvp(f: Fn, primals: readonly any[], tangents: readonly any[]): [
   if (treeDefKey(tanTree) !== treeDefKey(inTree)) {
     throw new ValueError(`jvp: tangents have structure ${treeDefKey(tanTree)}, expected the primals' ${treeDefKey(inTree)}`);
   }
-  // Tangents of static (JS boolean) primals are ignored.
+  // Tangents of static (JS boolean) primals are ignored; a number primal's tangent may be any float scalar.
   const tans = tanLeaves.flatMap((l, i) => {
     const primal = leaves[i]!;
-    return primal instanceof Tensor ? [leafLike(op, "tangent", l, i, strongAval(primal), "its primal")] : [];
+    if (!(primal instanceof Tensor)) return [];
+    const tangent = primal.weak && l instanceof Tensor && l.shape.length === 0 && isFloat(l.dtype) ? cast(l, primal.dtype) : l;
+    return [leafLike(op, "tangent", tangent, i, strongAval(primal), "its primal")];
   });
   const { program, outTree } = traceFlat(op, f, leaves, inTree);
   if (program.outputs.length === 0) throw new ValueError(`${op}: the function returned no tensor`);
