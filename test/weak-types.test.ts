@@ -339,3 +339,20 @@ describe("property: a number beside a tensor gives the same bits eagerly, under 
     );
   });
 });
+
+describe("weak values inside nested transforms", () => {
+  it("an outer weak tracer captured by an inner transform: a valid program and the right float32 gradient", () => {
+    const x = f64([0.5, 2]);
+    const inner = (s: Tensor) => (w: Tensor) => fx.sum(fx.mul(fx.add(w, s), fx.add(w, s)));
+    const outer = (s: Tensor) => fx.sum(fx.grad(inner(s))(x));
+    const program = fx.trace(fx.grad(outer))(0.25);
+    fx.verifyProgram(program);
+    expect(String(program)).toContain("a:f64[]{weak}");
+    // d/ds Σ 2(w + s) = 2n, as a float32 scalar (a differentiated number).
+    const g = fx.grad(outer)(0.25);
+    expect(g.dtype).toBe("float32");
+    expect(g.item()).toBe(4);
+    const p2 = fx.trace((s: Tensor) => fx.grad(inner(s))(x))(0.25);
+    expect(p2.constants.map((c) => c.value)).toEqual([x]); // only the closure tensor; s is the input
+  });
+});

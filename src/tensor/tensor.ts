@@ -114,10 +114,18 @@ export class Tensor {
   }
 }
 
+// One strong alias per weak tensor, so a trace that captures it captures it once.
+const strongAliases = new WeakMap<Tensor, Tensor>();
+
 /** @internal the same value without the weak flag (same storage or same traced var). */
 export function strongTensor(t: Tensor): Tensor {
   if (!t.weak) return t;
-  return new Tensor(t.shape, t.dtype, t._data, t._var === null ? undefined : { v: t._var, trace: t._trace! }, false);
+  let alias = strongAliases.get(t);
+  if (alias === undefined) {
+    alias = new Tensor(t.shape, t.dtype, t._data, t._var === null ? undefined : { v: t._var, trace: t._trace! }, false);
+    strongAliases.set(t, alias);
+  }
+  return alias;
 }
 
 export function isTensor(x: unknown): x is Tensor {
