@@ -97,6 +97,24 @@ describe("grad and valueAndGrad", () => {
     expect(arr(h)).toBe(6);
   });
 
+  it("JS booleans are static under grad: the branch follows the value; they are never differentiated", () => {
+    const f = (x: Tensor, square: boolean) => fx.sum(square ? fx.mul(x, x) : x);
+    const x = f64([1, 3]);
+    expect(arr(fx.grad(f)(x, true))).toEqual([2, 6]);
+    expect(arr(fx.grad(f)(x, false))).toEqual([1, 1]);
+    const g = (p: { w: Tensor; on: boolean }) => fx.sum(p.on ? fx.exp(p.w) : p.w);
+    expect(() => fx.grad(g)({ w: x, on: true })).toThrow(/grad: cannot differentiate with respect to argument 0 \(leaf 0 is the JS boolean true, which is static\)/);
+    expect(arr(fx.grad((w: Tensor, p: { on: boolean }) => g({ w, on: p.on }))(x, { on: false }))).toEqual([1, 1]);
+    const [out, vjpFn] = fx.vjp((a: Tensor, neg: boolean) => (neg ? fx.neg(a) : a), x, true);
+    expect(arr(out)).toEqual([-1, -3]);
+    const [ca, cb] = vjpFn(f64([1, 1]));
+    expect(arr(ca)).toEqual([-1, -1]);
+    expect(cb).toBeNull();
+    const [y, ty] = fx.jvp((a: Tensor, neg: boolean) => (neg ? fx.neg(a) : a), [x, true], [f64([1, 0]), false]); // a static primal's tangent leaf is ignored
+    expect(arr(y)).toEqual([-1, -3]);
+    expect(arr(ty)).toEqual([-1, -0]);
+  });
+
   it("integer and bool arguments that are not differentiated are allowed", () => {
     const f = (x: Tensor, labels: Tensor, mask: Tensor) => fx.sum(fx.where(mask, fx.mul(x, fx.cast(labels, "float64")), 0));
     const g = fx.grad(f)(f64([1, 1, 1]), fx.tensor([2, 3, 4], { dtype: "int32" }), fx.tensor([true, false, true]));

@@ -39,7 +39,8 @@ describe("pad", () => {
     expect(fx.pad(m, 1).shape).toEqual([4, 4]);
     expect(fx.pad(m, [0, 1]).toArray()).toEqual([[1, 2, 0], [3, 4, 0], [0, 0, 0]]);
     expect(fx.pad(fx.tensor([1, 2, 3]), 0, { interior: 1 }).toArray()).toEqual([1, 0, 2, 0, 3]);
-    expect(fx.pad(fx.tensor([1, 2], { dtype: "int32" }), 1, { value: 7.9 }).toArray()).toEqual([7, 1, 2, 7]);
+    expect(fx.pad(fx.tensor([1, 2], { dtype: "int32" }), 1, { value: 7 }).toArray()).toEqual([7, 1, 2, 7]);
+    expect(fx.pad(fx.tensor([1, 2], { dtype: "int32" }), 1, { value: 7.5 }).toArray()).toEqual([7.5, 1, 2, 7.5]); // promotes (weak types)
     expect(m.pad(0)).toBe(m);
   });
   it("rejects negative or malformed widths", () => {

@@ -35,10 +35,31 @@ describe("trace", () => {
     expect(fx.tree.treeDefKey(p.outTree!)).toBe('{"n":*,"y":*}');
   });
 
-  it("JS numbers as arguments become float32 scalars", () => {
+  it("JS numbers as arguments become weak scalars, converted as the number would be", () => {
     const p = fx.trace((a: fx.Tensor, b: fx.Tensor) => fx.add(a, b))(1, fx.ones([2]));
     expect(p.inputs[0]!.shape).toEqual([]);
-    expect(p.inputs[0]!.dtype).toBe("float32");
+    expect(p.inputs[0]!.dtype).toBe("int32");
+    expect(p.inputs[0]!.weak).toBe(true);
+    expect(String(p)).toBe(
+      "{ lambda ; a:i32[]{weak} b:f32[2]. let\n    c:f32[] = convert[dtype=float32] a\n    d:f32[2] = add c b\n  in (d) }",
+    );
+    const q = fx.trace((a: fx.Tensor) => a)(0.5);
+    expect(String(q)).toBe("{ lambda ; a:f64[]{weak}. let\n    b:f32[] = convert[dtype=float32] a\n  in (b) }"); // returned like a number: float32
+  });
+
+  it("JS booleans are static: f receives the boolean, the program has no input for it", () => {
+    const f = (x: fx.Tensor, training: boolean) => (training ? fx.mul(x, 2) : x);
+    const on = fx.trace(f)(fx.ones([2]), true);
+    const off = fx.trace(f)(fx.ones([2]), false);
+    expect(on.inputs.length).toBe(1);
+    expect(on.eqns.map((e) => e.prim.name)).toEqual(["mul"]);
+    expect(off.eqns.length).toBe(0);
+  });
+
+  it("a tracer has no truth value of its own: `if (tensor)` is always taken", () => {
+    // The trap docs/sharp-bits.md describes: a Tensor is an object, so it is truthy.
+    const p = fx.trace((x: fx.Tensor, flag: fx.Tensor) => (flag ? fx.neg(x) : x))(fx.ones([1]), fx.scalar(false));
+    expect(p.eqns.map((e) => e.prim.name)).toEqual(["neg"]);
   });
 
   it("branching on a traced value raises a TracerError that says to use where", () => {

@@ -54,3 +54,58 @@ describe("tree", () => {
     expect(tree.leaves({ t, d: new Date(0) }).length).toBe(2);
   });
 });
+
+describe("tree keeps every key, including __proto__ and Object.prototype's names", () => {
+  const tricky = () => {
+    const t: Record<string, unknown> = JSON.parse('{"__proto__": 1, "constructor": 2, "hasOwnProperty": 3, "toString": 4, "plain": 5}');
+    return t;
+  };
+  const ownKeys = (o: object) => Object.keys(o).sort();
+
+  it("JSON.parse makes an own __proto__ key (the fixture is what we think it is)", () => {
+    const t = tricky();
+    expect(Object.prototype.hasOwnProperty.call(t, "__proto__")).toBe(true);
+    expect(Object.getPrototypeOf(t)).toBe(Object.prototype);
+  });
+
+  it("flatten/unflatten round-trips every key as an own data property, prototype untouched", () => {
+    const [leaves, def] = tree.flatten(tricky());
+    expect(leaves).toEqual([1, 2, 3, 5, 4]); // sorted: __proto__, constructor, hasOwnProperty, plain, toString
+    const back = tree.unflatten<Record<string, unknown>>(def, [10, 20, 30, 40, 50]);
+    expect(ownKeys(back)).toEqual(["__proto__", "constructor", "hasOwnProperty", "plain", "toString"]);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(back, "__proto__")!.value).toBe(10);
+    expect(back["constructor"]).toBe(20);
+    expect(back["toString"]).toBe(50);
+    expect(tree.treeDefKey(tree.structure(back))).toBe(tree.treeDefKey(def));
+  });
+
+  it("tree.map keeps them", () => {
+    const out = tree.map((v: number) => v * 2, tricky()) as Record<string, unknown>;
+    expect(ownKeys(out)).toEqual(["__proto__", "constructor", "hasOwnProperty", "plain", "toString"]);
+    expect(Object.getOwnPropertyDescriptor(out, "__proto__")!.value).toBe(2);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+
+  it("an own __proto__ made with Object.defineProperty survives too", () => {
+    const t = { a: 1 };
+    Object.defineProperty(t, "__proto__", { value: 7, enumerable: true, writable: true, configurable: true });
+    const out = tree.map((v: number) => v + 1, t) as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(out, "__proto__")!.value).toBe(8);
+    expect(out["a"]).toBe(2);
+  });
+
+  it("grad and jit keep them", () => {
+    const params = JSON.parse('{"__proto__": 0, "constructor": 0}') as Record<string, unknown>;
+    Object.defineProperty(params, "__proto__", { value: fx.tensor([1, 2]), enumerable: true, writable: true, configurable: true });
+    params["constructor"] = fx.tensor([3]);
+    const loss = (p: Record<string, fx.Tensor>) => fx.add(fx.sum(fx.square(p["__proto__"]!)), fx.sum(p["constructor"]!));
+    const g = fx.grad(loss)(params) as Record<string, fx.Tensor>;
+    expect(ownKeys(g)).toEqual(["__proto__", "constructor"]);
+    expect(Object.getOwnPropertyDescriptor(g, "__proto__")!.value.toArray()).toEqual([2, 4]);
+    expect(g["constructor"]!.toArray()).toEqual([1]);
+    const j = fx.jit((p: Record<string, fx.Tensor>) => ({ ...p }))(params as Record<string, fx.Tensor>) as Record<string, fx.Tensor>;
+    expect(ownKeys(j)).toEqual(["__proto__", "constructor"]);
+    expect(Object.getOwnPropertyDescriptor(j, "__proto__")!.value.toArray()).toEqual([1, 2]);
+  });
+});

@@ -3,6 +3,10 @@
 // primitive language), simplifies it, and evaluates it. Evaluating with tracers (inside another
 // transform) re-records the derived program, so transforms compose: grad(grad(f)), jvp of
 // grad, hessian, jit of grad.
+//
+// Argument leaves: tensors are traced; JS numbers are weak scalars (weak floats when they are
+// differentiated, and then their derivative is a float32 scalar, as JAX's is for a Python
+// float); JS booleans are static (passed to f as they are, never differentiated).
 
 import { DTypeError, ValueError, ShapeError, fmtShape } from "../errors.js";
 import type { Program } from "../ir/program.js";
@@ -13,7 +17,8 @@ import { isFloat } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { withNewTrace } from "../trace/context.js";
 import { evalProgram } from "../trace/interpret.js";
-import { leafToTensor, traceFlat } from "../trace/trace.js";
+import { flattenArgs, strongAval, traceFlat } from "../trace/trace.js";
+import { cast } from "../prims/compare.js";
 import { type TreeDef, flatten, numLeaves, treeDefKey, unflatten } from "../tree/index.js";
 import { broadcastTo, reshape } from "../prims/layout.js";
 import { backwardPass, forwardTangents } from "./rules.js";
@@ -29,16 +34,31 @@ export interface GradOptions {
   hasAux?: boolean;
 }
 
-/** Flattened arguments with, for each leaf, the index of the argument it belongs to. */
-function flattenArgs(op: string, args: readonly unknown[]) {
-  const [leaves, inTree] = flatten(args);
-  const tensors = leaves.map((l, i) => leafToTensor(op, l, i));
-  const owner: number[] = [];
+/**
+ * Flattened arguments (numbers in differentiated arguments become weak floats) with, for each
+ * traced tensor, the index of the argument it belongs to (`owner`).
+ */
+function flattenDiffArgs(op: string, args: readonly unknown[], differentiated: (arg: number) => boolean) {
+  const leafOwner: number[] = [];
   args.forEach((a, i) => {
     const n = numLeaves(flatten(a)[1]);
-    for (let k = 0; k < n; k++) owner.push(i);
+    for (let k = 0; k < n; k++) leafOwner.push(i);
   });
-  return { tensors, inTree, owner };
+  const { leaves, tensors, inTree } = flattenArgs(op, args, (j) => (differentiated(leafOwner[j]!) ? "float" : undefined));
+  const owner = leafOwner.filter((_, j) => leaves[j] instanceof Tensor);
+  leaves.forEach((l, j) => {
+    if (typeof l === "boolean" && differentiated(leafOwner[j]!)) {
+      throw new DTypeError(
+        `${op}: cannot differentiate with respect to argument ${leafOwner[j]} (leaf ${j} is the JS boolean ${l}, which is static); only float32/float64 inputs have gradients`,
+      );
+    }
+  });
+  return { leaves, tensors, inTree, owner };
+}
+
+/** The derivative of a weak (JS number) input comes back as a float32 scalar, as JAX's does. */
+function derivativeOf(d: Tensor, input: Tensor): Tensor {
+  return input.weak ? cast(d, "float32") : d;
 }
 
 function normalizeArgnums(op: string, argnums: number | readonly number[] | undefined, nargs: number): number[] {
@@ -67,9 +87,12 @@ function checkDifferentiable(op: string, tensors: readonly Tensor[], owner: read
   });
 }
 
-/** A cotangent/tangent leaf as a tensor, checked to have the dtype and shape of `like`. */
+/** A cotangent/tangent leaf as a tensor (a number stands for a scalar of `like`'s dtype), checked to match `like`. */
 function leafLike(op: string, what: string, leaf: unknown, i: number, like: Aval, likeName: string): Tensor {
-  const t = leafToTensor(op, leaf, i);
+  const t = typeof leaf === "number" && like.shape.length === 0 ? scalar(leaf, like.dtype) : leaf;
+  if (!(t instanceof Tensor)) {
+    throw new ValueError(`${op}: ${what} ${i} must be a ${like.dtype}${fmtShape(like.shape)} tensor like ${likeName}, got ${t === null ? "null" : typeof t}`);
+  }
   if (t.dtype !== like.dtype || !shapesEqual(t.shape, like.shape)) {
     throw new ShapeError(`${op}: ${what} ${i} must be ${like.dtype}${fmtShape(like.shape)} like ${likeName}, got ${t.dtype}${fmtShape(t.shape)}`);
   }
@@ -111,18 +134,19 @@ function gradProgram(f: Fn, options: GradOptions, withValue: boolean, args: read
   const op = "grad";
   const hasAux = options.hasAux ?? false;
   const argnums = normalizeArgnums(op, options.argnums, args.length);
-  const { tensors, inTree, owner } = flattenArgs(op, args);
+  const { leaves, tensors, inTree, owner } = flattenDiffArgs(op, args, (a) => argnums.includes(a));
   const wrt = owner.map((o) => argnums.includes(o));
   checkDifferentiable(op, tensors, owner, wrt);
-  const { program, outTree } = traceFlat(op, f, tensors, inTree);
+  const { program, outTree } = traceFlat(op, f, leaves, inTree);
   checkScalarOutput(op, program, outTree, hasAux);
   const kept = withValue ? program.outputs.length : hasAux ? program.outputs.length - 1 : 0;
 
   const derived = withNewTrace((t) => {
-    const xs = tensors.map((a) => t.newInput(a));
+    // The traced program has resolved its weak inputs already: derived work treats them as strong.
+    const xs = tensors.map((a) => t.newInput(strongAval(a)));
     const seed = scalar(1, program.outputs[0]!.dtype);
     const { outputs, cotangents } = backwardPass(program, xs, [seed], wrt);
-    const grads = cotangents.flatMap((ct, i) => (wrt[i] ? [ct ?? zerosOf(xs[i]!)] : []));
+    const grads = cotangents.flatMap((ct, i) => (wrt[i] ? [derivativeOf(ct ?? zerosOf(xs[i]!), tensors[i]!)] : []));
     return t.finish([...outputs.slice(outputs.length - kept), ...grads]);
   });
   const results = evalProgram(simplifyDerivative(derived), tensors);
@@ -155,23 +179,23 @@ export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any 
 
 /**
  * `vjp(f, ...primals)` → `[out, vjpFn]`; `vjpFn(cotangent)` (shaped like `out`) returns the
- * cotangents of all primals as an array. The backward program is derived once and re-runs the
- * forward equations it needs.
+ * cotangents of all primals as an array (null at JS boolean leaves, which are static). The
+ * backward program is derived once and re-runs the forward equations it needs.
  */
 export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] {
   const op = "vjp";
-  const { tensors, inTree, owner } = flattenArgs(op, primals);
+  const { leaves, tensors, inTree } = flattenArgs(op, primals, () => "float");
   const wrt = tensors.map((t) => isFloat(t.dtype));
-  const { program, outTree } = traceFlat(op, f, tensors, inTree);
+  const { program, outTree } = traceFlat(op, f, leaves, inTree);
   if (program.outputs.length === 0) throw new ValueError(`${op}: the function returned no tensor`);
   const out = unflatten(outTree, evalProgram(program, tensors));
   const outAvals = program.outputs;
   const derived = simplifyDerivative(
     withNewTrace((t) => {
-      const xs = tensors.map((a) => t.newInput(a));
-      const cts = outAvals.map((a) => t.newInput(a));
+      const xs = tensors.map((a) => t.newInput(strongAval(a)));
+      const cts = outAvals.map((a) => t.newInput(strongAval(a)));
       const { cotangents } = backwardPass(program, xs, cts, wrt);
-      return t.finish(cotangents.map((ct, i) => ct ?? zerosOf(xs[i]!)));
+      return t.finish(cotangents.map((ct, i) => derivativeOf(ct ?? zerosOf(xs[i]!), tensors[i]!)));
     }),
   );
   const vjpFn = (cotangent: any): any[] => {
@@ -181,7 +205,14 @@ export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] 
     }
     const cts = ctLeaves.map((l, i) => leafLike(op, "cotangent", l, i, outAvals[i]!, "the output"));
     const flat = evalProgram(derived, [...tensors, ...cts]);
-    return primals.map((p, i) => unflatten(flatten(p)[1], flat.filter((_, k) => owner[k] === i)));
+    let k = 0;
+    const perLeaf = leaves.map((l) => (l instanceof Tensor ? flat[k++]! : null));
+    let end = 0;
+    return primals.map((p) => {
+      const def = flatten(p)[1];
+      end += numLeaves(def);
+      return unflatten(def, perLeaf.slice(end - numLeaves(def), end));
+    });
   };
   return [out, vjpFn];
 }
@@ -192,17 +223,23 @@ export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] 
  */
 export function jvp(f: Fn, primals: readonly any[], tangents: readonly any[]): [any, any] {
   const op = "jvp";
-  const { tensors, inTree } = flattenArgs(op, primals);
+  const { leaves, tensors, inTree } = flattenArgs(op, primals, () => "float");
   const [tanLeaves, tanTree] = flatten(tangents);
   if (treeDefKey(tanTree) !== treeDefKey(inTree)) {
     throw new ValueError(`jvp: tangents have structure ${treeDefKey(tanTree)}, expected the primals' ${treeDefKey(inTree)}`);
   }
-  const tans = tanLeaves.map((l, i) => leafLike(op, "tangent", l, i, tensors[i]!, "its primal"));
-  const { program, outTree } = traceFlat(op, f, tensors, inTree);
+  // Tangents of static (JS boolean) primals are ignored; a number primal's tangent may be any float scalar.
+  const tans = tanLeaves.flatMap((l, i) => {
+    const primal = leaves[i]!;
+    if (!(primal instanceof Tensor)) return [];
+    const tangent = primal.weak && l instanceof Tensor && l.shape.length === 0 && isFloat(l.dtype) ? cast(l, primal.dtype) : l;
+    return [leafLike(op, "tangent", tangent, i, strongAval(primal), "its primal")];
+  });
+  const { program, outTree } = traceFlat(op, f, leaves, inTree);
   if (program.outputs.length === 0) throw new ValueError(`${op}: the function returned no tensor`);
   const derived = withNewTrace((t) => {
-    const xs = tensors.map((a) => t.newInput(a));
-    const ts = tensors.map((a) => (isFloat(a.dtype) ? t.newInput(a) : null));
+    const xs = tensors.map((a) => t.newInput(strongAval(a)));
+    const ts = tensors.map((a) => (isFloat(a.dtype) ? t.newInput(strongAval(a)) : null));
     const res = forwardTangents(program, xs, ts);
     const outTans = res.tangents.map((tt, i) => tt ?? zerosOf(res.outputs[i]!));
     return t.finish([...res.outputs, ...outTans]);
@@ -222,16 +259,16 @@ export function jacobian(f: Fn, options: { argnums?: number | readonly number[] 
   const op = "jacobian";
   return (...args: any[]) => {
     const argnums = normalizeArgnums(op, options.argnums, args.length);
-    const { tensors, inTree, owner } = flattenArgs(op, args);
+    const { leaves, tensors, inTree, owner } = flattenDiffArgs(op, args, (a) => argnums.includes(a));
     const wrt = owner.map((o) => argnums.includes(o));
     checkDifferentiable(op, tensors, owner, wrt);
-    const { program, outTree } = traceFlat(op, f, tensors, inTree);
+    const { program, outTree } = traceFlat(op, f, leaves, inTree);
     if (outTree.kind !== "leaf") throw new ValueError(`${op}: the function must return a single tensor, got structure ${treeDefKey(outTree)}`);
     const out = program.outputs[0]!;
     if (!isFloat(out.dtype)) throw new DTypeError(`${op}: the function must return a float tensor, got ${out.dtype}`);
     const m = out.shape.reduce((a, b) => a * b, 1);
     const derived = withNewTrace((t) => {
-      const xs = tensors.map((a) => t.newInput(a));
+      const xs = tensors.map((a) => t.newInput(strongAval(a)));
       const rows: Tensor[][] = xs.map(() => []);
       for (let i = 0; i < m; i++) {
         const basis = new Float64Array(m);
@@ -240,7 +277,9 @@ export function jacobian(f: Fn, options: { argnums?: number | readonly number[] 
         const { cotangents } = backwardPass(program, xs, [ct], wrt);
         cotangents.forEach((c, k) => wrt[k] && rows[k]!.push(c ?? zerosOf(xs[k]!)));
       }
-      const jacs = xs.flatMap((x, k) => (wrt[k] ? [m === 0 ? broadcastTo(scalar(0, x.dtype), [...out.shape, ...x.shape]) : reshape(concat(rows[k]!.map((r) => reshape(r, [1, ...r.shape])), 0), [...out.shape, ...x.shape])] : []));
+      const jacOf = (x: Tensor, k: number) =>
+        m === 0 ? broadcastTo(scalar(0, x.dtype), [...out.shape, ...x.shape]) : reshape(concat(rows[k]!.map((r) => reshape(r, [1, ...r.shape])), 0), [...out.shape, ...x.shape]);
+      const jacs = xs.flatMap((x, k) => (wrt[k] ? [derivativeOf(jacOf(x, k), tensors[k]!)] : []));
       return t.finish(jacs);
     });
     const flatJacs = evalProgram(simplifyDerivative(derived), tensors);

@@ -1,6 +1,9 @@
 // `fx.jit(f, { staticArgnums })`: stages f into IR once per input signature (pytree structure,
-// shapes, dtypes, static arguments), optimises and compiles it, and runs the compiled kernels on
-// later calls with the same signature. Called with tracers (inside grad, trace or another jit),
+// shapes, dtypes, weak flags, static arguments and JS boolean leaves), optimises and compiles it,
+// and runs the compiled kernels on later calls with the same signature. A JS number argument is
+// traced as a weak scalar (ops treat it as they treat the number, so jit(f) ≡ f); a JS boolean
+// is static (f sees the boolean itself, so `flag ? a : b` takes the right branch; one
+// compilation per value). Called with tracers (inside grad, trace or another jit),
 // a jitted function simply calls f: the enclosing transform records f's equations itself.
 //
 // As in JAX, concrete tensors f closes over are captured when f is traced; a later change to the
@@ -10,8 +13,8 @@ import { ValueError } from "../errors.js";
 import type { Program } from "../ir/program.js";
 import { Tensor } from "../tensor/tensor.js";
 import { evalProgram } from "../trace/interpret.js";
-import { leafToTensor, traceFlat } from "../trace/trace.js";
-import { type TreeDef, flatten, treeDefKey, unflatten } from "../tree/index.js";
+import { type ArgLeaf, flattenArgs, traceFlat } from "../trace/trace.js";
+import { type TreeDef, treeDefKey, unflatten } from "../tree/index.js";
 import { explainCompiled } from "./explain.js";
 import { type CompileOptions, type CompiledProgram, compileProgram } from "./pipeline.js";
 
@@ -66,9 +69,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     const dynamic: unknown[] = [];
     const staticParts: string[] = [];
     args.forEach((a, i) => (statics.has(i) ? staticParts.push(`${i}=${staticKey(a)}`) : dynamic.push(a)));
-    const [leaves, inTree] = flatten(dynamic);
-    const tensors = leaves.map((l, i) => leafToTensor("jit", l, i));
-    return { dynamic, tensors, inTree, staticPart: staticParts.join(";") };
+    const { leaves, tensors, inTree } = flattenArgs("jit", dynamic);
+    return { leaves, tensors, inTree, staticPart: staticParts.join(";") };
   };
 
   /** f with the static arguments put back in place. */
@@ -79,12 +81,13 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     return f(...full);
   };
 
-  const lookup = (args: unknown[], tensors: Tensor[], inTree: TreeDef, staticPart: string): Entry => {
+  const lookup = (args: unknown[], leaves: readonly ArgLeaf[], inTree: TreeDef, staticPart: string): Entry => {
     let key = `${treeDefKey(inTree)}|${staticPart}|`;
-    for (const t of tensors) key += `${t.dtype}[${t.shape.join(",")}]`;
+    // A weak int is int32 and a weak float float64, so dtype and weak flag name the weak kind.
+    for (const l of leaves) key += typeof l === "boolean" ? `=${l};` : `${l.dtype}[${l.shape.join(",")}]${l.weak ? "w" : ""};`;
     let entry = cache.get(key);
     if (entry === undefined) {
-      const { program, outTree } = traceFlat("jit", withStatics(args), tensors, inTree);
+      const { program, outTree } = traceFlat("jit", withStatics(args), leaves, inTree);
       const capturesTracers = program.constants.some((c) => c.value.isTracer);
       entry = { compiled: capturesTracers ? null : compileProgram(program, compileOptions), program, outTree };
       // A program capturing an enclosing transform's tracers is only valid for this call.
@@ -94,9 +97,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
   };
 
   const jitted = ((...args: unknown[]) => {
-    const { tensors, inTree, staticPart } = prepare(args);
+    const { leaves, tensors, inTree, staticPart } = prepare(args);
     if (tensors.some((t) => t.isTracer)) return f(...args);
-    const entry = lookup(args, tensors, inTree, staticPart);
+    const entry = lookup(args, leaves, inTree, staticPart);
     let outs: Tensor[];
     if (entry.compiled === null) outs = evalProgram(entry.program, tensors);
     else {
@@ -111,9 +114,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
 
   Object.defineProperty(jitted, "explain", {
     value: (...args: unknown[]) => {
-      const { tensors, inTree, staticPart } = prepare(args);
+      const { leaves, tensors, inTree, staticPart } = prepare(args);
       if (tensors.some((t) => t.isTracer)) throw new ValueError("jit.explain: call it with concrete tensors, not inside another transform");
-      const entry = lookup(args, tensors, inTree, staticPart);
+      const entry = lookup(args, leaves, inTree, staticPart);
       if (entry.compiled === null) return `jit: this call captures values of an enclosing transform and is interpreted, not compiled\n${String(entry.program)}`;
       return explainCompiled(entry.compiled);
     },

@@ -20,8 +20,9 @@ function varName(n: number): string {
   return s;
 }
 
+/** `f32[2,3]`; a weak value (a JS number argument) is marked `f64[]{weak}`. */
 export function formatAval(a: Aval): string {
-  return `${DTYPE_SHORT[a.dtype]}[${a.shape.join(",")}]`;
+  return `${DTYPE_SHORT[a.dtype]}[${a.shape.join(",")}]${a.weak ? "{weak}" : ""}`;
 }
 
 export function formatLit(l: Lit): string {

@@ -3,10 +3,15 @@
 import type { DType } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 
-/** An abstract value: what the IR knows about a tensor. */
+/**
+ * An abstract value: what the IR knows about a tensor. `weak` (JAX's weak_type) marks a value
+ * that stands for a JS number (a number argument of jit, grad or trace): the front ends
+ * promote it as they would the number (src/tensor/weak.ts), so tracing gives what eager gives.
+ */
 export interface Aval {
   readonly shape: Shape;
   readonly dtype: DType;
+  readonly weak?: boolean;
 }
 
 let nextVarId = 0;
@@ -17,10 +22,12 @@ export class Var implements Aval {
   readonly id: number;
   readonly shape: Shape;
   readonly dtype: DType;
+  readonly weak: boolean;
   constructor(aval: Aval) {
     this.id = nextVarId++;
     this.shape = Object.freeze([...aval.shape]);
     this.dtype = aval.dtype;
+    this.weak = aval.weak ?? false;
   }
 }
 

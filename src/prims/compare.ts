@@ -2,7 +2,8 @@
 
 import { DTypeError } from "../errors.js";
 import { type DType, checkDType, isFloat } from "../tensor/dtype.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor, strongTensor } from "../tensor/tensor.js";
+import { scalar } from "../tensor/create.js";
 import {
   type TensorLike,
   broadcastAll,
@@ -126,11 +127,14 @@ function convertReference(dtype: DType): ScalarFn {
   }
 }
 
-/** Converts to `dtype` (float→int truncates toward zero; nonzero, NaN included, → true). */
+/**
+ * Converts to `dtype` (float→int truncates toward zero; nonzero, NaN included, → true). A JS
+ * number (or a weak tensor standing for one) converts directly from its exact value.
+ */
 export function cast(x: TensorLike, dtype: DType): Tensor {
   checkDType("cast", dtype);
-  const [t] = toTensors("cast", [x]);
-  if (t!.dtype === dtype) return t!;
-  return bind(castPrim, [t!], { dtype });
+  if (typeof x === "number") return scalar(x, dtype);
+  const t = x instanceof Tensor && x.weak ? x : toTensors("cast", [x])[0]!;
+  if (t.dtype === dtype) return strongTensor(t);
+  return bind(castPrim, [t], { dtype });
 }
-

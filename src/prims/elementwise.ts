@@ -10,7 +10,8 @@ import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import type { Aval } from "../ir/var.js";
 import { type DType, type TypedArray, allocArray, isFloat, promoteTypes } from "../tensor/dtype.js";
 import { type Shape, broadcastShapes, shapesEqual, sizeOf } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, strongTensor } from "../tensor/tensor.js";
+import { weakKindOf, weakKindOfDType, weakResultDType } from "../tensor/weak.js";
 import { scalar } from "../tensor/create.js";
 import { bind } from "../trace/context.js";
 import { type ConcreteArg, type JvpArgs, type Params, type Primitive, type ScalarFn, type VjpArgs, definePrimitive, lookupPrimitive } from "./primitive.js";
@@ -140,20 +141,40 @@ export function defineElementwise<P extends Params = Params>(spec: ElementwiseSp
   return prim;
 }
 
-/** Turns JS numbers and booleans into rank-0 tensors of the tensors' common dtype. */
+/**
+ * Turns JS numbers and booleans, and weak tensors (which stand for numbers), into strong
+ * tensors by the weak-type rule (src/tensor/weak.ts): they take the dtype of the strong
+ * tensors when that loses nothing of their kind (an int next to int32 or a float dtype, a
+ * float next to a float dtype), else the smallest dtype of their kind (an int next to bool →
+ * int32, a float next to int32 or bool → float32). A float stays exact next to float64. With
+ * no strong tensor, numbers become float32 and JS booleans bool. The one rule for every front end.
+ */
 export function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
-  let dtype: DType | undefined;
+  let strong: DType | undefined;
   for (const a of args) {
-    if (a instanceof Tensor) dtype = dtype === undefined ? a.dtype : promoteTypes(dtype, a.dtype);
-    else if (typeof a !== "number" && typeof a !== "boolean") {
+    if (a instanceof Tensor) {
+      if (!a.weak) strong = strong === undefined ? a.dtype : promoteTypes(strong, a.dtype);
+    } else if (typeof a !== "number" && typeof a !== "boolean") {
       throw new DTypeError(`${op}: operand must be a Tensor, number or boolean, got ${a === null ? "null" : typeof a}`);
     }
   }
+  // The dtype every weak operand takes (the strong dtype, promoted if a weak operand needs it).
+  let weakTarget = strong;
+  if (strong !== undefined) {
+    for (const a of args) {
+      if (typeof a === "number") weakTarget = weakResultDType(weakTarget!, weakKindOf(a));
+      else if (a instanceof Tensor && a.weak) weakTarget = weakResultDType(weakTarget!, weakKindOfDType(a.dtype));
+    }
+  }
   return args.map((a) => {
-    if (a instanceof Tensor) return a;
-    const d = dtype ?? (typeof a === "boolean" ? "bool" : "float32");
-    return scalar(a, d);
+    if (a instanceof Tensor) return a.weak ? resolveWeak(a, weakTarget ?? "float32") : a;
+    return scalar(a, weakTarget ?? (typeof a === "boolean" ? "bool" : "float32"));
   });
+}
+
+/** A weak tensor as the strong tensor of `dtype` the number it stands for would become. */
+function resolveWeak(t: Tensor, dtype: DType): Tensor {
+  return t.dtype === dtype ? strongTensor(t) : bind(lookupPrimitive("convert")!, [t], { dtype });
 }
 
 /** Casts every operand to `dtype` (binding `cast` where needed). */

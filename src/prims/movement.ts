@@ -215,9 +215,11 @@ export function pad(x: TensorLike, widths: number | readonly [number, number] | 
   }
   const raw = options.value ?? 0;
   if (typeof raw !== "number" && typeof raw !== "boolean") throw new ValueError(`pad: value must be a number or boolean, got ${JSON.stringify(raw)}`);
-  const value = coerceScalar(raw, t!.dtype);
-  if (pairs.every(([a, b], i) => a === 0 && b === 0 && interior[i] === 0)) return t!;
-  return padRaw(t!, pairs.map((p) => p[0]), pairs.map((p) => p[1]), interior, value);
+  // A given fill value is a weak scalar: x promotes when the value does not fit its dtype.
+  const padded = options.value === undefined ? t! : castAll([t!], toTensors("pad", [t!, raw])[1]!.dtype)[0]!;
+  const value = coerceScalar(raw, padded.dtype);
+  if (pairs.every(([a, b], i) => a === 0 && b === 0 && interior[i] === 0)) return padded;
+  return padRaw(padded, pairs.map((p) => p[0]), pairs.map((p) => p[1]), interior, value);
 }
 
 // ---------------------------------------------------------------- concat

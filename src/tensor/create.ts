@@ -4,6 +4,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
 import { type DType, type TypedArray, allocArray, checkDType, coerceScalar, dtypeOfArray } from "./dtype.js";
 import { type Shape, checkShape, sizeOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { type WeakKind, weakKindOf, weakStorageDType } from "./weak.js";
 
 export interface TensorOptions {
   dtype?: DType;
@@ -84,6 +85,17 @@ export function scalar(value: number | boolean, dtype: DType = typeof value === 
   const out = allocArray(dtype, 1);
   out[0] = coerceScalar(value, dtype);
   return new Tensor([], dtype, out);
+}
+
+/**
+ * @internal a weak rank-0 tensor standing for the JS number `value` (a number argument of
+ * jit, grad or trace), stored exactly: int32 for a weak int, float64 for a weak float.
+ */
+export function weakScalar(value: number, kind: WeakKind = weakKindOf(value)): Tensor {
+  const dtype = weakStorageDType(kind);
+  const out = allocArray(dtype, 1);
+  out[0] = value;
+  return new Tensor([], dtype, out, undefined, true);
 }
 
 export function full(shape: readonly number[], value: number | boolean, options: { dtype?: DType } = {}): Tensor {

@@ -1,6 +1,7 @@
 // The immutable Tensor value. A Tensor is either concrete (it owns a typed array that
 // nobody ever writes to again) or abstract: a tracer standing for a value inside `trace`,
-// `grad` or `jit`, which knows only its shape and dtype.
+// `grad` or `jit`, which knows only its shape and dtype. A weak tensor (JAX's weak_type) stands
+// for a JS number passed to jit, grad or trace: front ends promote it as they would the number.
 
 import { TracerError, ValueError } from "../errors.js";
 import type { Var } from "../ir/var.js";
@@ -24,15 +25,21 @@ export class Tensor {
   readonly _var: Var | null;
   /** @internal the trace a tracer belongs to. */
   readonly _trace: TraceOwner | null;
+  /**
+   * Whether this rank-0 tensor stands for a JS number (a number argument of jit, grad or trace):
+   * ops then treat it like that number (weak int: int32 storage; weak float: float64 storage).
+   */
+  readonly weak: boolean;
 
-  /** @internal use `fx.tensor`, `fx.zeros`, … to make tensors. */
-  constructor(shape: Shape, dtype: DType, data: TypedArray | null, tracer?: { v: Var; trace: TraceOwner }) {
+  /** @internal use `fx.tensor`, `fx.zeros`, … to make tensors. A tracer is weak when its var is, unless `weak` says otherwise. */
+  constructor(shape: Shape, dtype: DType, data: TypedArray | null, tracer?: { v: Var; trace: TraceOwner }, weak?: boolean) {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeOf(shape);
     this._data = data;
     this._var = tracer?.v ?? null;
     this._trace = tracer?.trace ?? null;
+    this.weak = weak ?? tracer?.v.weak ?? false;
     if (data !== null && data.length !== this.size) {
       throw new ValueError(`tensor: ${data.length} values do not fill shape [${shape.join(",")}] (${this.size} elements)`);
     }
@@ -89,7 +96,7 @@ export class Tensor {
   }
 
   toString(): string {
-    if (this._data === null) return `Tracer<${this.dtype}[${this.shape.join(",")}]>`;
+    if (this._data === null) return `Tracer<${this.dtype}[${this.shape.join(",")}]${this.weak ? "{weak}" : ""}>`;
     return formatTensor(this._data, this.shape, this.dtype);
   }
 
@@ -105,6 +112,20 @@ export class Tensor {
     }
     return this._data![0]!;
   }
+}
+
+// One strong alias per weak tensor, so a trace that captures it captures it once.
+const strongAliases = new WeakMap<Tensor, Tensor>();
+
+/** @internal the same value without the weak flag (same storage or same traced var). */
+export function strongTensor(t: Tensor): Tensor {
+  if (!t.weak) return t;
+  let alias = strongAliases.get(t);
+  if (alias === undefined) {
+    alias = new Tensor(t.shape, t.dtype, t._data, t._var === null ? undefined : { v: t._var, trace: t._trace! }, false);
+    strongAliases.set(t, alias);
+  }
+  return alias;
 }
 
 export function isTensor(x: unknown): x is Tensor {

@@ -1,6 +1,7 @@
 // Pytrees: nested plain objects, arrays and tuples whose leaves are tensors (or other values).
 // Object keys are visited in sorted order, so two objects with the same keys flatten alike
-// whatever order they were built in. `null` and `undefined` are empty subtrees.
+// whatever order they were built in. `null` and `undefined` are empty subtrees. Every own
+// enumerable key is kept, `__proto__` and `constructor` included.
 
 import { ValueError } from "../errors.js";
 
@@ -70,8 +71,9 @@ export function unflatten<T = unknown>(def: TreeDef, leafValues: readonly unknow
       case "array":
         return d.children.map(build);
       case "object": {
+        // Keys are defined, not assigned: `out["__proto__"] = v` would set the prototype.
         const out: Record<string, unknown> = {};
-        d.keys.forEach((k, j) => (out[k] = build(d.children[j]!)));
+        d.keys.forEach((k, j) => Object.defineProperty(out, k, { value: build(d.children[j]!), enumerable: true, writable: true, configurable: true }));
         return out;
       }
     }

@@ -90,6 +90,45 @@ describe("jit", () => {
     expect(text).toContain("Math.exp");
   });
 
+  it("JS booleans are static: the branch follows the value, one compilation per value", () => {
+    let traces = 0;
+    const f = (x: fx.Tensor, training: boolean) => {
+      traces++;
+      return training ? fx.mul(x, 2) : x;
+    };
+    const jf = fx.jit(f);
+    const x = fx.tensor([1, 2]);
+    expect(jf(x, false).toArray()).toEqual([1, 2]);
+    expect(jf(x, true).toArray()).toEqual([2, 4]);
+    expect(jf(x, false).toArray()).toEqual([1, 2]);
+    expect(traces).toBe(2);
+    expect(jf.cacheSize).toBe(2);
+    // Nested in a pytree too.
+    const g = fx.jit((opts: { x: fx.Tensor; negate: boolean }) => (opts.negate ? fx.neg(opts.x) : opts.x));
+    expect(g({ x, negate: true }).toArray()).toEqual([-1, -2]);
+    expect(g({ x, negate: false }).toArray()).toEqual([1, 2]);
+  });
+
+  it("JS numbers are traced as weak scalars: no re-trace per value, eager's dtype and bits", () => {
+    let traces = 0;
+    const f = (x: fx.Tensor, s: number) => {
+      traces++;
+      return fx.mul(x, s as unknown as fx.Tensor);
+    };
+    const jf = fx.jit(f);
+    const x = fx.tensor([1, 2, 3], { dtype: "int32" });
+    expect(jf(x, 2).dtype).toBe("int32");
+    expect(jf(x, 3).toArray()).toEqual([3, 6, 9]);
+    expect(traces).toBe(1);
+    const y = jf(x, 2.5);
+    expect(y.dtype).toBe("float32");
+    expect(y.toArray()).toEqual([2.5, 5, 7.5]);
+    expect(traces).toBe(2);
+    const z = fx.tensor([0.1], { dtype: "float64" });
+    expect(jf(z, 0.1).item()).toBe(0.1 * 0.1);
+    expect(jf.explain(x, 2.5)).toContain("b:f64[]{weak}");
+  });
+
   it("rejects bad staticArgnums", () => {
     expect(() => fx.jit((x: fx.Tensor) => x, { staticArgnums: -1 })).toThrow(/jit: staticArgnums/);
   });
