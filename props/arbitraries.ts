@@ -95,6 +95,40 @@ export function tensorArb(shape: readonly number[], options: TensorOptions = {})
   return fc.array(values, { minLength: size, maxLength: size }).map((v) => fx.tensor(v, { dtype, shape: [...shape] }));
 }
 
+// ------------------------------------------------------------------ corner values
+
+/** The literals, pad values and fill values the corner generators draw from. */
+export const CORNER_LITERALS: readonly number[] = [0, -0, 1, -1, 2, 0.1, 0.3, 1e-30, NaN, Infinity, -Infinity];
+
+/** Float values that reach the corners: signed zeros, ±Inf, NaN, subnormals, huge, tiny, ties. */
+export function cornerFloatArb(dtype: "float32" | "float64"): fc.Arbitrary<number> {
+  const subnormal = dtype === "float32" ? [1e-45, -1.4e-44, 1.1754942e-38] : [5e-324, -1e-320, 2.2250738585072e-308];
+  const huge = dtype === "float32" ? [3.4e38, -3.4e38, 1e20] : [1.7e308, -1.7e308, 1e200];
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.constantFrom(...CORNER_LITERALS, ...subnormal, ...huge) },
+    // Few distinct small integers: ties for max/min/argmax/pooling.
+    { weight: 2, arbitrary: fc.integer({ min: -2, max: 2 }) },
+    // Uniform in [-4, 4] (fc.double is uniform over bit patterns: mostly tiny values).
+    { weight: 6, arbitrary: fc.noBias(fc.integer({ min: -(2 ** 30), max: 2 ** 30 })).map((k) => k / 2 ** 28 + 1e-9 * (k % 7)) },
+  );
+}
+
+/** int32 values over the whole range, edges and small values (ties) included. */
+export function cornerIntArb(): fc.Arbitrary<number> {
+  return fc.oneof(
+    fc.constantFrom(0, 1, -1, 2, 2147483647, -2147483648, 65536, 123456789, 987654321, -46341),
+    fc.integer({ min: -3, max: 3 }),
+    fc.noBias(fc.integer({ min: -2147483648, max: 2147483647 })),
+  );
+}
+
+/** A tensor of `shape` with corner values of `dtype` (bool: true/false). */
+export function cornerTensorArb(shape: readonly number[], dtype: "float32" | "float64" | "int32" | "bool"): fc.Arbitrary<Tensor> {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = dtype === "int32" ? cornerIntArb() : dtype === "bool" ? fc.constantFrom(0, 1) : cornerFloatArb(dtype);
+  return fc.array(values, { minLength: size, maxLength: size }).map((v) => fx.tensor(v, { dtype, shape: [...shape] }));
+}
+
 /** A tensor of a random shape. */
 export function anyTensorArb(shapeOptions: ShapeOptions = {}, options: TensorOptions = {}): fc.Arbitrary<Tensor> {
   return shapeArb(shapeOptions).chain((s) => tensorArb(s, options));

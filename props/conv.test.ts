@@ -28,6 +28,8 @@ import {
   type TensorFn,
 } from "./gradcheck.js";
 import { runs } from "./runs.js";
+import { bitDifference } from "./exact.js";
+import { convTransposeLoop } from "./reference-loops.js";
 import { type ConvGeometry, type PadKind, convGeometryArb } from "./conv-cases.js";
 
 const RUNS = runs(100);
@@ -415,7 +417,7 @@ describe("gradients agree with finite differences (float64)", () => {
           const t = c.sizes.map((s, d) => Math.max(1, Math.min(s, 4), 1 + Math.ceil((c.pads[d]![0] + c.pads[d]![1]) / c.stride[d]!)));
           const y = randomTensor([c.n, c.groups * c.og, ...t], rand);
           const w = randomTensor([c.groups * c.og, c.cg, ...c.k], rand);
-          const outputPadding = c.padKind === "same" ? t.map(() => 0) : extra.slice(0, c.nd).map((e, d) => e % Math.max(c.stride[d]!, c.dilation[d]!));
+          const outputPadding = extra.slice(0, c.nd).map((e, d) => e % Math.max(c.stride[d]!, c.dilation[d]!));
           const convT = convTransposeOf(c);
           const f = (yy: Tensor, ww: Tensor) => fx.square(convT(yy, ww, { ...convOptions(c), outputPadding }));
           checkDerivatives(f, [y, w], c.seed, c.nd === 1 ? "conv1dTranspose" : "conv2dTranspose");
@@ -433,6 +435,46 @@ describe("gradients agree with finite differences (float64)", () => {
         fc.pre(mode !== "valid" || nested(a, b) || nested(b, a));
         const f = (p: Tensor, q: Tensor) => fx.square(fx.convolve(p, q, { mode }));
         checkDerivatives(f, [a, b], a.size * 31 + b.size, `convolve ${mode}`);
+      }),
+      RUNS,
+    );
+  });
+});
+
+// ---------------------------------------------------------------- transposed convolution vs a loop
+
+describe("transposed convolution equals an independent loop, bit for bit (eager and jit)", () => {
+  // Dyadic inputs (k/256): every sum is exact in float64, so any summation order gives the same bits.
+  const arb = smallCase.chain((c) =>
+    fc.record({ c: fc.constant(c), extra: fc.array(fc.nat(), { minLength: 2, maxLength: 2 }), tExtra: fc.array(fc.nat(2), { minLength: 2, maxLength: 2 }) }),
+  );
+  it("every padding kind, with outputPadding (\"same\": T·stride + outputPadding rows)", () => {
+    fc.assert(
+      fc.property(arb, ({ c, extra, tExtra }) => {
+        labelled(describeCase(c), () => {
+          const rand = prng(c.seed);
+          const t = c.sizes.map((s, d) => Math.max(1, Math.min(s, 3), 1 + Math.ceil((c.pads[d]![0] + c.pads[d]![1]) / c.stride[d]!)) + tExtra[d]!);
+          const y = randomTensor([c.n, c.groups * c.og, ...t], rand);
+          const w = randomTensor([c.groups * c.og, c.cg, ...c.k], rand);
+          const outputPadding = extra.slice(0, c.nd).map((e, d) => e % Math.max(c.stride[d]!, c.dilation[d]!));
+          const options = { ...convOptions(c), outputPadding };
+          const expected = convTransposeLoop(values(y), y.shape, values(w), w.shape, c.groups, {
+            sizes: t,
+            kernel: c.k,
+            stride: c.stride,
+            dilation: c.dilation,
+            padding: c.padKind === "same" ? "same" : c.padKind === "explicit" ? c.pads : c.pads.map(() => [0, 0] as [number, number]),
+            outputPadding,
+          });
+          const convT = convTransposeOf(c);
+          const eager = convT(y, w, options);
+          const jitted = fx.jit((a: Tensor, b: Tensor) => convT(a, b, options))(y, w);
+          for (const [name, got] of [["eager", eager], ["jit", jitted]] as const) {
+            if (got.shape.join() !== expected.shape.join()) throw new Error(`${name} shape [${got.shape}] vs expected [${expected.shape}]`);
+            const diff = bitDifference(got.data(), expected.values);
+            if (diff !== null) throw new Error(`${name}: ${diff} (outputPadding ${JSON.stringify(outputPadding)}, T ${JSON.stringify(t)})`);
+          }
+        });
       }),
       RUNS,
     );

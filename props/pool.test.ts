@@ -24,6 +24,9 @@ import {
   type TensorFn,
 } from "./gradcheck.js";
 import { runs } from "./runs.js";
+import { cornerTensorArb } from "./arbitraries.js";
+import { bitDifference } from "./exact.js";
+import { type PoolGeometry, avgPoolLoop, maxPoolLoop, samePads } from "./reference-loops.js";
 
 const RUNS = runs(100);
 
@@ -271,6 +274,79 @@ describe("gradients agree with finite differences (float64)", () => {
       fc.property(arb, ({ r, x }) => {
         checkDerivatives((z) => fx.square(fx.globalAvgPool2d(z, { keepDims: r.keepDims })), [x], r.seed, "globalAvgPool2d");
         checkDerivatives((z) => fx.square(fx.globalMaxPool2d(z, { keepDims: r.keepDims })), [x], r.seed, "globalMaxPool2d");
+      }),
+      RUNS,
+    );
+  });
+});
+
+// ---------------------------------------------------------------- values vs independent loops
+
+/** Pads of a case as [low, high] per axis ("same": TensorFlow's rule, odd element high). */
+function padsOf(p: PoolCase): [number, number][] {
+  if (p.padKind === "explicit") return p.pads;
+  if (p.padKind === "same") return p.sizes.map((s, d) => samePads(s, p.window[d]!, p.stride[d]!));
+  return p.sizes.map(() => [0, 0]);
+}
+
+const geometryOf = (p: PoolCase): PoolGeometry => ({ sizes: p.sizes, window: p.window, stride: p.stride, pads: padsOf(p) });
+const roundOf = (dtype: "float32" | "float64") => (dtype === "float32" ? Math.fround : (v: number) => v);
+
+/** A pooling case with a dtype and an input of corner values (NaN, ±Inf, ±0, subnormals, ties). */
+const cornerCaseArb = poolCaseArb().chain((p) =>
+  fc.constantFrom("float32" as const, "float64" as const).chain((dtype) =>
+    fc.record({ p: fc.constant(p), dtype: fc.constant(dtype), x: cornerTensorArb(shapeOf(p), dtype) }),
+  ),
+);
+
+/** Eager and jit results of `pool` both equal `expected` bit for bit, with the expected shape. */
+function checkBoth(pool: (x: Tensor) => Tensor, x: Tensor, expected: { values: number[]; outSizes: number[] }, label: string): void {
+  const shape = [x.shape[0]!, x.shape[1]!, ...expected.outSizes];
+  for (const [name, y] of [["eager", pool(x)], ["jit", fx.jit(pool)(x)]] as const) {
+    expect(y.shape, `${label} ${name} shape`).toEqual(shape);
+    expect(y.dtype, `${label} ${name} dtype`).toBe(x.dtype);
+    expect(bitDifference(y.data(), expected.values), `${label} ${name}`).toBeNull();
+  }
+}
+
+describe("pooling equals independent loops, bit for bit (eager and jit)", () => {
+  it("avgPool(ones, { countIncludePad: false }) ≡ 1 for every window, stride and padding", () => {
+    const arb = poolCaseArb().chain((p) => fc.record({ p: fc.constant(p), dtype: fc.constantFrom("float32" as const, "float64" as const) }));
+    fc.assert(
+      fc.property(arb, ({ p, dtype }) => {
+        labelled(p, () => {
+          const pool = (x: Tensor) => avgPoolOf(p)(x, p.window, { ...poolOptions(p), countIncludePad: false });
+          const x = fx.ones(shapeOf(p), { dtype });
+          const expectedOut = maxPoolLoop(values(x), p.n * p.c, geometryOf(p)).outSizes;
+          const ones = Array<number>(p.n * p.c * expectedOut.reduce((a, b) => a * b, 1)).fill(1);
+          checkBoth(pool, x, { values: ones, outSizes: expectedOut }, `ones ${dtype}`);
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it("average pooling (with and without countIncludePad) equals the window-sum loop", () => {
+    fc.assert(
+      fc.property(cornerCaseArb, ({ p, dtype, x }) => {
+        labelled(p, () => {
+          const pool = (z: Tensor) => avgPoolOf(p)(z, p.window, poolOptions(p));
+          const expected = avgPoolLoop(x.data(), p.n * p.c, geometryOf(p), p.countIncludePad, roundOf(dtype));
+          checkBoth(pool, x, expected, `avgPool ${dtype} on ${JSON.stringify(Array.from(x.data()).map(String))}`);
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it("max pooling equals the first-maximum loop (ties, NaN, ±0, ±Inf)", () => {
+    fc.assert(
+      fc.property(cornerCaseArb, ({ p, dtype, x }) => {
+        labelled(p, () => {
+          const pool = (z: Tensor) => maxPoolOf(p)(z, p.window, poolOptions(p));
+          const expected = maxPoolLoop(x.data(), p.n * p.c, geometryOf(p));
+          checkBoth(pool, x, expected, `maxPool ${dtype} on ${JSON.stringify(Array.from(x.data()).map(String))}`);
+        });
       }),
       RUNS,
     );

@@ -1,9 +1,11 @@
-// Trace then interpret ≡ eager, on randomly generated programs and inputs (props/arbitraries.ts).
+// Trace then interpret ≡ eager ≡ the reference interpreter (bit for bit), on randomly generated
+// programs and inputs (props/arbitraries.ts).
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
-import { allClose, programArb, programWithInputsArb, sameValues } from "./arbitraries.js";
+import { programArb, programWithInputsArb, sameValues } from "./arbitraries.js";
+import { tensorDifference } from "./exact.js";
 import { runs } from "./runs.js";
 
 const RUNS = runs(150);
@@ -18,9 +20,10 @@ describe("trace then interpret ≡ eager", () => {
         const [out] = fx.evalProgram(traced, inputs);
         expect(out!.shape).toEqual(eager.shape);
         expect(sameValues(out!, eager)).toBe(true);
-        // The primitives' reference loops agree with whatever executor eager ops use.
+        // Eager ops run compiled one-op kernels; the primitives' reference loops are the
+        // independent oracle, and they agree bit for bit (Object.is: NaN ≡ NaN, −0 ≢ +0).
         const [ref] = fx.evalProgram(traced, inputs, { reference: true });
-        expect(allClose(ref!, eager)).toBe(true);
+        expect(tensorDifference(eager, ref!), String(program)).toBeNull();
       }),
       RUNS,
     );
@@ -30,9 +33,12 @@ describe("trace then interpret ≡ eager", () => {
     fc.assert(
       fc.property(programWithInputsArb({ smooth: true, dtype: "float64" }), ({ program, inputs }) => {
         const eager = program.fn(...inputs);
-        const [out] = fx.evalProgram(fx.trace(program.fn)(...inputs), inputs);
+        const traced = fx.trace(program.fn)(...inputs);
+        const [out] = fx.evalProgram(traced, inputs);
         expect(eager.dtype).toBe("float64");
         expect(sameValues(out!, eager)).toBe(true);
+        const [ref] = fx.evalProgram(traced, inputs, { reference: true });
+        expect(tensorDifference(eager, ref!), String(program)).toBeNull();
       }),
       RUNS,
     );

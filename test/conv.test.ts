@@ -191,6 +191,17 @@ describe("conv1dTranspose / conv2dTranspose", () => {
     expect(fx.conv2dTranspose(fx.zeros([2, 3, 4]), fx.zeros([2, 5, 2, 2]), { dilation: 2 }).shape).toEqual([5, 5, 6]);
   });
 
+  it('"same" with outputPadding: T·stride + outputPadding rows, the first T·stride as without it', () => {
+    const y3 = t([[[1, 2, 3]]]);
+    const w4 = t([[[1, 1, 1, 1]]]);
+    expect(fx.conv1dTranspose(y3, w4, { stride: 2, padding: "same" }).toArray()).toEqual([[[1, 3, 3, 5, 5, 3]]]);
+    // The low padding stays 1: outputPadding appends a row, it does not shift the others.
+    expect(fx.conv1dTranspose(y3, w4, { stride: 2, padding: "same", outputPadding: 1 }).toArray()).toEqual([[[1, 3, 3, 5, 5, 3, 3]]]);
+    const y2d = fx.reshape(y3, [1, 1, 1, 3]);
+    const w2d = fx.reshape(w4, [1, 1, 1, 4]);
+    expect(fx.conv2dTranspose(y2d, w2d, { stride: [1, 2], padding: "same", outputPadding: [0, 1] }).toArray()).toEqual([[[[1, 3, 3, 5, 5, 3, 3]]]]);
+  });
+
   it("uses PyTorch's filter layout [in, out/groups, …] and adds a bias per output channel", () => {
     // Two input channels, one output channel: the contributions add up.
     const y2 = t([[[1], [10]]]);

@@ -173,11 +173,14 @@ function convTransposeNd(op: string, nd: number, input: TensorLike, filter: Tens
   let padding: number[][];
   let sizes: number[];
   if (options.padding === "same") {
-    sizes = t.map((n, d) => n * stride[d]! + extra[d]!);
-    padding = sizes.map((s, d) => {
-      const total = Math.max((t[d]! - 1) * stride[d]! + windows[d]! - s, 0);
+    // The padding of the "same" convolution of an input of T·stride elements; outputPadding
+    // only appends rows at the high end (it must not move the low padding, which places
+    // every row).
+    padding = t.map((n, d) => {
+      const total = Math.max((n - 1) * stride[d]! + windows[d]! - n * stride[d]!, 0);
       return [Math.floor(total / 2), total - Math.floor(total / 2)];
     });
+    sizes = t.map((n, d) => n * stride[d]! + extra[d]!);
   } else {
     padding = resolvePadding(op, options.padding, t, windows, stride);
     sizes = t.map((n, d) => (n - 1) * stride[d]! + windows[d]! - padding[d]![0]! - padding[d]![1]! + extra[d]!);

@@ -1,0 +1,135 @@
+// Elementwise ops equal an oracle written here from their definitions — plain JS closures over
+// Math, one per op and dtype, sharing nothing with the templates in src/prims — bit for bit
+// (Object.is), eager and under jit, alone and fused in chains, on corner values (NaN, ±Inf, ±0,
+// subnormals, huge values, ties; int32 over its full range). float32 results are rounded once
+// per op (Math.fround), as a stored float32 value is; int32 arithmetic wraps like C.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import * as fx from "../src/index.js";
+import type { Tensor } from "../src/index.js";
+import { cornerTensorArb } from "./arbitraries.js";
+import { bitDifference } from "./exact.js";
+import { runs } from "./runs.js";
+
+type NumDType = "float32" | "float64" | "int32";
+type Binary = { name: string; op: (a: Tensor, b: Tensor) => Tensor; float: (a: number, b: number) => number; int?: (a: number, b: number) => number; bool?: boolean };
+type Unary = { name: string; op: (a: Tensor) => Tensor; float: (a: number) => number; int?: (a: number) => number };
+
+const nan = (a: number, b: number) => Number.isNaN(a) || Number.isNaN(b);
+/** Ties (including −0 vs +0) keep the first operand. */
+const max = (a: number, b: number) => (nan(a, b) ? NaN : b > a ? b : a);
+const min = (a: number, b: number) => (nan(a, b) ? NaN : b < a ? b : a);
+
+const BINARY: readonly Binary[] = [
+  { name: "add", op: fx.add, float: (a, b) => a + b, int: (a, b) => (a + b) | 0 },
+  { name: "sub", op: fx.sub, float: (a, b) => a - b, int: (a, b) => (a - b) | 0 },
+  { name: "mul", op: fx.mul, float: (a, b) => a * b, int: (a, b) => Math.imul(a, b) },
+  { name: "div", op: fx.div, float: (a, b) => a / b },
+  { name: "pow", op: fx.pow, float: (a, b) => Math.pow(a, b) },
+  { name: "maximum", op: fx.maximum, float: max, int: max },
+  { name: "minimum", op: fx.minimum, float: min, int: min },
+  { name: "greater", op: fx.greater, float: (a, b) => +(a > b), int: (a, b) => +(a > b), bool: true },
+  { name: "less", op: fx.less, float: (a, b) => +(a < b), int: (a, b) => +(a < b), bool: true },
+  { name: "greaterEqual", op: fx.greaterEqual, float: (a, b) => +(a >= b), int: (a, b) => +(a >= b), bool: true },
+  { name: "lessEqual", op: fx.lessEqual, float: (a, b) => +(a <= b), int: (a, b) => +(a <= b), bool: true },
+  { name: "equal", op: fx.equal, float: (a, b) => +(a === b), int: (a, b) => +(a === b), bool: true },
+  { name: "notEqual", op: fx.notEqual, float: (a, b) => +(a !== b), int: (a, b) => +(a !== b), bool: true },
+];
+
+const UNARY: readonly Unary[] = [
+  { name: "neg", op: fx.neg, float: (a) => -a, int: (a) => -a | 0 },
+  { name: "abs", op: fx.abs, float: Math.abs, int: (a) => Math.abs(a) | 0 },
+  { name: "sign", op: fx.sign, float: Math.sign, int: Math.sign },
+  { name: "square", op: fx.square, float: (a) => a * a, int: (a) => Math.imul(a, a) },
+  { name: "exp", op: fx.exp, float: Math.exp },
+  { name: "log", op: fx.log, float: Math.log },
+  { name: "sqrt", op: fx.sqrt, float: Math.sqrt },
+  { name: "reciprocal", op: fx.reciprocal, float: (a) => 1 / a },
+  { name: "floor", op: fx.floor, float: Math.floor, int: (a) => a },
+  { name: "ceil", op: fx.ceil, float: Math.ceil, int: (a) => a },
+  { name: "sin", op: fx.sin, float: Math.sin },
+  { name: "cos", op: fx.cos, float: Math.cos },
+  { name: "tanh", op: fx.tanh, float: Math.tanh },
+  { name: "expm1", op: fx.expm1, float: Math.expm1 },
+  { name: "log1p", op: fx.log1p, float: Math.log1p },
+];
+
+const storeAs = (dtype: NumDType, bool = false) => (v: number) => (bool ? v : dtype === "float32" ? Math.fround(v) : v);
+
+/** The oracle of a binary op on stored operand values (b broadcast when it has one element). */
+function binaryOracle(b: Binary, dtype: NumDType, xs: ArrayLike<number>, ys: ArrayLike<number>): number[] {
+  const f = dtype === "int32" ? b.int! : b.float;
+  const store = storeAs(dtype, b.bool);
+  return Array.from({ length: xs.length }, (_, i) => store(f(xs[i]!, ys[ys.length === 1 ? 0 : i]!)));
+}
+
+const binaryArb = (dtypes: readonly NumDType[]) =>
+  fc
+    .record({
+      op: fc.constantFrom(...BINARY),
+      dtype: fc.constantFrom(...dtypes),
+      shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 2 }),
+      scalarB: fc.boolean(),
+      swap: fc.boolean(),
+    })
+    .filter((r) => r.dtype !== "int32" || r.op.int !== undefined)
+    .chain((r) => fc.record({ r: fc.constant(r), a: cornerTensorArb(r.shape, r.dtype), b: cornerTensorArb(r.scalarB ? [] : r.shape, r.dtype) }));
+
+const RUNS = runs(200);
+
+describe("elementwise ops equal an independent oracle, bit for bit", () => {
+  it("binary ops and comparisons (float32, float64, int32), eager and jit", () => {
+    fc.assert(
+      fc.property(binaryArb(["float32", "float64", "int32"]), ({ r, a, b }) => {
+        const expected = binaryOracle(r.op, r.dtype, a.data(), b.data());
+        const label = `${r.op.name} ${r.dtype} a=${JSON.stringify(Array.from(a.data()).map(String))} b=${JSON.stringify(Array.from(b.data()).map(String))}`;
+        expect(bitDifference(r.op.op(a, b).data(), expected), `eager ${label}`).toBeNull();
+        expect(bitDifference(fx.jit(r.op.op)(a, b).data(), expected), `jit ${label}`).toBeNull();
+      }),
+      RUNS,
+    );
+  });
+
+  it("unary ops (float32, float64, int32), eager and jit", () => {
+    const arb = fc
+      .record({ op: fc.constantFrom(...UNARY), dtype: fc.constantFrom<NumDType>("float32", "float64", "int32"), shape: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 2 }) })
+      .filter((r) => r.dtype !== "int32" || r.op.int !== undefined)
+      .chain((r) => fc.record({ r: fc.constant(r), a: cornerTensorArb(r.shape, r.dtype) }));
+    fc.assert(
+      fc.property(arb, ({ r, a }) => {
+        const f = r.dtype === "int32" ? r.op.int! : r.op.float;
+        const expected = Array.from(a.data(), (v) => storeAs(r.dtype)(f(v)));
+        const label = `${r.op.name} ${r.dtype} ${JSON.stringify(Array.from(a.data()).map(String))}`;
+        expect(bitDifference(r.op.op(a).data(), expected), `eager ${label}`).toBeNull();
+        expect(bitDifference(fx.jit(r.op.op)(a).data(), expected), `jit ${label}`).toBeNull();
+      }),
+      RUNS,
+    );
+  });
+
+  it("fused chains round every intermediate: jit(g(f(a, b), c)) ≡ oracle, stored value by stored value", () => {
+    const arb = fc
+      .record({
+        f: fc.constantFrom(...BINARY.filter((o) => !o.bool)),
+        g: fc.constantFrom(...BINARY),
+        u: fc.constantFrom(...UNARY),
+        dtype: fc.constantFrom<NumDType>("float32", "float64", "int32"),
+        shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }),
+      })
+      .filter((r) => r.dtype !== "int32" || (r.f.int !== undefined && r.g.int !== undefined && r.u.int !== undefined))
+      .chain((r) => fc.record({ r: fc.constant(r), a: cornerTensorArb(r.shape, r.dtype), b: cornerTensorArb(r.shape, r.dtype), c: cornerTensorArb([], r.dtype) }));
+    fc.assert(
+      fc.property(arb, ({ r, a, b, c }) => {
+        const chain = (x: Tensor, y: Tensor, z: Tensor) => r.g.op(r.u.op(r.f.op(x, y)), z);
+        const uf = r.dtype === "int32" ? r.u.int! : r.u.float;
+        const t = binaryOracle(r.f, r.dtype, a.data(), b.data()).map((v) => storeAs(r.dtype)(uf(v)));
+        const expected = binaryOracle(r.g, r.dtype, t, c.data());
+        const label = `${r.g.name}(${r.u.name}(${r.f.name}(a, b)), c) ${r.dtype} a=${JSON.stringify(Array.from(a.data()).map(String))} b=${JSON.stringify(Array.from(b.data()).map(String))} c=${c.item()}`;
+        expect(bitDifference(chain(a, b, c).data(), expected), `eager ${label}`).toBeNull();
+        expect(bitDifference(fx.jit(chain)(a, b, c).data(), expected), `jit ${label}`).toBeNull();
+      }),
+      RUNS,
+    );
+  });
+});
