@@ -162,8 +162,9 @@ const GeluOptions = optionsCodec("GeluOptions", { approximate: t.boolean });
 /**
  * GELU, x·Φ(x) with Φ the standard normal CDF (`approximate: false`, the default, as in
  * PyTorch), or the tanh form ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (`approximate: true`, JAX's
- * default). Φ(x) = ½erfc(−x/√2) with erfc from `erfc` below: relative error ≤ 1.1e-7 in the
- * value and about 1e-6 in the derivative, in float32 and float64 alike.
+ * default). Φ(x) = ½erfc(−x/√2) with erfc a rational-exponential fit (erfc.ts): measured against
+ * mpmath on [−12, 12], relative error ≤ 1.05e-7 in the value and absolute error ≤ 8.7e-8 in
+ * the derivative, in float64 (float32 adds its own rounding) — not float64-exact.
  */
 export function gelu(x: TensorLike, options?: { approximate?: boolean }): Tensor {
   const { approximate } = decodeOptions("gelu", GeluOptions, options);
