@@ -53,6 +53,13 @@ describe("activations: values against float64 formulas", () => {
   });
 });
 
+it("gelu's tanh form is ½x(1 + tanh(√(2/π)(x + 0.044715x³))) as written in the literature", () => {
+  const xs = Array.from({ length: 61 }, (_, i) => -3 + i * 0.1);
+  const c = Math.sqrt(2 / Math.PI);
+  const y = valuesOf(fx.nn.gelu(f64(xs), { approximate: true }));
+  expectClose(y, xs.map((x) => 0.5 * x * (1 + Math.tanh(c * (x + 0.044715 * x ** 3)))), 1e-12, 1e-15);
+});
+
 describe("activations: derivatives", () => {
   for (const [name, c] of Object.entries(ACTIVATIONS)) {
     it(`${name}: grad matches the analytic derivative (kinks by convention) in float64`, () => {

@@ -72,12 +72,14 @@ export const ACTIVATIONS: Readonly<Record<string, ActivationCase>> = {
     rtol: exact,
   },
   gelu: { fn: (x) => fx.nn.gelu(x), f: (x) => x * normalCdf(x), d: (x) => normalCdf(x) + x * normalPdf(x), kinks: [], rtol: 2e-7 },
+  // ½x(1 + tanh u) = x·σ(2u) and 1 − tanh²u = 4σ(2u)σ(−2u): the σ forms keep float64's
+  // digits where tanh u ≈ −1 (the plain formula loses them to cancellation for x ≪ 0).
   geluTanh: {
     fn: (x) => fx.nn.gelu(x, { approximate: true }),
-    f: (x) => 0.5 * x * (1 + Math.tanh(C * (x + K * x ** 3))),
+    f: (x) => x * sigmoidRef(2 * C * (x + K * x ** 3)),
     d: (x) => {
-      const th = Math.tanh(C * (x + K * x ** 3));
-      return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * C * (1 + 3 * K * x * x);
+      const u2 = 2 * C * (x + K * x ** 3);
+      return sigmoidRef(u2) + 2 * x * sigmoidRef(u2) * sigmoidRef(-u2) * C * (1 + 3 * K * x * x);
     },
     kinks: [],
     rtol: exact,
