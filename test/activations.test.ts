@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 import { checkAllDerivatives, mismatch } from "../props/gradcheck.js";
-import { ACTIVATIONS, erfcRef, sigmoidRef, valuesOf } from "./nn-reference.js";
+import { ACTIVATIONS, erfcRef, expectJitIdentical, jitRoundsFloat32, sigmoidRef, valuesOf } from "./nn-reference.js";
 
 const f64 = (data: number[] | number[][], shape?: number[]) => fx.tensor(data as number[], { dtype: "float64", ...(shape ? { shape } : {}) });
 
@@ -11,25 +11,6 @@ function expectClose(actual: readonly number[], expected: readonly number[], rto
   const m = mismatch(actual, expected, { rtol, atol });
   expect(m).toBeNull();
 }
-
-/** Whether jit(f) and f give the same bits (Object.is) on the inputs. */
-function expectJitIdentical(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): void {
-  const eager = valuesOf(f(...xs));
-  const jitted = valuesOf(fx.jit(f)(...xs));
-  expect(jitted.length).toBe(eager.length);
-  jitted.forEach((v, i) => expect(Object.is(v, eager[i]), `element ${i}: jit ${v} vs eager ${eager[i]}`).toBe(true));
-}
-
-/**
- * Fused float32 kernels still keep intermediates in double precision on this branch (issue 8,
- * fixed in the core by another part of the work): probe the issue's own repro, and compare
- * float32 jit with eager bit for bit once the probe passes. float64 is compared always.
- */
-const jitRoundsFloat32 = (() => {
-  const f = (x: Tensor) => fx.sub(fx.add(x, 1e8), 1e8);
-  const x = fx.tensor([1, 3]);
-  return valuesOf(fx.jit(f)(x)).every((v, i) => Object.is(v, valuesOf(f(x))[i]));
-})();
 
 const GRID = [-1e4, -50, -20, -6.5, -3, -1.25, -1, -0.5, -1e-3, -0, 0, 1e-3, 0.5, 1, 1.25, 3, 6, 6.5, 20, 50, 1e4];
 

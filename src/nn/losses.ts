@@ -6,11 +6,12 @@
 
 import * as t from "io-ts";
 import { DTypeError } from "../errors.js";
+import { isFloat } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TensorLike } from "../prims/elementwise.js";
 import { add, minimum, mul, sub } from "../prims/binary.js";
-import { cast, equal, greater, where } from "../prims/compare.js";
-import { abs, log, neg, square } from "../prims/unary.js";
+import { cast, greater, logicalOr, notEqual, where } from "../prims/compare.js";
+import { abs, isFinite, log, neg, square } from "../prims/unary.js";
 import { sum } from "../prims/reduce.js";
 import { mean } from "../ops/reductions.js";
 import { oneHot } from "../ops/shape.js";
@@ -89,9 +90,13 @@ export function huber(predictions: TensorLike, targets: TensorLike, options?: Hu
   return reduce(add(mul(0.5, square(c)), mul(delta, sub(d, c))), reduction);
 }
 
-/** Σ_c q_c·log p_c over the class axis, with 0·log p taken as 0 (so −∞ scores are allowed). */
+/**
+ * Σ_c q_c·log p_c over the class axis, with 0·(−∞) taken as 0: a class of target 0 may have
+ * a −∞ score (masked). Only there is log p replaced, so the derivative in q stays log p.
+ */
 function crossSum(q: Tensor, logP: Tensor): Tensor {
-  return sum(where(equal(q, 0), 0, mul(q, logP)), { axis: -1 });
+  const safeLogP = where(logicalOr(notEqual(q, 0), isFinite(logP)), logP, 0);
+  return sum(mul(q, safeLogP), { axis: -1 });
 }
 
 /**
@@ -104,7 +109,7 @@ export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike, opti
   const { reduction, labelSmoothing = 0 } = decodeOptions(op, CrossEntropyOptionsCodec, options);
   const [z, classes] = classScores(op, "logits", logits);
   let y = tensorArg(op, "labels", labels);
-  if (y.dtype === "int32") {
+  if (!isFloat(y.dtype)) {
     checkClassLabels(op, z, y);
     y = oneHot(y, classes, { dtype: z.dtype });
   } else {

@@ -4,6 +4,7 @@
 // or soft float targets shaped like the scores, whose argmax is the label. Not differentiable.
 
 import { ValueError, fmtShape } from "../errors.js";
+import { isFloat } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TensorLike } from "../prims/elementwise.js";
 import { argmax, max, sum } from "../prims/reduce.js";
@@ -15,15 +16,12 @@ import { checkClassLabels, checkSameShape, classScores, tensorArg } from "./chec
 /** int32 labels for `scores`, from int32 labels or float targets (their argmax). */
 function classLabels(op: string, scores: Tensor, labels: TensorLike): Tensor {
   const y = tensorArg(op, "labels", labels);
-  if (y.dtype === "int32") {
-    checkClassLabels(op, scores, y);
-    return y;
-  }
-  if (y.dtype === "float32" || y.dtype === "float64") {
+  if (isFloat(y.dtype)) {
     checkSameShape(op, "logits", scores, "targets", y);
     return argmax(y, { axis: -1 });
   }
-  return (checkClassLabels(op, scores, y), y);
+  checkClassLabels(op, scores, y); // int32 of the batch shape, in range
+  return y;
 }
 
 /** Fraction of examples whose argmax score (the first on ties) is the label. */
