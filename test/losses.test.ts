@@ -133,6 +133,24 @@ describe("softmaxCrossEntropy", () => {
   });
 });
 
+describe("options and single examples", () => {
+  it("options must be a plain object; undefined means none", () => {
+    const a = fx.tensor([1, 2]);
+    expect(() => L.mse(a, a, 5 as never)).toThrow(/mse: options must be a plain object, got 5/);
+    expect(() => L.mse(a, a, null as never)).toThrow(/mse: options must be a plain object, got null/);
+    expect(() => L.huber(a, a, { delta: 0 })).toThrow(/huber: option "delta" must be a positive finite number, got 0/);
+    expect(L.mse(a, a, undefined).item()).toBe(0);
+  });
+
+  it("a single example: logits [C] with a scalar label", () => {
+    const z = f64(LOGITS.slice(0, 4), [4]);
+    const loss = L.softmaxCrossEntropy(z, fx.scalar(0, "int32"));
+    expect(loss.shape).toEqual([]);
+    expectClose([loss.item()], [-LS[0]!]);
+    expect(fx.nn.accuracy(z, fx.scalar(0, "int32")).item()).toBe(1);
+  });
+});
+
 describe("nll, binaryCrossEntropy, klDivergence, hinge", () => {
   it("nll(logSoftmax(z), y) = softmaxCrossEntropy(z, y), and its gradient picks the label", () => {
     const z = f64(LOGITS, [3, 4]);
