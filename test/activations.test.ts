@@ -76,6 +76,8 @@ describe("activations: derivatives", () => {
     expect(valuesOf(gx!)).toEqual([0.1, 1, 1, 0.3]);
     expect(valuesOf(ga!)).toEqual([-2, -0.5]);
     checkAllDerivatives(fx.nn.prelu, [x, alpha], 3, {}, "prelu");
+    // A number slope takes x's dtype: float64 keeps 0.1 exactly.
+    expect(valuesOf(fx.nn.prelu(f64([-3]), 0.1))).toEqual([-3 * 0.1]);
   });
 });
 

@@ -93,7 +93,8 @@ export function leakyRelu(x: TensorLike, alpha = 0.01): Tensor {
  */
 export function prelu(x: TensorLike, alpha: TensorLike): Tensor {
   const v = floatInput("prelu", x);
-  const a = floatInput("prelu", alpha);
+  // A JS number stays weakly typed (x's dtype), as in every fluxion op.
+  const a = typeof alpha === "number" ? alpha : floatInput("prelu", alpha);
   return where(greater(v, 0), v, mul(v, a));
 }
 
