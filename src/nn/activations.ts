@@ -10,6 +10,7 @@
 //   maximum/minimum, whose gradient at a tie is a convention of its own.
 // All of them propagate NaN and expect a float tensor.
 
+import * as t from "io-ts";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
 import { isFloat } from "../tensor/dtype.js";
 import { normalizeAxis } from "../tensor/shape.js";
@@ -18,10 +19,9 @@ import { type TensorLike, toTensors } from "../prims/elementwise.js";
 import { add, div, mul, sub } from "../prims/binary.js";
 import { greater, greaterEqual, lessEqual, where } from "../prims/compare.js";
 import { abs, exp, expm1, isFinite, log, log1p, neg, sigmoid as sigmoidPrim, stopGradient, tanh as tanhPrim } from "../prims/unary.js";
-import { erfc } from "./erfc.js";
 import { max, sum } from "../prims/reduce.js";
 import { reshape } from "../prims/layout.js";
-import * as t from "io-ts";
+import { erfc } from "./erfc.js";
 import { decodeOptions, optionsCodec } from "./options.js";
 
 /** The input as a float tensor, or a DTypeError naming the activation. */
