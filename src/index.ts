@@ -47,3 +47,4 @@ export { jit, type JitOptions, type Jitted } from "./compile/index.js";
 
 // functional random keys and samplers
 export * as random from "./random/index.js";
+export * as nn from "./nn/index.js";
