@@ -164,3 +164,44 @@ describe("fx.random laws (against a BigInt reference of Threefry and JAX's layou
     expect(jf.cacheSize).toBe(1);
   });
 });
+
+describe("fx.nn.init laws", () => {
+  const dims = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 3 });
+  it("uniform initialisers stay within ±√(3·var), truncated-normal ones within ±2·σ/0.8796…, with the fans of computeFans", () => {
+    fc.assert(
+      fc.property(keyArb, dims, (k, shape) => {
+        const [fanIn, fanOut] = fx.nn.init.computeFans(shape);
+        const cases: [fx.nn.init.Initializer, number, number][] = [
+          [fx.nn.init.glorotUniform, 2 / (fanIn + fanOut), Math.sqrt(3)],
+          [fx.nn.init.heUniform, 2 / fanIn, Math.sqrt(3)],
+          [fx.nn.init.glorotNormal, 2 / (fanIn + fanOut), 2 / 0.87962566103423978],
+          [fx.nn.init.lecunNormal, 1 / fanIn, 2 / 0.87962566103423978],
+        ];
+        for (const [f, variance, reach] of cases) {
+          const w = f(toKey(k), shape, { dtype: "float64" });
+          expect(w.shape).toEqual(shape);
+          const bound = reach * Math.sqrt(variance);
+          for (const v of w.data()) expect(Math.abs(v)).toBeLessThanOrEqual(bound * (1 + 1e-12));
+        }
+      }),
+      runs(100),
+    );
+  });
+  it("orthogonal gives orthonormal rows or columns (gain²·I) for any shape", () => {
+    fc.assert(
+      fc.property(keyArb, dims, fc.double({ min: 0.1, max: 3, noNaN: true }), (k, shape, gain) => {
+        const w = fx.nn.init.orthogonal(toKey(k), shape, { gain, dtype: "float64" });
+        const rows = shape[0]!;
+        const cols = w.size / rows;
+        const m = fx.reshape(w, [rows, cols]);
+        const gram = rows >= cols ? fx.matmul(fx.transpose(m), m) : fx.matmul(m, fx.transpose(m));
+        const n = Math.min(rows, cols);
+        const g = gram.data();
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) expect(Math.abs(g[i * n + j]! - (i === j ? gain * gain : 0))).toBeLessThan(1e-12);
+        }
+      }),
+      runs(100),
+    );
+  });
+});

@@ -115,6 +115,27 @@ describe("samplers: JAX's values", () => {
   });
 });
 
+describe("shapes", () => {
+  it("scalars, empty shapes and zero keys", () => {
+    expect(R.uniform(R.key(0)).shape).toEqual([]);
+    expect(R.normal(R.key(0), []).shape).toEqual([]);
+    expect(R.bits(R.key(0), []).shape).toEqual([]);
+    expect(R.uniform(R.key(0), [0, 3]).shape).toEqual([0, 3]);
+    expect(R.normal(R.key(0), [2, 0]).shape).toEqual([2, 0]);
+    expect(R.split(R.key(0), 0).shape).toEqual([0, 2]);
+    expect(R.splitKeys(R.key(0), 3).map((k) => k.shape)).toEqual([[2], [2], [2]]);
+    expect(R.permutation(R.key(0), 0).shape).toEqual([0]);
+    expect(R.randint(R.key(0), [2, 3], 0, 4).shape).toEqual([2, 3]);
+  });
+  it("a scalar sample is the first element of a longer one only where JAX's layout says so", () => {
+    // bits of [n] use counters 0 … n − 1 paired as halves, so bits(key, [1]) is the first word of
+    // threefry(key, (0, 0)), while bits(key, [2]) pairs (0, 1): the first words differ.
+    const one = u32(R.bits(R.key(5), [1]))[0];
+    expect(one).toBe(threefry2x32Block([0, 5], [0, 0])[0]);
+    expect(u32(R.bits(R.key(5), [2]))[0]).toBe(threefry2x32Block([0, 5], [0, 1])[0]);
+  });
+});
+
 describe("determinism: the same key gives the same bits, eagerly and under jit (float32 samplers need issue 8: fused float32 intermediates rounded)", () => {
   const k = R.key(123);
   const logits = fx.reshape(fx.mul(fx.arange(0, 60, 1, { dtype: "float32" }), 0.01), [20, 3]);
