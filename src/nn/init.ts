@@ -16,7 +16,7 @@ import * as t from "io-ts";
 import { ValueError } from "../errors.js";
 import { add, div, matmul, mul, sqrt, sub, sum, transpose, reshape, cast } from "../prims/index.js";
 import { checkKey, checkSampleShape } from "../random/keys.js";
-import { DTypeCodec, decodeOptions } from "../random/options.js";
+import { DTypeCodec, FloatDType, decodeOptions } from "../random/options.js";
 import { normal, truncatedNormal, uniform } from "../random/samplers.js";
 import { fromArray, full, zeros as zerosOf } from "../tensor/create.js";
 import type { DType } from "../tensor/dtype.js";
@@ -33,7 +33,6 @@ export interface InitOptions {
 /** An initialiser: a new parameter tensor of `shape` drawn with `key`. */
 export type Initializer = (key: Tensor, shape: readonly number[], options?: InitOptions) => Tensor;
 
-const FloatDType = t.keyof({ float32: null, float64: null }, "\"float32\" | \"float64\"");
 const ScaledOptions = t.exact(t.partial({ dtype: FloatDType, gain: t.number }));
 const FillOptions = t.exact(t.partial({ dtype: DTypeCodec }));
 

@@ -22,6 +22,9 @@ export const DTypeCodec = new t.Type<DType, DType, unknown>(
   t.identity,
 );
 
+/** "float32" | "float64": the dtypes samplers and initialisers draw in. */
+export const FloatDType = t.keyof({ float32: null, float64: null }, '"float32" | "float64"');
+
 /** A JS number or a Tensor. */
 export const NumberOrTensor = t.union([t.number, TensorCodec]);
 
