@@ -268,6 +268,10 @@ describe("sample moments (5-sigma CLT bounds)", () => {
       // The truncated normal's fourth central moment is below 3σ⁴, so √(2/N)·σ² bounds the sd of s².
       within5Sigma(variance(z), v, v * Math.sqrt(2 / N), `truncatedNormal(${a}, ${b}) variance`);
     }
+    // An infinite bound gives a half-normal: E|z| = √(2/π).
+    const half = values(R.truncatedNormal(R.key(24), -Infinity, 0, [N]));
+    expect(half.every((v) => v < 0 && Number.isFinite(v))).toBe(true);
+    within5Sigma(-mean(half), Math.sqrt(2 / Math.PI), Math.sqrt((1 - 2 / Math.PI) / N), "half-normal mean");
   });
   it("bernoulli", () => {
     for (const p of [0.1, 0.5, 0.93]) {

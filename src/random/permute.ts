@@ -30,8 +30,9 @@ function axisBack(x: Tensor, axis: number): Tensor {
 
 /**
  * JAX's shuffle: sorts x along `axis` by fresh random uint32 keys, ⌈3·ln(size)/ln(2^32 − 1)⌉
- * times (enough that ties between keys do not bias the result), each round with a key split
- * off. Every 1-D slice along the axis is shuffled independently.
+ * times, each round with a key split off. Ties between keys (resolved by position, the sort is
+ * stable) are what could bias one round; JAX's heuristic round count makes an undecided pair
+ * after all rounds rare. Every 1-D slice along the axis is shuffled independently.
  */
 function shuffleAlong(k: Tensor, x: Tensor, axis: number): Tensor {
   const rounds = Math.ceil((3 * Math.log(Math.max(1, x.size))) / Math.log(UINT32_MAX));
