@@ -289,6 +289,10 @@ const NON_DIFFERENTIABLE: Record<string, () => PrimInstance> = {
   // index reductions → int32
   argmax: () => inst([tensorOf([1, 3, 2], [3])], { axis: 0 }),
   argmin: () => inst([tensorOf([1, 3, 2], [3])], { axis: 0 }),
+  // random bits, ranks and indices (src/prims/random.ts) → int32
+  threefry2x32: () => inst([fx.tensor([0, 1], { dtype: "int32" }), fx.tensor([[0, 1], [2, 3]], { dtype: "int32" })]),
+  randint_from_bits: () => inst([1, 2, 0, 5].map((v) => fx.tensor([v, v + 7], { dtype: "int32" }))),
+  argsort_u32: () => inst([fx.tensor([3, -1, 0], { dtype: "int32" })]),
 };
 
 /** stop_gradient is the identity whose derivative is zero by definition (finite differences say 1). */

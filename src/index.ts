@@ -44,4 +44,9 @@ export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, globalAvgPool2d, globalMaxP
 
 // compiler: jit, and compiled kernels for eager operations (installed on import)
 export { jit, type JitOptions, type Jitted } from "./compile/index.js";
+
+// functional random keys and samplers
+export * as random from "./random/index.js";
+
+// the model author's library
 export * as nn from "./nn/index.js";

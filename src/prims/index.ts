@@ -11,3 +11,4 @@ export * from "./linalg.js";
 export * from "./movement.js";
 export * from "./conv.js";
 export * from "./pool.js";
+export * from "./random.js";

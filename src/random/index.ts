@@ -1,0 +1,5 @@
+// fx.random: functional PRNG keys (counter-based Threefry-2x32, JAX's bits) and samplers.
+
+export { key, split, splitKeys, foldIn, keyData, bits } from "./keys.js";
+export { uniform, normal, truncatedNormal, bernoulli, randint, categorical, type UniformOptions } from "./samplers.js";
+export { permutation, shuffle } from "./permute.js";
