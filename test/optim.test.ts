@@ -3,7 +3,11 @@
 // compilation across many jitted steps; structure of nested pytrees; convergence on least
 // squares; the transforms; and the errors of malformed options and states.
 
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it, vi } from "vitest";
 import * as fx from "../src/index.js";
 
 const { optim, tree } = fx;
@@ -400,4 +404,39 @@ describe("errors", () => {
     expect(() => bad.update(p, bad.init(p))).toThrow(/sgd: a learning-rate schedule must return a number or a scalar tensor/);
     expect(() => optim.applyUpdates(p, { v: fx.zeros([2]) } as never)).toThrow(/applyUpdates: updates have structure/);
   });
+});
+
+describe("docs/optim.md", () => {
+  /** Runs every ```ts block of the page as printed (importing this checkout) and returns what each printed. */
+  async function runDocBlocks(): Promise<string[]> {
+    const page = readFileSync(resolve(__dirname, "../docs/optim.md"), "utf8");
+    const blocks = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const entry = pathToFileURL(resolve(__dirname, "../src/index.ts")).href;
+    const dir = mkdtempSync(join(tmpdir(), "fluxion-optim-doc-"));
+    const printed: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      for (const [i, block] of blocks.entries()) {
+        const file = join(dir, `block${i}.ts`);
+        writeFileSync(file, block.replace(`from "fluxion"`, `from ${JSON.stringify(entry)}`));
+        log.mockClear();
+        await import(/* @vite-ignore */ pathToFileURL(file).href);
+        printed.push(log.mock.calls.map((c) => c.join(" ")).join("\n"));
+      }
+    } finally {
+      log.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return printed;
+  }
+
+  it("its examples run and print what the page says they print", async () => {
+    const printed = await runDocBlocks();
+    expect(printed.length).toBe(2);
+    const page = readFileSync(resolve(__dirname, "../docs/optim.md"), "utf8");
+    for (const out of printed) expect(page, "the page quotes this output").toContain(out);
+    expect(printed[0]).toContain("step 299: loss 0.00553");
+    expect(printed[0]).toContain("compiled 1 time(s)");
+    expect(printed[1]).toContain("compiled 1 time(s)");
+  }, 60_000);
 });
