@@ -117,10 +117,60 @@ const rules = {
   }),
 };
 
+/** A rule over whole leaves (lamb's trust ratio needs each leaf's norms). */
+interface LeafRule {
+  init(theta: readonly number[]): number[][];
+  step(g: readonly number[], s: number[][], theta: readonly number[], t: number): [number[], number[][]];
+}
+
+const norm = (xs: readonly number[]) => Math.sqrt(xs.reduce((a, x) => a + x * x, 0));
+
+/** LAMB per leaf: adam's direction plus decay, times ‖θ‖/‖r‖ (1 where a norm is 0). */
+const lambRule = (lr: number, b1: number, b2: number, eps: number, wd: number): LeafRule => ({
+  init: (theta) => [theta.map(() => 0), theta.map(() => 0)],
+  step: (g, [m, v], theta, t) => {
+    const m1 = g.map((gi, i) => b1 * m![i]! + (1 - b1) * gi);
+    const v1 = g.map((gi, i) => b2 * v![i]! + (1 - b2) * gi * gi);
+    const r = g.map((_, i) => m1[i]! / (1 - b1 ** (t + 1)) / (Math.sqrt(v1[i]! / (1 - b2 ** (t + 1))) + eps) + wd * theta[i]!);
+    const pn = norm(theta);
+    const rn = norm(r);
+    const trust = pn === 0 || rn === 0 ? 1 : pn / rn;
+    return [r.map((ri) => -lr * trust * ri), [m1, v1]];
+  },
+});
+
 interface Case {
   name: string;
   make: () => fx.optim.GradientTransformation<any>;
-  rule: Rule;
+  rule: Rule | LeafRule;
+  perLeaf?: boolean;
+}
+
+/** The leaves of the fixture tree as index ranges of THETA0: a[3], b[1], c[1]. */
+const LEAF_RANGES: [number, number][] = [[0, 3], [3, 4], [4, 5]];
+
+/** One reference step over all coordinates, leaf by leaf or coordinate by coordinate. */
+function referenceStep(c: Case, theta: number[], states: unknown[], t: number): [number[], unknown[]] {
+  const u: number[] = [];
+  if (c.perLeaf) {
+    const next = LEAF_RANGES.map(([lo, hi], k) => {
+      const g = theta.slice(lo, hi).map((_, j) => gradAt(t, lo + j));
+      const [uk, sk] = (c.rule as LeafRule).step(g, states[k] as number[][], theta.slice(lo, hi), t);
+      u.push(...uk);
+      return sk;
+    });
+    return [u, next];
+  }
+  const next = theta.map((x, i) => {
+    const [ui, si] = (c.rule as Rule).step(gradAt(t, i), states[i] as number[], x, t);
+    u.push(ui);
+    return si;
+  });
+  return [u, next];
+}
+
+function referenceInit(c: Case, theta: number[]): unknown[] {
+  return c.perLeaf ? LEAF_RANGES.map(([lo, hi]) => (c.rule as LeafRule).init(theta.slice(lo, hi))) : theta.map((x) => (c.rule as Rule).init(x));
 }
 
 const expDecay = (t: number) => 0.1 * Math.exp(-0.3 * t);
@@ -148,6 +198,8 @@ const CASES: Case[] = [
   { name: "adamw (default decay 1e-4)", make: () => optim.adamw(0.1), rule: rules.adam(0.1, 0.9, 0.999, 1e-8, 1e-4) },
   { name: "lion", make: () => optim.lion(0.1, { b1: 0.8, b2: 0.9, weightDecay: 0.1 }), rule: rules.lion(0.1, 0.8, 0.9, 0.1) },
   { name: "lion (defaults)", make: () => optim.lion(0.01), rule: rules.lion(0.01, 0.9, 0.99, 0) },
+  { name: "lamb", make: () => optim.lamb(0.1, { b1: 0.8, b2: 0.95, eps: 1e-3, weightDecay: 0.05 }), rule: lambRule(0.1, 0.8, 0.95, 1e-3, 0.05), perLeaf: true },
+  { name: "lamb (defaults)", make: () => optim.lamb(0.01), rule: lambRule(0.01, 0.9, 0.999, 1e-6, 0), perLeaf: true },
 ];
 
 const STEPS = 5;
@@ -176,11 +228,10 @@ describe("optimisers: first steps against the update rule by hand (float64)", ()
     it(c.name, () => {
       const { trace } = runOptimiser(c.make(), "float64", false);
       let theta = [...THETA0];
-      let states = theta.map((x) => c.rule.init(x));
+      let states = referenceInit(c, theta);
       for (let t = 0; t < STEPS; t++) {
-        const out = theta.map((x, i) => c.rule.step(gradAt(t, i), states[i]!, x, t));
-        const u = out.map(([ui]) => ui);
-        states = out.map(([, s]) => s);
+        const [u, next] = referenceStep(c, theta, states, t);
+        states = next;
         theta = theta.map((x, i) => x + u[i]!);
         expectClose(trace[t]!.updates, u, `${c.name} step ${t} updates`);
         expectClose(trace[t]!.params, theta, `${c.name} step ${t} params`);
@@ -273,6 +324,18 @@ describe("pytrees", () => {
   });
 });
 
+describe("lamb's trust ratio", () => {
+  it("is 1 for a leaf whose parameters are all zero (the first step is then adam's)", () => {
+    const p = { w: fx.zeros([2], { dtype: "float64" }), v: fx.tensor([3, 4], { dtype: "float64" }) };
+    const g = { w: fx.tensor([0.5, -2], { dtype: "float64" }), v: fx.tensor([1, 1], { dtype: "float64" }) };
+    const opt = optim.lamb(0.1, { eps: 0 });
+    const [u] = opt.update(g, opt.init(p), p);
+    // First step with ε = 0: r = g/|g| = sign(g). w: trust 1; v: trust ‖θ‖/‖r‖ = 5/√2.
+    expectClose(Array.from(u.w.data()), [-0.1, 0.1], "zero-parameter leaf");
+    expectClose(Array.from(u.v.data()), [-0.1 * 5 / Math.SQRT2, -0.1 * 5 / Math.SQRT2], "scaled leaf");
+  });
+});
+
 describe("transforms", () => {
   const grads = () => ({ a: fx.tensor([3, -4], { dtype: "float64" }), b: [fx.tensor([[12]], { dtype: "float64" })] });
 
@@ -350,6 +413,7 @@ describe("convergence on least squares", () => {
     ["adam", () => optim.adam(optim.schedules.cosine(0.1, { steps: 2000 })), 2000],
     ["adamw (no decay)", () => optim.adamw(optim.schedules.cosine(0.1, { steps: 2000 }), { weightDecay: 0 }), 2000],
     ["lion", () => optim.lion(optim.schedules.exponential(0.02, 0.005)), 2000],
+    ["lamb", () => optim.lamb(optim.schedules.cosine(0.05, { steps: 2000 })), 2000],
   ];
 
   for (const [name, make, steps] of optimisers) {

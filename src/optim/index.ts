@@ -9,6 +9,7 @@ export {
   adam,
   adamw,
   lion,
+  lamb,
   type AdagradOptions,
   type AdagradState,
   type RmspropOptions,
@@ -18,6 +19,7 @@ export {
   type AdamState,
   type LionOptions,
   type LionState,
+  type LambOptions,
 } from "./adaptive.js";
 export { clipByGlobalNorm, clipByValue, addWeightDecay, scale, scaleByLearningRate, scaleUpdates, globalNorm } from "./transforms.js";
 export * as schedules from "./schedules.js";
