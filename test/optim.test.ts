@@ -468,6 +468,20 @@ describe("errors", () => {
     expect(() => bad.update(p, bad.init(p))).toThrow(/sgd: a learning-rate schedule must return a number or a scalar tensor/);
     expect(() => optim.applyUpdates(p, { v: fx.zeros([2]) } as never)).toThrow(/applyUpdates: updates have structure/);
   });
+
+  it("a state, parameters or updates of other shapes or dtypes are errors, not broadcasts", () => {
+    const opt = optim.adamw(0.1);
+    const p = { w: fx.zeros([2]) };
+    const s = opt.init(p);
+    expect(() => opt.update({ w: fx.zeros([3]) }, s, { w: fx.zeros([3]) })).toThrow(
+      /adamw.update: state.mu leaf 0 is float32 of shape \[2\] but its gradient is float32 of shape \[3\]/,
+    );
+    expect(() => opt.update({ w: fx.zeros([2], { dtype: "float64" }) }, s, p)).toThrow(/adamw.update: state.mu leaf 0 is float32 .* its gradient is float64/);
+    expect(() => opt.update({ w: fx.zeros([2]) }, s, { w: fx.zeros([1]) })).toThrow(/adamw: params leaf 0 is float32 of shape \[1\] but its gradient is float32 of shape \[2\]/);
+    expect(() => optim.applyUpdates(p, { w: fx.zeros([1]) })).toThrow(/applyUpdates: leaf 0 has shape \[2\] but its update \[1\]/);
+    const m = optim.momentum(0.1);
+    expect(() => m.update({ w: fx.zeros([2, 1]) }, m.init(p))).toThrow(/momentum.update: state.velocity leaf 0 is float32 of shape \[2\]/);
+  });
 });
 
 describe("docs/optim.md", () => {

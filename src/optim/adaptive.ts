@@ -67,7 +67,7 @@ export function adagrad(learningRate: LearningRate, options?: AdagradOptions): G
     update(grads, state) {
       const [gs, def] = floatLeaves("adagrad.update", "grads", grads);
       const count = checkCount("adagrad.update", state?.count);
-      const sums = leavesLike("adagrad.update", "state.sumSquares", state.sumSquares, def);
+      const sums = leavesLike("adagrad.update", "state.sumSquares", state.sumSquares, def, gs);
       const rate = learningRateAt("adagrad", lr, count, scalarDType(gs));
       const next = gs.map((g, i) => add(sums[i]!, square(g)));
       const updates = gs.map((g, i) => mul(negated(rate, g.dtype), div(g, add(sqrt(next[i]!), eps))));
@@ -109,9 +109,9 @@ export function rmsprop(learningRate: LearningRate, options?: RmspropOptions): G
       const op = "rmsprop.update";
       const [gs, def] = floatLeaves(op, "grads", grads);
       const count = checkCount(op, state?.count);
-      const nus = leavesLike(op, "state.nu", state.nu, def);
-      const mus = centered ? leavesLike(op, "state.mu (centered)", state.mu, def) : [];
-      const traces = m > 0 ? leavesLike(op, "state.trace (momentum)", state.trace, def) : [];
+      const nus = leavesLike(op, "state.nu", state.nu, def, gs);
+      const mus = centered ? leavesLike(op, "state.mu (centered)", state.mu, def, gs) : [];
+      const traces = m > 0 ? leavesLike(op, "state.trace (momentum)", state.trace, def, gs) : [];
       const rate = learningRateAt("rmsprop", lr, count, scalarDType(gs));
       const nu = gs.map((g, i) => add(mul(rho, nus[i]!), mul(1 - rho, square(g))));
       const mu = centered ? gs.map((g, i) => add(mul(rho, mus[i]!), mul(1 - rho, g))) : [];
@@ -156,9 +156,9 @@ function adamLike(op: string, learningRate: LearningRate, o: AdamWOptions): Grad
       const at = `${op}.update`;
       const [gs, def] = floatLeaves(at, "grads", grads);
       const count = checkCount(at, state?.count);
-      const ms = leavesLike(at, "state.mu", state.mu, def);
-      const vs = leavesLike(at, "state.nu", state.nu, def);
-      const ps = decay > 0 ? requireParams(op, params, def) : [];
+      const ms = leavesLike(at, "state.mu", state.mu, def, gs);
+      const vs = leavesLike(at, "state.nu", state.nu, def, gs);
+      const ps = decay > 0 ? requireParams(op, params, def, gs) : [];
       const dtype = scalarDType(gs);
       const rate = learningRateAt(op, lr, count, dtype);
       const step = cast(add(count, 1), dtype);
@@ -216,8 +216,8 @@ export function lion(learningRate: LearningRate, options?: LionOptions): Gradien
     update(grads, state, params) {
       const [gs, def] = floatLeaves("lion.update", "grads", grads);
       const count = checkCount("lion.update", state?.count);
-      const ms = leavesLike("lion.update", "state.mu", state.mu, def);
-      const ps = decay > 0 ? requireParams("lion", params, def) : [];
+      const ms = leavesLike("lion.update", "state.mu", state.mu, def, gs);
+      const ps = decay > 0 ? requireParams("lion", params, def, gs) : [];
       const rate = learningRateAt("lion", lr, count, scalarDType(gs));
       const updates = gs.map((g, i) => {
         let u = sign(add(mul(b1, ms[i]!), mul(1 - b1, g)));
@@ -257,9 +257,9 @@ export function lamb(learningRate: LearningRate, options?: LambOptions): Gradien
     update(grads, state, params) {
       const [gs, def] = floatLeaves("lamb.update", "grads", grads);
       const count = checkCount("lamb.update", state?.count);
-      const ms = leavesLike("lamb.update", "state.mu", state.mu, def);
-      const vs = leavesLike("lamb.update", "state.nu", state.nu, def);
-      const ps = requireParams("lamb", params, def);
+      const ms = leavesLike("lamb.update", "state.mu", state.mu, def, gs);
+      const vs = leavesLike("lamb.update", "state.nu", state.nu, def, gs);
+      const ps = requireParams("lamb", params, def, gs);
       const dtype = scalarDType(gs);
       const rate = learningRateAt("lamb", lr, count, dtype);
       const step = cast(add(count, 1), dtype);

@@ -8,9 +8,10 @@
 // Also here: `chain`, and the helpers every optimiser shares (checked float leaves, the step
 // count, the learning rate at a step, scalars cast to each leaf's dtype).
 
-import { DTypeError, ValueError } from "../errors.js";
+import { DTypeError, ValueError, fmtShape } from "../errors.js";
 import { add, cast, less, where } from "../prims/index.js";
 import type { DType } from "../tensor/dtype.js";
+import { shapesEqual } from "../tensor/shape.js";
 import { scalar } from "../tensor/create.js";
 import { Tensor } from "../tensor/tensor.js";
 import { type TreeDef, flatten, treeDefKey, treeDefsEqual, unflatten } from "../tree/index.js";
@@ -45,6 +46,9 @@ export function applyUpdates<T>(params: T, updates: T): T {
       const u = us[i];
       if (!(p instanceof Tensor) || !(u instanceof Tensor)) {
         throw new ValueError(`applyUpdates: leaf ${i} must be a tensor in both trees, got ${describeValue(p)} and ${describeValue(u)}`);
+      }
+      if (!shapesEqual(p.shape, u.shape)) {
+        throw new ValueError(`applyUpdates: leaf ${i} has shape ${fmtShape(p.shape)} but its update ${fmtShape(u.shape)}`);
       }
       const sum = add(p, u);
       return sum.dtype === p.dtype ? sum : cast(sum, p.dtype);
@@ -92,17 +96,26 @@ export function floatLeaves(op: string, what: string, tree: unknown): [Tensor[],
   return [ls as Tensor[], def];
 }
 
-/** The leaves of `tree`, which must have the structure `def` (that of the gradients). */
-export function leavesLike(op: string, what: string, tree: unknown, def: TreeDef): Tensor[] {
+/**
+ * The leaves of `tree`, which must have the gradients' structure `def`, and each leaf the
+ * shape and dtype of its gradient (a state from another model would otherwise broadcast).
+ */
+export function leavesLike(op: string, what: string, tree: unknown, def: TreeDef, grads: readonly Tensor[]): Tensor[] {
   const [ls, d] = floatLeaves(op, what, tree);
   if (!treeDefsEqual(d, def)) throw new ValueError(`${op}: ${what} has structure ${treeDefKey(d)}, the gradients ${treeDefKey(def)}`);
+  ls.forEach((l, i) => {
+    const g = grads[i]!;
+    if (l.dtype !== g.dtype || !shapesEqual(l.shape, g.shape)) {
+      throw new ValueError(`${op}: ${what} leaf ${i} is ${l.dtype} of shape ${fmtShape(l.shape)} but its gradient is ${g.dtype} of shape ${fmtShape(g.shape)}`);
+    }
+  });
   return ls;
 }
 
-/** The parameters an update needs (weight decay), checked against the gradients' structure. */
-export function requireParams(op: string, params: unknown, def: TreeDef): Tensor[] {
+/** The parameters an update needs (weight decay), checked against the gradients. */
+export function requireParams(op: string, params: unknown, def: TreeDef, grads: readonly Tensor[]): Tensor[] {
   if (params === undefined) throw new ValueError(`${op}: update(grads, state, params) needs the parameters (for weight decay); none were given`);
-  return leavesLike(op, "params", params, def);
+  return leavesLike(op, "params", params, def, grads);
 }
 
 /** The dtype step-dependent scalars are computed in: float64 if any leaf is, else float32. */

@@ -70,7 +70,7 @@ function heavyBall(op: string, learningRate: LearningRate, beta: number, lookAhe
     update(grads, state) {
       const [gs, def] = floatLeaves(`${op}.update`, "grads", grads);
       const count = checkCount(`${op}.update`, state?.count);
-      const vs = leavesLike(`${op}.update`, "state.velocity", state.velocity, def);
+      const vs = leavesLike(`${op}.update`, "state.velocity", state.velocity, def, gs);
       const rate = learningRateAt(op, lr, count, scalarDType(gs));
       const velocity = gs.map((g, i) => add(mul(b, vs[i]!), g));
       const updates = gs.map((g, i) => mul(negated(rate, g.dtype), lookAhead ? add(g, mul(b, velocity[i]!)) : velocity[i]!));

@@ -25,7 +25,7 @@ function stateless(op: string, f: (g: Tensor, p: Tensor | undefined) => Tensor, 
     init: () => EMPTY,
     update(grads, _state, params) {
       const [gs, def] = floatLeaves(`${op}.update`, "grads", grads);
-      const ps = needsParams ? requireParams(op, params, def) : [];
+      const ps = needsParams ? requireParams(op, params, def, gs) : [];
       return [unflatten(def, gs.map((g, i) => f(g, ps[i]))), EMPTY];
     },
   };
