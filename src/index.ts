@@ -27,6 +27,7 @@ export { trace } from "./trace/trace.js";
 export { evalProgram } from "./trace/interpret.js";
 
 export * as tree from "./tree/index.js";
+export * as optim from "./optim/index.js";
 
 // autodiff
 export { stopGradient } from "./prims/unary.js";

@@ -1,0 +1,25 @@
+// fx.optim: optimisers as pure init/update pairs over pytrees (optax's design), the
+// transformations they chain with, and learning-rate schedules (fx.optim.schedules).
+
+export { type GradientTransformation, type Count, type EmptyState, type LearningRate, type Schedule, applyUpdates, chain } from "./base.js";
+export { sgd, momentum, nesterov, type SgdState, type MomentumState } from "./sgd.js";
+export {
+  adagrad,
+  rmsprop,
+  adam,
+  adamw,
+  lion,
+  lamb,
+  type AdagradOptions,
+  type AdagradState,
+  type RmspropOptions,
+  type RmspropState,
+  type AdamOptions,
+  type AdamWOptions,
+  type AdamState,
+  type LionOptions,
+  type LionState,
+  type LambOptions,
+} from "./adaptive.js";
+export { clipByGlobalNorm, clipByValue, addWeightDecay, scale, scaleByLearningRate, scaleUpdates, globalNorm } from "./transforms.js";
+export * as schedules from "./schedules.js";
