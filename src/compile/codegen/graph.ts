@@ -23,7 +23,7 @@ import { numberLiteral } from "./safety.js";
  */
 export function storedAs(dtype: DType, expr: string): string {
   if (dtype === "float32") return `Math.fround(${expr})`;
-  if (dtype === "int32") return `(${expr}) | 0`;
+  if (dtype === "int32") return `((${expr}) | 0)`; // parenthesised: it may be an operand
   return expr;
 }
 
