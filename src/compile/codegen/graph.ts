@@ -9,8 +9,7 @@
 // one (each op computes in double and stores its result in its dtype).
 
 import { FluxionError } from "../../errors.js";
-import type { DType } from "../../tensor/dtype.js";
-import { coerceScalar } from "../../tensor/dtype.js";
+import { type DType, coerceScalar } from "../../tensor/dtype.js";
 import type { ExprGraph, ExprNode } from "../lower.js";
 import type { StridedLayer, ViewChain } from "../views.js";
 import { type Access, accessDepth, emitNest } from "./loops.js";
