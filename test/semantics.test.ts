@@ -16,7 +16,7 @@ import { foldConstants } from "../src/compile/passes/fold-constants.js";
 import { simplifyAlgebra } from "../src/compile/passes/simplify.js";
 import { padPrim } from "../src/prims/movement.js";
 import { addPrim, mulPrim, subPrim } from "../src/prims/binary.js";
-import { allPrimitives, type Params, type Primitive } from "../src/prims/primitive.js";
+import { type Lowering, type Params, type Primitive, allPrimitives } from "../src/prims/primitive.js";
 import { bind } from "../src/trace/context.js";
 import type { DType } from "../src/tensor/dtype.js";
 
@@ -36,7 +36,7 @@ const i32 = (v: readonly number[]) => fx.tensor(v, { dtype: "int32" });
 const f64 = (v: readonly number[]) => fx.tensor(v, { dtype: "float64" });
 
 describe("the reference evaluation generates no code", () => {
-  it("fluxion imports and evaluates every elementwise primitive and reduction by reference with code generation from strings disallowed", () => {
+  it("fluxion imports, traces and evaluates by reference (arithmetic, transcendental, comparison, logical, select, cast, all four reductions) with code generation from strings disallowed", () => {
     const entry = resolve(__dirname, "../src/index.ts");
     const script = `
       const fx = await import(${JSON.stringify(entry)});
@@ -55,11 +55,25 @@ describe("the reference evaluation generates no code", () => {
       encoding: "utf8",
       cwd: resolve(__dirname, ".."),
     });
+    // The same program evaluated here by reference: the isolated process computed the same values.
     const x = fx.tensor([[0.5, -2, 3], [4, -0, 1]]);
-    const p = fx.trace((x: Tensor) => fx.sum(fx.sigmoid(fx.tanh(fx.add(fx.mul(x, 2), fx.div(x, 3))))))(x);
-    expect(p.eqns.length).toBeGreaterThan(3);
-    const parsed = JSON.parse(stdout.trim()) as unknown[];
-    expect(parsed).toHaveLength(5);
+    const p = fx.trace((x: Tensor) => {
+      const y = fx.sigmoid(fx.tanh(fx.add(fx.mul(x, 2), fx.div(x, 3))));
+      const z = fx.maximum(fx.pow(fx.abs(x), 0.5), fx.minimum(fx.exp(x), fx.round(x)));
+      const c = fx.where(fx.logicalAnd(fx.greater(x, 0), fx.logicalNot(fx.isNaN(x))), y, z);
+      const i = fx.cast(fx.mul(fx.cast(x, "int32"), 123456789), "float32");
+      return [fx.sum(c, { axis: 1 }), fx.prod(x), fx.max(x), fx.min(x, { axis: 0 }), fx.sqrt(fx.square(fx.sub(c, i)))];
+    })(x);
+    const here = fx.evalProgram(p, [x], { reference: true }).map((t) => t.toArray());
+    expect(JSON.parse(stdout.trim())).toEqual(JSON.parse(JSON.stringify(here)));
+  });
+
+  it("a lowering without a reference does not type-check", () => {
+    // @ts-expect-error an elementwise lowering must carry its scalar reference
+    const elementwise: Lowering<Params> = { kind: "elementwise", expr: ([a]) => `(${a!} + 1)` };
+    // @ts-expect-error a reduce lowering must carry its combine closure
+    const reduce: Lowering<Params> = { kind: "reduce", identity: 0, combine: (a, x) => `${a} + ${x}` };
+    expect([elementwise.kind, reduce.kind]).toEqual(["elementwise", "reduce"]);
   });
 
   it("every elementwise primitive carries a scalar reference and every reduction a combine closure", () => {
