@@ -16,7 +16,7 @@ import { foldConstants } from "../src/compile/passes/fold-constants.js";
 import { simplifyAlgebra } from "../src/compile/passes/simplify.js";
 import { padPrim } from "../src/prims/movement.js";
 import { addPrim, mulPrim, subPrim } from "../src/prims/binary.js";
-import { allPrimitives, type Params, type Primitive } from "../src/prims/primitive.js";
+import { type Lowering, type Params, type Primitive, allPrimitives } from "../src/prims/primitive.js";
 import { bind } from "../src/trace/context.js";
 import type { DType } from "../src/tensor/dtype.js";
 
@@ -36,7 +36,7 @@ const i32 = (v: readonly number[]) => fx.tensor(v, { dtype: "int32" });
 const f64 = (v: readonly number[]) => fx.tensor(v, { dtype: "float64" });
 
 describe("the reference evaluation generates no code", () => {
-  it("fluxion imports and evaluates every elementwise primitive and reduction by reference with code generation from strings disallowed", () => {
+  it("fluxion imports, traces and evaluates by reference (arithmetic, transcendental, comparison, logical, select, cast, all four reductions) with code generation from strings disallowed", () => {
     const entry = resolve(__dirname, "../src/index.ts");
     const script = `
       const fx = await import(${JSON.stringify(entry)});
@@ -55,11 +55,25 @@ describe("the reference evaluation generates no code", () => {
       encoding: "utf8",
       cwd: resolve(__dirname, ".."),
     });
+    // The same program evaluated here by reference: the isolated process computed the same values.
     const x = fx.tensor([[0.5, -2, 3], [4, -0, 1]]);
-    const p = fx.trace((x: Tensor) => fx.sum(fx.sigmoid(fx.tanh(fx.add(fx.mul(x, 2), fx.div(x, 3))))))(x);
-    expect(p.eqns.length).toBeGreaterThan(3);
-    const parsed = JSON.parse(stdout.trim()) as unknown[];
-    expect(parsed).toHaveLength(5);
+    const p = fx.trace((x: Tensor) => {
+      const y = fx.sigmoid(fx.tanh(fx.add(fx.mul(x, 2), fx.div(x, 3))));
+      const z = fx.maximum(fx.pow(fx.abs(x), 0.5), fx.minimum(fx.exp(x), fx.round(x)));
+      const c = fx.where(fx.logicalAnd(fx.greater(x, 0), fx.logicalNot(fx.isNaN(x))), y, z);
+      const i = fx.cast(fx.mul(fx.cast(x, "int32"), 123456789), "float32");
+      return [fx.sum(c, { axis: 1 }), fx.prod(x), fx.max(x), fx.min(x, { axis: 0 }), fx.sqrt(fx.square(fx.sub(c, i)))];
+    })(x);
+    const here = fx.evalProgram(p, [x], { reference: true }).map((t) => t.toArray());
+    expect(JSON.parse(stdout.trim())).toEqual(JSON.parse(JSON.stringify(here)));
+  });
+
+  it("a lowering without a reference does not type-check", () => {
+    // @ts-expect-error an elementwise lowering must carry its scalar reference
+    const elementwise: Lowering<Params> = { kind: "elementwise", expr: ([a]) => `(${a!} + 1)` };
+    // @ts-expect-error a reduce lowering must carry its combine closure
+    const reduce: Lowering<Params> = { kind: "reduce", identity: 0, combine: (a, x) => `${a} + ${x}` };
+    expect([elementwise.kind, reduce.kind]).toEqual(["elementwise", "reduce"]);
   });
 
   it("every elementwise primitive carries a scalar reference and every reduction a combine closure", () => {
@@ -371,5 +385,97 @@ describe("maximum and minimum split the gradient at a tie, as JAX and PyTorch do
       const [, t] = fx.jvp((a: Tensor) => op(a, fx.tensor([1, 0, 5])), [fx.tensor([1, 2, 3])], [fx.tensor([1, 1, 1])]);
       expect(bits(t as Tensor)).toEqual(first);
     }
+  });
+});
+
+// ---------------------------------------------------------------- random programs, bit for bit
+
+import fc from "fast-check";
+import { runs } from "../props/runs.js";
+
+const SPECIAL = [0, -0, 1, -1, 2, 0.1, 0.3, 1e-30, -1e-40, 1e30, 3.4e38, 1e8, NaN, Infinity, -Infinity];
+const UNARY: ((x: Tensor) => Tensor)[] = [fx.neg, fx.abs, fx.exp, fx.log, fx.sqrt, fx.tanh, fx.sigmoid, fx.round, fx.square, fx.reciprocal, fx.sign];
+const BINARY: ((a: Tensor, b: fx.TensorLike) => Tensor)[] = [fx.add, fx.sub, fx.mul, fx.div, fx.maximum, fx.minimum, fx.pow, (a, b) => fx.where(fx.greater(a, b), a, b)];
+
+/** One step of a random program: an op applied to earlier values or a literal. */
+const step = fc.record({
+  op: fc.nat(UNARY.length + BINARY.length - 1),
+  a: fc.nat(),
+  b: fc.nat(),
+  literal: fc.option(fc.constantFrom(...SPECIAL), { freq: 3 }),
+});
+
+/** The program the steps describe: each step reads two earlier values (or one and a literal). */
+function program(steps: readonly (typeof step extends fc.Arbitrary<infer T> ? T : never)[]) {
+  return (x: Tensor, y: Tensor): Tensor => {
+    const vals = [x, y];
+    for (const s of steps) {
+      const a = vals[s.a % vals.length]!;
+      const b = s.literal === null ? vals[s.b % vals.length]! : s.literal; // a literal in the IR
+      vals.push(s.op < UNARY.length ? UNARY[s.op]!(a) : BINARY[s.op - UNARY.length]!(a, b));
+    }
+    return vals[vals.length - 1]!;
+  };
+}
+
+describe("random elementwise programs over special values: jit ≡ eager ≡ reference, bit for bit", () => {
+  const operands = (dtype: DType) =>
+    fc.tuple(fc.array(fc.constantFrom(...SPECIAL), { minLength: 6, maxLength: 6 }), fc.array(fc.constantFrom(...SPECIAL), { minLength: 6, maxLength: 6 })).map(([u, v]) => [
+      fx.tensor(u, { dtype }).reshape([2, 3]),
+      fx.tensor(v, { dtype }).reshape([2, 3]),
+    ]);
+
+  for (const dtype of ["float32", "float64"] as DType[]) {
+    it(`${dtype}: fused loops, reduction prologues and epilogues, matmul and conv epilogues`, () => {
+      fc.assert(
+        fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), operands(dtype), (steps, [x, y]) => {
+          const f = program(steps);
+          const g = (x: Tensor, y: Tensor) => fx.sub(fx.sum(f(x, y), { axis: 1 }), fx.max(fx.add(x, 1e8), { axis: 0 }).sum());
+          const h = (x: Tensor, y: Tensor) => f(fx.matmul(x, fx.transpose(y)), fx.matmul(y, fx.transpose(x)));
+          const conv = (x: Tensor, y: Tensor) => fx.conv1d(x.reshape([1, 2, 3]), y.reshape([3, 2, 1]));
+          const k = (x: Tensor, y: Tensor) => f(conv(x, y), conv(y, x));
+          for (const fn of [f, g, h, k]) {
+            const eager = fn(x!, y!);
+            const [ref] = fx.evalProgram(fx.trace(fn)(x!, y!), [x!, y!], { reference: true });
+            expectSameBits(eager, ref!, "eager vs reference");
+            expectSameBits(fx.jit(fn)(x!, y!), ref!, "jit vs reference");
+          }
+        }),
+        runs(100),
+      );
+    });
+  }
+});
+
+describe("random int32 programs over the full range: jit ≡ eager ≡ reference, bit for bit", () => {
+  const INT_UNARY: ((x: Tensor) => Tensor)[] = [fx.neg, fx.abs, fx.square, fx.sign];
+  const INT_BINARY: ((a: Tensor, b: fx.TensorLike) => Tensor)[] = [fx.add, fx.sub, fx.mul, fx.maximum, fx.minimum, (a, b) => fx.where(fx.less(a, b), a, b)];
+  const int = fc.oneof(fc.integer({ min: -2147483648, max: 2147483647 }), fc.constantFrom(0, 1, -1, 2147483647, -2147483648, 65536, 46341));
+  const intStep = fc.record({ op: fc.nat(INT_UNARY.length + INT_BINARY.length - 1), a: fc.nat(), b: fc.nat(), literal: fc.option(int, { freq: 3 }) });
+  const operand = fc.array(int, { minLength: 6, maxLength: 6 }).map((v) => fx.tensor(v, { dtype: "int32" }).reshape([2, 3]));
+
+  it("loops, sum/prod reductions and matmul epilogues", () => {
+    fc.assert(
+      fc.property(fc.array(intStep, { minLength: 1, maxLength: 8 }), operand, operand, (steps, x, y) => {
+        const f = (x: Tensor, y: Tensor): Tensor => {
+          const vals = [x, y];
+          for (const s of steps) {
+            const a = vals[s.a % vals.length]!;
+            const b = s.literal === null ? vals[s.b % vals.length]! : fx.scalar(s.literal, "int32");
+            vals.push(s.op < INT_UNARY.length ? INT_UNARY[s.op]!(a) : INT_BINARY[s.op - INT_UNARY.length]!(a, b));
+          }
+          return vals[vals.length - 1]!;
+        };
+        const g = (x: Tensor, y: Tensor) => fx.add(fx.sum(f(x, y), { axis: 1 }), fx.prod(fx.mul(x, y), { axis: 1 }));
+        const h = (x: Tensor, y: Tensor) => f(fx.matmul(x, fx.transpose(y)), fx.matmul(y, fx.transpose(x)));
+        for (const fn of [f, g, h]) {
+          const eager = fn(x, y);
+          const [ref] = fx.evalProgram(fx.trace(fn)(x, y), [x, y], { reference: true });
+          expectSameBits(eager, ref!, "eager vs reference");
+          expectSameBits(fx.jit(fn)(x, y), ref!, "jit vs reference");
+        }
+      }),
+      runs(100),
+    );
   });
 });

@@ -1,6 +1,7 @@
 // The machinery shared by elementwise primitives: their shape/dtype rule, the reference
-// evaluation from each primitive's scalar reference closure (written apart from its template), and the user-facing wrapper that converts
-// JS numbers, promotes dtypes and broadcasts (NumPy rules) before binding the primitive.
+// evaluation from each primitive's scalar reference closure (written apart from its template),
+// and the user-facing wrapper that converts JS numbers, promotes dtypes and broadcasts (NumPy
+// rules) before binding the primitive.
 //
 // In the IR, the operands of an elementwise equation have the output's shape, except rank-0
 // operands, which stand for a value repeated everywhere. Broadcasting is made explicit by the

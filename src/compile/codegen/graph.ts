@@ -9,8 +9,7 @@
 // one (each op computes in double and stores its result in its dtype).
 
 import { FluxionError } from "../../errors.js";
-import type { DType } from "../../tensor/dtype.js";
-import { coerceScalar } from "../../tensor/dtype.js";
+import { type DType, coerceScalar } from "../../tensor/dtype.js";
 import type { ExprGraph, ExprNode } from "../lower.js";
 import type { StridedLayer, ViewChain } from "../views.js";
 import { type Access, accessDepth, emitNest } from "./loops.js";
@@ -23,7 +22,7 @@ import { numberLiteral } from "./safety.js";
  */
 export function storedAs(dtype: DType, expr: string): string {
   if (dtype === "float32") return `Math.fround(${expr})`;
-  if (dtype === "int32") return `(${expr}) | 0`;
+  if (dtype === "int32") return `((${expr}) | 0)`; // parenthesised: it may be an operand
   return expr;
 }
 
