@@ -8,8 +8,6 @@ export {
   rmsprop,
   adam,
   adamw,
-  lion,
-  lamb,
   type AdagradOptions,
   type AdagradState,
   type RmspropOptions,
@@ -17,9 +15,7 @@ export {
   type AdamOptions,
   type AdamWOptions,
   type AdamState,
-  type LionOptions,
-  type LionState,
-  type LambOptions,
 } from "./adaptive.js";
+export { lion, lamb, type LionOptions, type LionState, type LambOptions } from "./modern.js";
 export { clipByGlobalNorm, clipByValue, addWeightDecay, scale, scaleByLearningRate, scaleUpdates, globalNorm } from "./transforms.js";
 export * as schedules from "./schedules.js";
