@@ -24,7 +24,7 @@ describe("slice", () => {
   it("rejects bad specs clearly", () => {
     expect(() => fx.slice(x, [null, null, null])).toThrow(/slice: spec has 3 entries but the tensor has rank 2/);
     expect(() => fx.slice(x, [[0, 2, 0]])).toThrow(/slice: axis 0: step must be >= 1, got 0; use fx.flip/);
-    expect(() => fx.slice(x, [[0.5]])).toThrow(/slice: axis 0: start must be an integer/);
+    expect(() => fx.slice(x, [[0.5]])).toThrow(/slice: spec: expected .*integers or null.*got \[\[0.5\]\]/);
     expect(() => fx.slice(x, [3 as unknown as [number]])).toThrow(/slice: entry 0 must be/);
   });
   it("the primitive checks its params", () => {
@@ -43,7 +43,7 @@ describe("pad", () => {
     expect(m.pad(0)).toBe(m);
   });
   it("rejects negative or malformed widths", () => {
-    expect(() => fx.pad(m, -1)).toThrow(/pad: widths must be non-negative integers.*use fx.slice to crop/);
+    expect(() => fx.pad(m, -1)).toThrow(/pad: widths: expected a non-negative integer.*use fx.slice to crop.*got -1/);
     expect(() => fx.pad(m, [[1, 1]])).toThrow(/pad: got 1 \[lo, hi\] pairs for a tensor of rank 2/);
     expect(() => fx.pad(m, "x" as unknown as number)).toThrow(fx.ValueError);
   });
@@ -66,7 +66,7 @@ describe("concat", () => {
   it("rejects mismatched shapes, scalars and empty input", () => {
     expect(() => fx.concat([x, fx.ones([3, 3])])).toThrow(/concat: shapes \[3,4\], \[3,3\] differ outside axis 0/);
     expect(() => fx.concat([fx.scalar(1), fx.scalar(2)])).toThrow(/rank-0 tensors cannot be concatenated; use fx.stack/);
-    expect(() => fx.concat([])).toThrow(/non-empty array/);
+    expect(() => fx.concat([])).toThrow(/concat: xs: expected a non-empty list of Tensors, got \[\]/);
     expect(() => fx.concat([x, fx.ones([3])])).toThrow(/concat: ranks differ/);
   });
 });
@@ -97,7 +97,7 @@ describe("take / gather / scatterAdd", () => {
   });
   it("requires integer indices", () => {
     expect(() => fx.take(x, fx.tensor([0]))).toThrow(/take: indices must be int32, got float32/);
-    expect(() => fx.take(x, [0.5])).toThrow(/take: indices must be integers, got 0.5/);
+    expect(() => fx.take(x, [0.5])).toThrow(/take: indices: expected .*integers, got \[0.5\]/);
     expect(() => fx.take(fx.scalar(1), [0])).toThrow(/rank-0/);
   });
   it("scatterAdd accumulates repeated indices", () => {
@@ -138,7 +138,7 @@ describe("stack / split / tile / oneHot", () => {
     expect(fx.tile(fx.tensor([1, 2]), 2).toArray()).toEqual([1, 2, 1, 2]);
     expect(fx.tile(fx.tensor([1, 2]), [2, 1]).shape).toEqual([2, 2]);
     expect(fx.tile(a, 2).shape).toEqual([2, 4]);
-    expect(() => fx.tile(a, [-1])).toThrow(/tile: reps must be non-negative integers/);
+    expect(() => fx.tile(a, [-1])).toThrow(/tile: reps: expected a non-negative integer or a list of them, got \[-1\]/);
   });
   it("oneHot encodes along a new last axis", () => {
     expect(fx.oneHot([0, 2], 3).toArray()).toEqual([[1, 0, 0], [0, 0, 1]]);
@@ -146,7 +146,7 @@ describe("stack / split / tile / oneHot", () => {
     expect(fx.oneHot(fx.tensor([[1]], { dtype: "int32" }), 2, { dtype: "int32" }).toArray()).toEqual([[[0, 1]]]);
     expect(fx.oneHot([5, -1], 3).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
     expect(() => fx.oneHot(fx.tensor([1]), 3)).toThrow(/oneHot: indices must be int32, got float32/);
-    expect(() => fx.oneHot([1], -1)).toThrow(/depth must be a non-negative integer/);
+    expect(() => fx.oneHot([1], -1)).toThrow(/oneHot: depth: expected a non-negative integer, got -1/);
   });
 });
 

@@ -14,6 +14,7 @@ import { leafToTensor, traceFlat } from "../trace/trace.js";
 import { type TreeDef, flatten, treeDefKey, unflatten } from "../tree/index.js";
 import { explainCompiled } from "./explain.js";
 import { type CompileOptions, type CompiledProgram, compileProgram } from "./pipeline.js";
+import { checkJitArgs } from "../options/validate.js";
 
 export interface JitOptions {
   /** Positional arguments passed to f as they are (not traced) and made part of the cache key. */
@@ -59,6 +60,7 @@ function normalizeStatic(argnums: JitOptions["staticArgnums"]): Set<number> {
 }
 
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}, compileOptions: CompileOptions = {}): Jitted<F> {
+  checkJitArgs(f, options, compileOptions);
   const statics = normalizeStatic(options.staticArgnums);
   const cache = new Map<string, Entry>();
 
