@@ -92,7 +92,7 @@ describe("take / gather / scatterAdd", () => {
   });
   it("rejects out-of-range and negative indices, naming index and size", () => {
     expect(() => fx.take(x, [3])).toThrow(fx.ValueError);
-    expect(() => fx.take(x, [3])).toThrow(/gather: index 3 is out of range for axis 0 of size 3/);
+    expect(() => fx.take(x, [3])).toThrow(/take: index 3 is out of range for axis 0 of size 3/);
     expect(() => fx.take(x, [-1], 1)).toThrow(/index -1 is out of range for axis 1 of size 4/);
   });
   it("requires integer indices", () => {
@@ -104,7 +104,7 @@ describe("take / gather / scatterAdd", () => {
     const u = fx.tensor([[1, 2], [3, 4], [5, 6]]);
     expect(fx.scatterAdd(u, [0, 2, 0], 3).toArray()).toEqual([[6, 8], [0, 0], [3, 4]]);
     expect(fx.scatterAdd(u, [1, 1], 2, { axis: 1 }).toArray()).toEqual([[0, 3], [0, 7], [0, 11]]);
-    expect(() => fx.scatterAdd(u, [0, 5, 0], 3)).toThrow(/scatter_add: index 5 is out of range for axis 0 of size 3/);
+    expect(() => fx.scatterAdd(u, [0, 5, 0], 3)).toThrow(/scatterAdd: index 5 is out of range for axis 0 of size 3/);
     expect(() => scatterAddPrim.abstractEval([{ shape: [3, 2], dtype: "float32" }, { shape: [2], dtype: "int32" }], { axis: 0, size: 4 })).toThrow(fx.ShapeError);
   });
   it("gather's shape rule checks dtype and axis", () => {

@@ -37,7 +37,7 @@ export function checkTransform<A, O>(op: string, f: unknown, codec: t.Type<A, O,
 /** jit's entry check: f, its options and the compiler options. */
 export function checkJitArgs(f: unknown, options: unknown, compileOptions: unknown): void {
   checkTransform("jit", f, schemas.JitOptions, options);
-  checkArg("jit", "compileOptions", schemas.CompileOptions, compileOptions ?? {});
+  if (compileOptions !== undefined) checkArg("jit", "compileOptions", schemas.CompileOptions, compileOptions);
 }
 
 /** jvp's entry check: f, and primals and tangents given as lists. */

@@ -425,12 +425,20 @@ export function toIndexTensor(op: string, indices: unknown): Tensor {
   return tensorFrom(op, exact, { dtype: "int32" });
 }
 
+/** Concrete indices are range-checked here so the error names the public op (traced ones when evaluated). */
+function checkIndexRange(op: string, idx: Tensor, size: number, axis: number): void {
+  if (idx.isTracer) return;
+  const concrete: ConcreteArg = { data: idx._concrete(op), shape: idx.shape, dtype: idx.dtype };
+  for (let j = 0; j < concrete.data.length; j++) readIndex(op, concrete, j, size, axis);
+}
+
 function takeAlong(op: string, x: TensorLike, indices: unknown, options: unknown): Tensor {
   const axisArg = axisOption(op, options, 0);
   const idx = toIndexTensor(op, indices);
   const [t] = toTensors(op, [x]);
   if (t!.shape.length === 0) throw new ShapeError(`${op}: cannot index a rank-0 tensor`);
   const axis = normalizeAxis(op, axisArg, t!.shape.length);
+  checkIndexRange(op, idx, t!.shape[axis]!, axis);
   return bind(gatherPrim, [t!, idx], { axis });
 }
 
@@ -457,6 +465,7 @@ export function scatterAdd(updates: Tensor, indices: Tensor | number | readonly 
   const axis = axisOption(op, options, 0);
   const idx = toIndexTensor(op, indices);
   const a = normalizeAxis(op, axis, u.shape.length - idx.shape.length + 1);
+  checkIndexRange(op, idx, size, a);
   checkTensorSize(op, [...u.shape.slice(0, a), size, ...u.shape.slice(a + idx.shape.length)], u.dtype);
   return bind(scatterAddPrim, [u, idx], { axis: a, size });
 }
