@@ -25,7 +25,7 @@ describe("slice", () => {
     expect(() => fx.slice(x, [null, null, null])).toThrow(/slice: spec has 3 entries but the tensor has rank 2/);
     expect(() => fx.slice(x, [[0, 2, 0]])).toThrow(/slice: axis 0: step must be >= 1, got 0; use fx.flip/);
     expect(() => fx.slice(x, [[0.5]])).toThrow(/slice: spec: expected .*integers or null.*got \[\[0.5\]\]/);
-    expect(() => fx.slice(x, [3 as unknown as [number]])).toThrow(/slice: entry 0 must be/);
+    expect(() => fx.slice(x, [3 as unknown as [number]])).toThrow(/slice: spec: expected .* got \[3\]/);
   });
   it("the primitive checks its params", () => {
     expect(() => slicePrim.abstractEval([{ shape: [3], dtype: "float32" }], { start: [2], stop: [4], step: [1] })).toThrow(/slice: axis 0 needs 0 <= start <= stop <= 3/);
@@ -48,7 +48,7 @@ describe("pad", () => {
     expect(() => fx.pad(m, "x" as unknown as number)).toThrow(fx.ValueError);
   });
   it("the primitive rejects negative params", () => {
-    expect(() => padPrim.abstractEval([{ shape: [3], dtype: "float32" }], { lo: [-1], hi: [0], interior: [0], value: 0 })).toThrow(/pad: lo must be 1 integers >= 0/);
+    expect(() => padPrim.abstractEval([{ shape: [3], dtype: "float32" }], { lo: [-1], hi: [0], interior: [0], value: 0 })).toThrow(/pad: lo: expected a list of 1 non-negative integers, got \[-1\]/);
   });
 });
 

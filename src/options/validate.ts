@@ -7,7 +7,7 @@
 
 import type * as t from "io-ts";
 import { ArgumentError, DTypeError } from "../errors.js";
-import { DTypeCodec, FunctionCodec } from "./codecs.js";
+import { DTypeCodec, FunctionCodec, NonNegativeInt, PositiveInt, sized } from "./codecs.js";
 import { describeValue } from "./describe.js";
 import * as schemas from "./schemas.js";
 
@@ -45,4 +45,17 @@ export function checkJvpArgs(f: unknown, primals: unknown, tangents: unknown): v
   checkArg("jvp", "f", FunctionCodec, f);
   checkArg("jvp", "primals", schemas.ArgumentList, primals);
   checkArg("jvp", "tangents", schemas.ArgumentList, tangents);
+}
+
+const intListCodecs = new Map<string, t.Type<number[], number[], unknown>>();
+
+/**
+ * A primitive's per-axis parameter (slice bounds, pad widths, conv strides, pool windows): a
+ * list of `n` integers ≥ `min` (0 or 1). The codec for each (n, min) is made once and kept.
+ */
+export function checkIntList(op: string, name: string, value: unknown, n: number, min: 0 | 1): number[] {
+  const key = `${n},${min}`;
+  let codec = intListCodecs.get(key);
+  if (codec === undefined) intListCodecs.set(key, (codec = sized(n, min === 0 ? NonNegativeInt : PositiveInt)));
+  return checkArg(op, name, codec, value);
 }

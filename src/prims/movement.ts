@@ -14,7 +14,7 @@ import { type DType, allocArray, coerceScalar, promoteTypes } from "../tensor/dt
 import { checkTensorSize, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../tensor/shape.js";
 import { scalar, tensorFrom } from "../tensor/create.js";
 import * as schemas from "../options/schemas.js";
-import { checkArg, checkOptions } from "../options/validate.js";
+import { checkArg, checkIntList, checkOptions } from "../options/validate.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { type TensorLike, castAll, toTensors } from "./elementwise.js";
@@ -25,12 +25,6 @@ import { forEachIndex } from "./reduce.js";
 /** A zero tensor of `aval`'s shape, as one broadcast of a literal (cheap to trace). */
 function zerosOf(aval: Aval): Tensor {
   return broadcastTo(scalar(0, aval.dtype), aval.shape);
-}
-
-function checkIntList(op: string, name: string, v: readonly number[], rank: number, min: number): void {
-  if (!Array.isArray(v) || v.length !== rank || v.some((d) => !Number.isInteger(d) || d < min)) {
-    throw new ValueError(`${op}: ${name} must be ${rank} integers >= ${min}, got ${JSON.stringify(v)}`);
-  }
 }
 
 // ---------------------------------------------------------------- slice
