@@ -29,7 +29,7 @@ const junk = {
   axes: [1.5, NaN, Infinity, true, [0.5], [[0]], ["0"], [0, 0], 99, [99], ...HUGE, "0", { a: 1 }, { axis: "0" }, () => 1],
   argAxis: [1.5, NaN, Infinity, true, [0], 99, ...HUGE, "0", {}, () => 1],
   bool: [1, 0, "true", null, {}, [], NaN, () => true],
-  dtype: ["f16", "Float32", "float", 1, null, {}, [], true, () => 1],
+  dtype: ["f16", "Float32", "float", 1, null, {}, [], true, () => 1, 10n, Symbol("float32"), Object.create(null)],
   shape: [2, "23", [NaN], [-1], [1.5], [Infinity], [1e6, 1e6], [2 ** 53], [[2]], ["2"], {}, null, true],
   reshapeTarget: [2, "23", [NaN], [-2], [-1, -1], [5], [1.5], [Infinity], [1e6, 1e6], [[2]], ["2"], {}, null, true],
   data: ["abc", {}, [[1], [1, 2]], [null], [["1"]], [[1, [2]]], () => 1, Symbol("s"), [undefined], null],
