@@ -1,7 +1,7 @@
 // Shape composites built from the layout and movement primitives (no new primitives):
 // expandDims, squeeze, flatten, stack, split, tile, oneHot.
 
-import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
+import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import type { DType } from "../tensor/dtype.js";
 import { arange } from "../tensor/create.js";
 import { checkTensorSize, normalizeAxis } from "../tensor/shape.js";
