@@ -82,6 +82,9 @@ describe("the validator", () => {
     expect(messageOf(() => checkOptions("sum", schemas.ReduceOptions, { axis: "0" }))).toBe('sum: axis: expected an integer, a list of integers, or null, got "0"');
     expect(messageOf(() => checkOptions("sum", schemas.ReduceOptions, { keepdims: true }))).toBe('sum: unknown option "keepdims"; did you mean "keepDims"?');
     expect(messageOf(() => checkOptions("sum", schemas.ReduceOptions, { banana: 1 }))).toBe('sum: unknown option "banana"; valid options are axis, keepDims');
+    // Keys inherited by every object are still unknown options.
+    expect(messageOf(() => checkOptions("sum", schemas.ReduceOptions, { toString: 1 }))).toBe('sum: unknown option "toString"; valid options are axis, keepDims');
+    expect(schemas.AxisOption.is({ constructor: 1 })).toBe(false);
     // Unknown keys are reported before bad values.
     expect(messageOf(() => checkOptions("roll", codec, { axis: "x", axes: 1 }))).toBe('roll: unknown option "axes"; did you mean "axis"?');
     expect(messageOf(() => checkOptions("roll", codec, { shift: -1 }))).toBe("roll: shift: expected a non-negative integer, got -1");

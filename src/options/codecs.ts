@@ -166,7 +166,7 @@ export function optionsObject<P extends t.Props>(props: P): t.Type<OptionsOf<P>,
   const keys = Object.keys(props);
   return new t.Type<OptionsOf<P>, OptionsOf<P>, unknown>(
     `an options object { ${keys.join(", ")} }`,
-    (u): u is OptionsOf<P> => isPlainObject(u) && Object.keys(u).every((k) => k in props && (u[k] === undefined || props[k]!.is(u[k]))),
+    (u): u is OptionsOf<P> => isPlainObject(u) && Object.keys(u).every((k) => Object.prototype.hasOwnProperty.call(props, k) && (u[k] === undefined || props[k]!.is(u[k]))),
     (u, c) => {
       if (!isPlainObject(u)) return t.failure(u, c);
       const given = Object.keys(u);
