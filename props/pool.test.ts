@@ -71,8 +71,13 @@ function poolCaseArb(limits: { padKinds?: PadKind[]; extra?: number; strideIsWin
     });
 }
 
+/** Max pooling takes stride and padding; average pooling also countIncludePad (an unknown key is an error). */
+function maxPoolOptions(p: PoolCase) {
+  return { stride: p.stride, padding: p.padKind === "explicit" ? p.pads : p.padKind };
+}
+
 function poolOptions(p: PoolCase) {
-  return { stride: p.stride, padding: p.padKind === "explicit" ? p.pads : p.padKind, countIncludePad: p.countIncludePad };
+  return { ...maxPoolOptions(p), countIncludePad: p.countIncludePad };
 }
 
 const maxPoolOf = (p: PoolCase) => (p.nd === 1 ? fx.maxPool1d : fx.maxPool2d);
@@ -106,7 +111,7 @@ describe("max pooling", () => {
           const xs = values(x);
           const plane = p.sizes.reduce((a, b) => a * b, 1);
           const lo = p.padKind === "explicit" ? p.pads.map((q) => q[0]) : p.pads.map(() => 0);
-          const y = maxPoolOf(p)(x, p.window, poolOptions(p));
+          const y = maxPoolOf(p)(x, p.window, maxPoolOptions(p));
           const counts = y.shape.slice(2);
           // Group each plane's elements by the window containing them and shuffle each group.
           const permuted = xs.slice();
@@ -123,7 +128,7 @@ describe("max pooling", () => {
               shuffled.forEach(([, src], k) => (permuted[members[k]!] = xs[src]!));
             }
           }
-          const y2 = maxPoolOf(p)(tensorOf(permuted, x.shape), p.window, poolOptions(p));
+          const y2 = maxPoolOf(p)(tensorOf(permuted, x.shape), p.window, maxPoolOptions(p));
           expect(Array.from(values(y2))).toEqual(Array.from(values(y)));
         });
       }),
@@ -156,7 +161,7 @@ describe("max pooling", () => {
             const b = fx.slice(y1, [null, null, ...keep.map((t) => [0, t] as [number, number])]);
             expect(Array.from(values(a)), label).toEqual(Array.from(values(b)));
           };
-          compare((x) => maxPoolOf(p)(x, p.window, poolOptions(p)), -Infinity, "max pool");
+          compare((x) => maxPoolOf(p)(x, p.window, maxPoolOptions(p)), -Infinity, "max pool");
           compare((x) => avgPoolOf(p)(x, p.window, { ...poolOptions(p), countIncludePad: true }), 0, "average pool");
         });
       }),
@@ -172,9 +177,9 @@ describe("max pooling", () => {
           // Few distinct values: many ties.
           const xs = Array.from({ length: shapeOf(p).reduce((a, b) => a * b, 1) }, () => Math.floor(rand() * 3));
           const x = tensorOf(xs, shapeOf(p));
-          const y = maxPoolOf(p)(x, p.window, poolOptions(p));
+          const y = maxPoolOf(p)(x, p.window, maxPoolOptions(p));
           const g = randomLike(y, rand);
-          const [, vjpFn] = fx.vjp((z: Tensor) => maxPoolOf(p)(z, p.window, poolOptions(p)), x);
+          const [, vjpFn] = fx.vjp((z: Tensor) => maxPoolOf(p)(z, p.window, maxPoolOptions(p)), x);
           const [dx] = vjpFn(g) as Tensor[];
           // Reference: scan each window in row-major order, keep the first strictly greater.
           const out = y.shape.slice(2);
@@ -251,7 +256,7 @@ describe("gradients agree with finite differences (float64)", () => {
   it("maxPool1d / maxPool2d, every window, stride and padding", () => {
     fc.assert(
       fc.property(caseWithDistinctInput, ({ p, x }) => {
-        labelled(p, () => checkDerivatives((z) => fx.square(maxPoolOf(p)(z, p.window, poolOptions(p))), [x], p.seed, "maxPool"));
+        labelled(p, () => checkDerivatives((z) => fx.square(maxPoolOf(p)(z, p.window, maxPoolOptions(p))), [x], p.seed, "maxPool"));
       }),
       RUNS,
     );

@@ -18,6 +18,13 @@ export class DTypeError extends FluxionError {}
 /** A parameter or value outside what an operation accepts. */
 export class ValueError extends FluxionError {}
 
+/**
+ * An argument or option of the wrong form: a wrong type, a non-integer where an integer is
+ * needed, a list of the wrong length, an unknown option key. Raised by the one option
+ * validator (src/options/validate.ts); the message says what was expected and what came.
+ */
+export class ArgumentError extends ValueError {}
+
 /** Reading a concrete value from a traced tensor (e.g. branching on it inside `grad`/`jit`). */
 export class TracerError extends FluxionError {}
 

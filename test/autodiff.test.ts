@@ -258,7 +258,7 @@ describe("errors", () => {
   it("argnums out of range is a ValueError", () => {
     expect(() => fx.grad((x: Tensor, y: Tensor) => fx.sum(x), { argnums: 2 })(f64(1), f64(2))).toThrow(fx.ValueError);
     expect(() => fx.grad((x: Tensor, y: Tensor) => fx.sum(x), { argnums: 2 })(f64(1), f64(2))).toThrow(/argnums 2 is out of range for a function called with 2 arguments/);
-    expect(() => fx.grad((x: Tensor) => fx.sum(x), { argnums: [0, -1] })(f64(1))).toThrow(/argnums -1/);
+    expect(() => fx.grad((x: Tensor) => fx.sum(x), { argnums: [0, -1] })(f64(1))).toThrow(/grad: argnums: expected a non-negative integer or a list of them, got \[0,-1\]/);
     expect(() => fx.jacobian((x: Tensor) => x, { argnums: 1 })(f64(1))).toThrow(/jacobian: argnums 1/);
   });
 

@@ -52,7 +52,7 @@ describe("DTypeError", () => {
     expectError(() => fx.where(fx.ones([1]), 1, 2), fx.DTypeError, "where", "float32");
     expectError(() => fx.logicalOr(fx.ones([1]), fx.ones([1])), fx.DTypeError, "logicalOr", "float32");
     expectError(() => fx.take(fx.ones([3]), fx.ones([1])), fx.DTypeError, "take", "int32", "float32");
-    expectError(() => fx.zeros([1], { dtype: "f16" as fx.DType }), fx.DTypeError, "full", '"f16"');
+    expectError(() => fx.full([1], 0, { dtype: "f16" as fx.DType }), fx.DTypeError, "full", '"f16"');
     expectError(() => fx.oneHot(fx.ones([2]), 3), fx.DTypeError, "oneHot", "float32");
   });
 });
@@ -61,7 +61,7 @@ describe("ValueError", () => {
   it("names the op and the offending value", () => {
     expectError(() => fx.sum(fx.ones([2]), { axis: 3 }), fx.ValueError, "sum", "axis 3", "rank 1");
     expectError(() => fx.transpose(fx.ones([2, 2]), [1, 1]), fx.ValueError, "transpose", "[1,1]");
-    expectError(() => fx.take(fx.ones([3]), [7]), fx.ValueError, "gather", "index 7", "size 3");
+    expectError(() => fx.take(fx.ones([3]), [7]), fx.ValueError, "take", "index 7", "size 3");
     expectError(() => fx.slice(fx.ones([3]), [[0, 3, -1]]), fx.ValueError, "slice", "step", "-1");
     expectError(() => fx.pad(fx.ones([3]), [[2, -1]]), fx.ValueError, "pad", "[2,-1]");
     expectError(() => fx.arange(0, 5, 0), fx.ValueError, "arange", "step");
@@ -93,5 +93,64 @@ describe("IRError", () => {
     const bad = p.with({ outputs: [new fx.Var({ shape: [2], dtype: "float32" })] });
     expect(() => fx.verifyProgram(bad)).toThrow(IRError);
     expect(() => fx.verifyProgram(bad)).toThrow(/verify: variable #\d+ is used before it is defined \(output 0\)/);
+  });
+});
+
+// Issue 9: malformed arguments and options are FluxionErrors naming the op and the argument,
+// never a TypeError from deep inside, a bare RangeError, or a silently ignored key.
+describe("malformed arguments and options", () => {
+  const x4 = fx.ones([1, 1, 4, 4]);
+  const x3 = fx.ones([1, 1, 4]);
+  const w4 = fx.ones([1, 1, 2, 2]);
+
+  it("a wrong type in an argument position names the op and the argument", () => {
+    expectError(() => fx.maxPool2d(x4, { window: 2 } as any), fx.ArgumentError, "maxPool2d", "window: expected a positive integer or a list of 2", '{"window":2}');
+    expectError(() => fx.maxPool1d(x3, 2, { stride: { a: 1 } } as any), fx.ArgumentError, "maxPool1d", "stride", '{"a":1}');
+    expectError(() => fx.reshape(x4, 2 as any), fx.ArgumentError, "reshape", "shape", "got 2");
+    expectError(() => fx.transpose(fx.ones([2, 3]), "ab" as any), fx.ArgumentError, "transpose", "perm", '"ab"');
+    expectError(() => fx.sum(fx.ones([2, 3]), null as any), fx.ArgumentError, "sum", "options", "null");
+  });
+
+  it("a padding larger than the window allows names the op and the padding", () => {
+    expectError(() => fx.maxPool2d(x4, 2, { padding: 5 }), fx.ValueError, "maxPool2d", "padding", "window");
+    expectError(() => fx.avgPool1d(x3, 3, { padding: [[0, 3]] }), fx.ValueError, "avgPool1d", "padding", "window");
+  });
+
+  it("NaN in a shape is printed as NaN", () => {
+    expectError(() => fx.zeros([NaN]), fx.ArgumentError, "zeros", "shape", "[NaN]");
+    expectError(() => fx.eye(NaN), fx.ArgumentError, "eye", "NaN");
+  });
+
+  it("a tensor larger than the engine allows names the op, the shape and the byte size", () => {
+    expectError(() => fx.zeros([1e6, 1e6]), fx.ShapeError, "zeros", "[1000000,1000000]", "4000000000000 bytes");
+    expectError(() => fx.full([1e6, 1e6], 1, { dtype: "float64" }), fx.ShapeError, "full", "[1000000,1000000]", "8000000000000 bytes");
+    expectError(() => fx.arange(1e12), fx.ShapeError, "arange", "[1000000000000]");
+    expectError(() => fx.linspace(0, 1, 1e12), fx.ShapeError, "linspace", "[1000000000000]");
+    expectError(() => fx.broadcastTo(fx.ones([1]), [1e6, 1e6]), fx.ShapeError, "broadcastTo", "[1000000,1000000]", "bytes");
+    expectError(() => fx.tile(fx.ones([1]), [1e6, 1e6]), fx.ShapeError, "tile", "[1000000,1000000]", "bytes");
+    expectError(() => fx.pad(fx.ones([2]), 1e12), fx.ShapeError, "pad", "bytes");
+    expectError(() => fx.conv1d(x3, fx.ones([1, 1, 2]), { padding: 1e12 }), fx.ShapeError, "conv1d", "bytes");
+    expectError(() => fx.oneHot(fx.tensor([1], { dtype: "int32" }), 1e12), fx.ShapeError, "oneHot", "bytes");
+  });
+
+  it("misspelled option keys are errors that suggest the valid name", () => {
+    expectError(() => fx.conv2d(x4, w4, { strides: 2 } as any), fx.ArgumentError, "conv2d", 'unknown option "strides"', 'did you mean "stride"?');
+    expectError(() => fx.maxPool2d(x4, 2, { strides: 1 } as any), fx.ArgumentError, "maxPool2d", 'unknown option "strides"', 'did you mean "stride"?');
+    expectError(() => fx.sum(fx.ones([2, 3]), { axes: 0 } as any), fx.ArgumentError, "sum", 'unknown option "axes"', 'did you mean "axis"?');
+    expectError(() => fx.sum(fx.ones([2, 3]), { keepdims: true } as any), fx.ArgumentError, "sum", 'unknown option "keepdims"; did you mean "keepDims"?');
+    expectError(() => fx.globalAvgPool2d(x4, { keepdims: true } as any), fx.ArgumentError, "globalAvgPool2d", '"keepDims"');
+    expectError(() => fx.tensor([1, 2], { dtyp: "int32" } as any), fx.ArgumentError, "tensor", '"dtype"');
+    expectError(() => fx.convolve(fx.ones([3]), fx.ones([2]), { mod: "valid" } as any), fx.ArgumentError, "convolve", '"mode"');
+    expectError(() => fx.flatten(fx.ones([3, 2]), { start: 1 } as any), fx.ArgumentError, "flatten", '"startAxis"');
+    expectError(() => fx.jit((a: fx.Tensor) => a, { staticArgnum: 1 } as any), fx.ArgumentError, "jit", '"staticArgnums"');
+    expectError(() => fx.grad((a: fx.Tensor) => a, { argnum: 1 } as any), fx.ArgumentError, "grad", '"argnums"');
+  });
+
+  it("an option of the wrong type says what was expected and what came", () => {
+    expectError(() => fx.sum(fx.ones([2, 3]), { axis: "0" } as any), fx.ArgumentError, "sum", "axis: expected", 'got "0"');
+    expectError(() => fx.concat([fx.ones([2])], { axis: "0" } as any), fx.ArgumentError, "concat", "axis", '"0"');
+    expectError(() => fx.squeeze(fx.ones([2, 1]), "1" as any), fx.ArgumentError, "squeeze", "axis", '"1"');
+    expectError(() => fx.hessian((a: fx.Tensor) => a, { argnums: [0] } as any), fx.ArgumentError, "hessian", "argnums", "[0]");
+    expectError(() => fx.zeros([1], { dtype: "f16" as fx.DType }), fx.DTypeError, "zeros", '"f16"');
   });
 });

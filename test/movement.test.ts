@@ -24,8 +24,8 @@ describe("slice", () => {
   it("rejects bad specs clearly", () => {
     expect(() => fx.slice(x, [null, null, null])).toThrow(/slice: spec has 3 entries but the tensor has rank 2/);
     expect(() => fx.slice(x, [[0, 2, 0]])).toThrow(/slice: axis 0: step must be >= 1, got 0; use fx.flip/);
-    expect(() => fx.slice(x, [[0.5]])).toThrow(/slice: axis 0: start must be an integer/);
-    expect(() => fx.slice(x, [3 as unknown as [number]])).toThrow(/slice: entry 0 must be/);
+    expect(() => fx.slice(x, [[0.5]])).toThrow(/slice: spec: expected .*integers or null.*got \[\[0.5\]\]/);
+    expect(() => fx.slice(x, [3 as unknown as [number]])).toThrow(/slice: spec: expected .* got \[3\]/);
   });
   it("the primitive checks its params", () => {
     expect(() => slicePrim.abstractEval([{ shape: [3], dtype: "float32" }], { start: [2], stop: [4], step: [1] })).toThrow(/slice: axis 0 needs 0 <= start <= stop <= 3/);
@@ -44,12 +44,12 @@ describe("pad", () => {
     expect(m.pad(0)).toBe(m);
   });
   it("rejects negative or malformed widths", () => {
-    expect(() => fx.pad(m, -1)).toThrow(/pad: widths must be non-negative integers.*use fx.slice to crop/);
+    expect(() => fx.pad(m, -1)).toThrow(/pad: widths: expected a non-negative integer.*use fx.slice to crop.*got -1/);
     expect(() => fx.pad(m, [[1, 1]])).toThrow(/pad: got 1 \[lo, hi\] pairs for a tensor of rank 2/);
     expect(() => fx.pad(m, "x" as unknown as number)).toThrow(fx.ValueError);
   });
   it("the primitive rejects negative params", () => {
-    expect(() => padPrim.abstractEval([{ shape: [3], dtype: "float32" }], { lo: [-1], hi: [0], interior: [0], value: 0 })).toThrow(/pad: lo must be 1 integers >= 0/);
+    expect(() => padPrim.abstractEval([{ shape: [3], dtype: "float32" }], { lo: [-1], hi: [0], interior: [0], value: 0 })).toThrow(/pad: lo: expected a list of 1 non-negative integers, got \[-1\]/);
   });
 });
 
@@ -67,7 +67,7 @@ describe("concat", () => {
   it("rejects mismatched shapes, scalars and empty input", () => {
     expect(() => fx.concat([x, fx.ones([3, 3])])).toThrow(/concat: shapes \[3,4\], \[3,3\] differ outside axis 0/);
     expect(() => fx.concat([fx.scalar(1), fx.scalar(2)])).toThrow(/rank-0 tensors cannot be concatenated; use fx.stack/);
-    expect(() => fx.concat([])).toThrow(/non-empty array/);
+    expect(() => fx.concat([])).toThrow(/concat: xs: expected a non-empty list of Tensors, got \[\]/);
     expect(() => fx.concat([x, fx.ones([3])])).toThrow(/concat: ranks differ/);
   });
 });
@@ -93,19 +93,19 @@ describe("take / gather / scatterAdd", () => {
   });
   it("rejects out-of-range and negative indices, naming index and size", () => {
     expect(() => fx.take(x, [3])).toThrow(fx.ValueError);
-    expect(() => fx.take(x, [3])).toThrow(/gather: index 3 is out of range for axis 0 of size 3/);
+    expect(() => fx.take(x, [3])).toThrow(/take: index 3 is out of range for axis 0 of size 3/);
     expect(() => fx.take(x, [-1], 1)).toThrow(/index -1 is out of range for axis 1 of size 4/);
   });
   it("requires integer indices", () => {
     expect(() => fx.take(x, fx.tensor([0]))).toThrow(/take: indices must be int32, got float32/);
-    expect(() => fx.take(x, [0.5])).toThrow(/take: indices must be integers, got 0.5/);
+    expect(() => fx.take(x, [0.5])).toThrow(/take: indices: expected .*integers, got \[0.5\]/);
     expect(() => fx.take(fx.scalar(1), [0])).toThrow(/rank-0/);
   });
   it("scatterAdd accumulates repeated indices", () => {
     const u = fx.tensor([[1, 2], [3, 4], [5, 6]]);
     expect(fx.scatterAdd(u, [0, 2, 0], 3).toArray()).toEqual([[6, 8], [0, 0], [3, 4]]);
     expect(fx.scatterAdd(u, [1, 1], 2, { axis: 1 }).toArray()).toEqual([[0, 3], [0, 7], [0, 11]]);
-    expect(() => fx.scatterAdd(u, [0, 5, 0], 3)).toThrow(/scatter_add: index 5 is out of range for axis 0 of size 3/);
+    expect(() => fx.scatterAdd(u, [0, 5, 0], 3)).toThrow(/scatterAdd: index 5 is out of range for axis 0 of size 3/);
     expect(() => scatterAddPrim.abstractEval([{ shape: [3, 2], dtype: "float32" }, { shape: [2], dtype: "int32" }], { axis: 0, size: 4 })).toThrow(fx.ShapeError);
   });
   it("gather's shape rule checks dtype and axis", () => {
@@ -139,7 +139,7 @@ describe("stack / split / tile / oneHot", () => {
     expect(fx.tile(fx.tensor([1, 2]), 2).toArray()).toEqual([1, 2, 1, 2]);
     expect(fx.tile(fx.tensor([1, 2]), [2, 1]).shape).toEqual([2, 2]);
     expect(fx.tile(a, 2).shape).toEqual([2, 4]);
-    expect(() => fx.tile(a, [-1])).toThrow(/tile: reps must be non-negative integers/);
+    expect(() => fx.tile(a, [-1])).toThrow(/tile: reps: expected a non-negative integer or a list of them, got \[-1\]/);
   });
   it("oneHot encodes along a new last axis", () => {
     expect(fx.oneHot([0, 2], 3).toArray()).toEqual([[1, 0, 0], [0, 0, 1]]);
@@ -147,7 +147,7 @@ describe("stack / split / tile / oneHot", () => {
     expect(fx.oneHot(fx.tensor([[1]], { dtype: "int32" }), 2, { dtype: "int32" }).toArray()).toEqual([[[0, 1]]]);
     expect(fx.oneHot([5, -1], 3).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
     expect(() => fx.oneHot(fx.tensor([1]), 3)).toThrow(/oneHot: indices must be int32, got float32/);
-    expect(() => fx.oneHot([1], -1)).toThrow(/depth must be a non-negative integer/);
+    expect(() => fx.oneHot([1], -1)).toThrow(/oneHot: depth: expected a non-negative integer, got -1/);
   });
 });
 

@@ -104,9 +104,9 @@ describe("errors name the op and the shapes", () => {
     expect(() => fx.maxPool2d(x16, 5)).toThrow(fx.ShapeError);
     expect(() => fx.maxPool2d(x16, 5)).toThrow(/maxPool2d: along spatial axis 0 the window 5 is larger than the padded input 4 \(input \[1,1,4,4\]\)/);
     expect(() => fx.maxPool2d(x16, 2, { padding: 2 })).toThrow(/maxPool2d: padding along spatial axis 0 must be a \[low, high\] pair of integers in \[0, window − 1 = 1\]/);
-    expect(() => fx.avgPool2d(x16, 2, { stride: 0 })).toThrow(/avgPool2d: stride must be an integer >= 1 or 2 of them, got 0/);
+    expect(() => fx.avgPool2d(x16, 2, { stride: 0 })).toThrow(/avgPool2d: stride: expected a positive integer or a list of 2, got 0/);
     expect(() => fx.avgPool1d(x16, 2)).toThrow(/avgPool1d: input must be \[N,C,W\] \(or \[C,W\]\), got \[1,1,4,4\]/);
-    expect(() => fx.maxPool2d(x16, [2, 2, 2])).toThrow(/maxPool2d: window must be an integer >= 1 or 2 of them, got \[2,2,2\]/);
+    expect(() => fx.maxPool2d(x16, [2, 2, 2])).toThrow(/maxPool2d: window: expected a positive integer or a list of 2, got \[2,2,2\]/);
     expect(() => fx.maxPool1d(fx.tensor([[[true, false]]]), 1)).toThrow(/maxPool1d: bool operands are not supported/);
     expect(() => fx.globalAvgPool2d(fx.zeros([2, 3, 4]))).toThrow(/globalAvgPool2d: input must be \[N,C,H,W\], got \[2,3,4\]/);
     expect(() => fx.globalMaxPool2d(fx.zeros([2, 3, 0, 4]))).toThrow(/globalMaxPool2d: empty spatial axes in \[2,3,0,4\]/);

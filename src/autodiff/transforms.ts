@@ -24,6 +24,8 @@ import { broadcastTo, reshape } from "../prims/layout.js";
 import { backwardPass, forwardTangents } from "./rules.js";
 import { simplifyDerivative } from "./simplify.js";
 import { concat } from "../prims/movement.js";
+import * as schemas from "../options/schemas.js";
+import { checkArg, checkJvpArgs, checkTransform } from "../options/validate.js";
 
 type Fn = (...args: any[]) => any;
 
@@ -163,6 +165,7 @@ function gradProgram(f: Fn, options: GradOptions, withValue: boolean, args: read
  * is an array).
  */
 export function valueAndGrad(f: Fn, options: GradOptions = {}): (...args: any[]) => [any, any] {
+  checkTransform("valueAndGrad", f, schemas.GradOptions, options);
   return (...args: any[]) => {
     const { value, grads } = gradProgram(f, options, true, args);
     return [value, grads];
@@ -171,6 +174,7 @@ export function valueAndGrad(f: Fn, options: GradOptions = {}): (...args: any[])
 
 /** `grad(f)(...args)` → the gradient of scalar f w.r.t. argument argnums (default 0); `[grads, aux]` with hasAux. */
 export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any {
+  checkTransform("grad", f, schemas.GradOptions, options);
   return (...args: any[]) => {
     const { value, grads } = gradProgram(f, options, false, args);
     return options.hasAux ? [grads, value] : grads;
@@ -183,6 +187,7 @@ export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any 
  * backward program is derived once and re-runs the forward equations it needs.
  */
 export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] {
+  checkArg("vjp", "f", schemas.Function, f);
   const op = "vjp";
   const { leaves, tensors, inTree } = flattenArgs(op, primals, () => "float");
   const wrt = tensors.map((t) => isFloat(t.dtype));
@@ -222,6 +227,7 @@ export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] 
  * in the direction `tangents` (an array shaped like `primals`).
  */
 export function jvp(f: Fn, primals: readonly any[], tangents: readonly any[]): [any, any] {
+  checkJvpArgs(f, primals, tangents);
   const op = "jvp";
   const { leaves, tensors, inTree } = flattenArgs(op, primals, () => "float");
   const [tanLeaves, tanTree] = flatten(tangents);
@@ -256,6 +262,7 @@ export function jvp(f: Fn, primals: readonly any[], tangents: readonly any[]): [
  * when argnums is an array). All rows are derived in one program.
  */
 export function jacobian(f: Fn, options: { argnums?: number | readonly number[] } = {}): (...args: any[]) => any {
+  checkTransform("jacobian", f, schemas.JacobianOptions, options);
   const op = "jacobian";
   return (...args: any[]) => {
     const argnums = normalizeArgnums(op, options.argnums, args.length);
@@ -290,6 +297,7 @@ export function jacobian(f: Fn, options: { argnums?: number | readonly number[] 
 
 /** `hessian(f, { argnums })(...args)`: the Jacobian of the gradient of scalar f. */
 export function hessian(f: Fn, options: { argnums?: number } = {}): (...args: any[]) => any {
+  checkTransform("hessian", f, schemas.HessianOptions, options);
   const argnums = options.argnums ?? 0;
   return jacobian(grad(f, { argnums }), { argnums });
 }

@@ -17,6 +17,7 @@ import { type ArgLeaf, flattenArgs, traceFlat } from "../trace/trace.js";
 import { type TreeDef, treeDefKey, unflatten } from "../tree/index.js";
 import { explainCompiled } from "./explain.js";
 import { type CompileOptions, type CompiledProgram, compileProgram } from "./pipeline.js";
+import { checkJitArgs } from "../options/validate.js";
 
 export interface JitOptions {
   /** Positional arguments passed to f as they are (not traced) and made part of the cache key. */
@@ -62,6 +63,7 @@ function normalizeStatic(argnums: JitOptions["staticArgnums"]): Set<number> {
 }
 
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}, compileOptions: CompileOptions = {}): Jitted<F> {
+  checkJitArgs(f, options, compileOptions);
   const statics = normalizeStatic(options.staticArgnums);
   const cache = new Map<string, Entry>();
 

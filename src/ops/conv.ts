@@ -6,6 +6,10 @@
 
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import { isFloat, promoteTypes } from "../tensor/dtype.js";
+import { checkTensorSize } from "../tensor/shape.js";
+import type { PaddingSpec } from "../options/codecs.js";
+import * as schemas from "../options/schemas.js";
+import { checkOptions } from "../options/validate.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { type TensorLike, castAll, toTensors } from "../prims/elementwise.js";
 import { add } from "../prims/binary.js";
@@ -41,28 +45,12 @@ export interface ConvTransposeOptions extends ConvOptions {
   outputPadding?: SpatialInts;
 }
 
-/** Expands a number to `nd` copies, or validates a per-axis list: integers ≥ `min`. */
-export function spatialInts(op: string, name: string, v: SpatialInts | undefined, nd: number, fallback: number, min: number): number[] {
-  const list = v === undefined ? Array<number>(nd).fill(fallback) : typeof v === "number" ? Array<number>(nd).fill(v) : [...v];
-  if (!Array.isArray(list) || list.length !== nd || list.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < min)) {
-    throw new ValueError(`${op}: ${name} must be an integer >= ${min} or ${nd} of them, got ${JSON.stringify(v)}`);
-  }
-  return list;
-}
-
 /**
- * Resolves a padding option to [low, high] per spatial axis for inputs of `sizes`, windows of
- * (dilated) extent `windows` and `strides`. "same": total = max((⌈S/s⌉ − 1)·s + k − S, 0),
+ * Resolves a decoded padding option to [low, high] per spatial axis for inputs of `sizes`,
+ * windows of (dilated) extent `windows` and `strides`. "same": total = max((⌈S/s⌉ − 1)·s + k − S, 0),
  * low = ⌊total/2⌋, high = total − low.
  */
-export function resolvePadding(
-  op: string,
-  padding: Padding | undefined,
-  sizes: readonly number[],
-  windows: readonly number[],
-  strides: readonly number[],
-): number[][] {
-  const nd = sizes.length;
+export function resolvePadding(padding: PaddingSpec | undefined, sizes: readonly number[], windows: readonly number[], strides: readonly number[]): number[][] {
   if (padding === undefined || padding === "valid") return sizes.map(() => [0, 0]);
   if (padding === "same") {
     return sizes.map((s, d) => {
@@ -70,21 +58,7 @@ export function resolvePadding(
       return [Math.floor(total / 2), total - Math.floor(total / 2)];
     });
   }
-  const bad = () =>
-    new ValueError(
-      `${op}: padding must be "valid", "same", a non-negative integer, or ${nd} entries each an integer or a [low, high] pair; got ${JSON.stringify(padding)}`,
-    );
-  const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
-  if (typeof padding === "number") {
-    if (!isCount(padding)) throw bad();
-    return sizes.map(() => [padding, padding]);
-  }
-  if (!Array.isArray(padding) || padding.length !== nd) throw bad();
-  return padding.map((p) => {
-    if (isCount(p)) return [p, p];
-    if (Array.isArray(p) && p.length === 2 && isCount(p[0]) && isCount(p[1])) return [p[0], p[1]];
-    throw bad();
-  });
+  return padding;
 }
 
 /** Converts both operands to one float dtype (ints become float32). */
@@ -106,12 +80,6 @@ function batched(op: string, x: Tensor, w: Tensor, nd: number): [Tensor, boolean
   return [x, false];
 }
 
-function checkGroups(op: string, groups: number | undefined): number {
-  const g = groups ?? 1;
-  if (!Number.isInteger(g) || g < 1) throw new ValueError(`${op}: groups must be a positive integer, got ${groups}`);
-  return g;
-}
-
 /** Adds `bias` (shape [channels]) along axis 1 and removes an added batch axis. */
 function finish(op: string, y: Tensor, bias: TensorLike | undefined, unbatched: boolean): Tensor {
   let out = y;
@@ -126,15 +94,17 @@ function finish(op: string, y: Tensor, bias: TensorLike | undefined, unbatched: 
   return unbatched ? reshape(out, out.shape.slice(1)) : out;
 }
 
-function convNd(op: string, nd: number, input: TensorLike, filter: TensorLike, options: ConvOptions): Tensor {
+function convNd(op: string, nd: 1 | 2, input: TensorLike, filter: TensorLike, rawOptions: ConvOptions): Tensor {
+  const options = checkOptions(op, schemas.ConvOptions[nd], rawOptions);
   const [x0, w] = floatOperands(op, input, filter);
   const [x, unbatched] = batched(op, x0, w, nd);
-  const stride = spatialInts(op, "stride", options.stride, nd, 1, 1);
-  const dilation = spatialInts(op, "dilation", options.dilation, nd, 1, 1);
+  const ones = Array<number>(nd).fill(1);
+  const stride = options.stride ?? ones;
+  const dilation = options.dilation ?? ones;
   const windows = w.shape.slice(2).map((k, d) => dilatedSize(k, dilation[d]!));
-  const padding = resolvePadding(op, options.padding, x.shape.slice(2), windows, stride);
-  const params: ConvParams = { stride, padding, lhsDilation: stride.map(() => 1), rhsDilation: dilation, groups: checkGroups(op, options.groups) };
-  convShape(op, x, w, params);
+  const padding = resolvePadding(options.padding, x.shape.slice(2), windows, stride);
+  const params: ConvParams = { stride, padding, lhsDilation: ones, rhsDilation: dilation, groups: options.groups ?? 1 };
+  checkTensorSize(op, convShape(op, x, w, params), x.dtype);
   return finish(op, conv(x, w, params), options.bias, unbatched);
 }
 
@@ -148,19 +118,20 @@ export function conv2d(input: TensorLike, filter: TensorLike, options: ConvOptio
   return convNd("conv2d", 2, input, filter, options);
 }
 
-function convTransposeNd(op: string, nd: number, input: TensorLike, filter: TensorLike, options: ConvTransposeOptions): Tensor {
+function convTransposeNd(op: string, nd: 1 | 2, input: TensorLike, filter: TensorLike, rawOptions: ConvTransposeOptions): Tensor {
+  const options = checkOptions(op, schemas.ConvTransposeOptions[nd], rawOptions);
   const [y0, w] = floatOperands(op, input, filter);
   const [y, unbatched] = batched(op, y0, w, nd);
-  const groups = checkGroups(op, options.groups);
+  const groups = options.groups ?? 1;
   const cin = y.shape[1]!;
   if (w.shape[0] !== cin || cin % groups !== 0) {
     throw new ShapeError(
       `${op}: filter [in, out/groups, …] must have in = input channels (${cin}) divisible by groups=${groups}; got input ${fmtShape(y.shape)}, filter ${fmtShape(w.shape)}`,
     );
   }
-  const stride = spatialInts(op, "stride", options.stride, nd, 1, 1);
-  const dilation = spatialInts(op, "dilation", options.dilation, nd, 1, 1);
-  const extra = spatialInts(op, "outputPadding", options.outputPadding, nd, 0, 0);
+  const stride = options.stride ?? Array<number>(nd).fill(1);
+  const dilation = options.dilation ?? Array<number>(nd).fill(1);
+  const extra = options.outputPadding ?? Array<number>(nd).fill(0);
   const windows = w.shape.slice(2).map((k, d) => dilatedSize(k, dilation[d]!));
   const t = y.shape.slice(2);
   extra.forEach((e, d) => {
@@ -182,12 +153,13 @@ function convTransposeNd(op: string, nd: number, input: TensorLike, filter: Tens
     });
     sizes = t.map((n, d) => n * stride[d]! + extra[d]!);
   } else {
-    padding = resolvePadding(op, options.padding, t, windows, stride);
+    padding = resolvePadding(options.padding, t, windows, stride);
     sizes = t.map((n, d) => (n - 1) * stride[d]! + windows[d]! - padding[d]![0]! - padding[d]![1]! + extra[d]!);
   }
   if (sizes.some((s) => s < 1)) {
-    throw new ShapeError(`${op}: the padding ${JSON.stringify(options.padding)} leaves an empty output (input ${fmtShape(y.shape)}, filter ${fmtShape(w.shape)})`);
+    throw new ShapeError(`${op}: the padding ${JSON.stringify(rawOptions.padding)} leaves an empty output (input ${fmtShape(y.shape)}, filter ${fmtShape(w.shape)})`);
   }
+  checkTensorSize(op, [...y.shape.slice(0, 1), w.shape[1]! * groups, ...sizes], y.dtype);
   const params: ConvParams = { stride, padding, lhsDilation: stride.map(() => 1), rhsDilation: dilation, groups };
   return finish(op, convInputGrad(y, w, params, sizes), options.bias, unbatched);
 }
@@ -220,16 +192,13 @@ export interface ConvolveOptions {
  */
 export function convolve(a: TensorLike, b: TensorLike, options: ConvolveOptions = {}): Tensor {
   const op = "convolve";
+  const mode = checkOptions(op, schemas.ConvolveOptions, options).mode ?? "full";
   let [x, k] = floatOperands(op, a, b);
   const nd = x.shape.length;
   if ((nd !== 1 && nd !== 2) || k.shape.length !== nd) {
     throw new ShapeError(`${op}: expects two 1-D or two 2-D arrays, got ${fmtShape(x.shape)} and ${fmtShape(k.shape)}`);
   }
   if (x.size === 0 || k.size === 0) throw new ShapeError(`${op}: operands must not be empty, got ${fmtShape(x.shape)} and ${fmtShape(k.shape)}`);
-  const mode = options.mode ?? "full";
-  if (mode !== "full" && mode !== "same" && mode !== "valid") {
-    throw new ValueError(`${op}: mode must be "full", "same" or "valid", got ${JSON.stringify(mode)}`);
-  }
   if (mode === "valid" && !x.shape.every((n, d) => n >= k.shape[d]!)) {
     if (!k.shape.every((n, d) => n >= x.shape[d]!)) {
       throw new ShapeError(`${op}: mode "valid" needs one operand at least as large as the other on every axis, got ${fmtShape(x.shape)} and ${fmtShape(k.shape)}`);

@@ -2,6 +2,8 @@
 
 import { ShapeError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { promoteTypes } from "../tensor/dtype.js";
+import { checkTensorSize } from "../tensor/shape.js";
 import { type TensorLike, toTensors } from "../prims/elementwise.js";
 import { matmul } from "../prims/linalg.js";
 import { mul } from "../prims/binary.js";
@@ -27,5 +29,6 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
 /** Outer product of two vectors (inputs of higher rank are flattened first, as in NumPy). */
 export function outer(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = toTensors("outer", [a, b]);
+  checkTensorSize("outer", [x!.size, y!.size], promoteTypes(x!.dtype, y!.dtype));
   return mul(reshape(x!, [x!.size, 1]), reshape(y!, [1, y!.size]));
 }

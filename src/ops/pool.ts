@@ -16,7 +16,10 @@ import { reshape } from "../prims/layout.js";
 import { reduceSum } from "../prims/reduce.js";
 import { conv } from "../prims/conv.js";
 import { type PoolParams, maxPoolRaw, poolShape } from "../prims/pool.js";
-import { type Padding, type SpatialInts, resolvePadding, spatialInts } from "./conv.js";
+import { type Padding, type SpatialInts, resolvePadding } from "./conv.js";
+import type { PaddingSpec } from "../options/codecs.js";
+import * as schemas from "../options/schemas.js";
+import { checkArg, checkOptions } from "../options/validate.js";
 import { addTensorMethods } from "./methods.js";
 
 export interface PoolOptions {
@@ -32,15 +35,15 @@ export interface AvgPoolOptions extends PoolOptions {
 }
 
 /** Validated input (batch axis added when missing) and explicit pooling parameters. */
-function poolSetup(op: string, input: TensorLike, nd: number, window: SpatialInts, options: PoolOptions) {
+function poolSetup(op: string, input: TensorLike, nd: 1 | 2, window: SpatialInts, options: { stride?: number[]; padding?: PaddingSpec }) {
+  const win = checkArg(op, "window", schemas.PoolWindow[nd], window);
   const [x0] = toTensors(op, [input]);
   const layout = nd === 1 ? "[N,C,W] (or [C,W])" : "[N,C,H,W] (or [C,H,W])";
   if (x0!.shape.length !== nd + 1 && x0!.shape.length !== nd + 2) throw new ShapeError(`${op}: input must be ${layout}, got ${fmtShape(x0!.shape)}`);
   const unbatched = x0!.shape.length === nd + 1;
   const x = unbatched ? reshape(x0!, [1, ...x0!.shape]) : x0!;
-  const win = spatialInts(op, "window", window, nd, 1, 1);
-  const stride = options.stride === undefined ? win : spatialInts(op, "stride", options.stride, nd, 1, 1);
-  const padding = resolvePadding(op, options.padding, x.shape.slice(2), win, stride);
+  const stride = options.stride ?? win;
+  const padding = resolvePadding(options.padding, x.shape.slice(2), win, stride);
   const params: PoolParams = { window: win, stride, padding };
   poolShape(op, x, params);
   return { x, params, unbatched };
@@ -50,8 +53,8 @@ function unbatch(y: Tensor, unbatched: boolean): Tensor {
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }
 
-function maxPoolNd(op: string, nd: number, input: TensorLike, window: SpatialInts, options: PoolOptions): Tensor {
-  const { x, params, unbatched } = poolSetup(op, input, nd, window, options);
+function maxPoolNd(op: string, nd: 1 | 2, input: TensorLike, window: SpatialInts, options: PoolOptions): Tensor {
+  const { x, params, unbatched } = poolSetup(op, input, nd, window, checkOptions(op, schemas.PoolOptions[nd], options));
   return unbatch(maxPoolRaw(x, params), unbatched);
 }
 
@@ -60,7 +63,8 @@ function coverage(size: number, window: number, stride: number, lo: number, coun
   return Array.from({ length: count }, (_, t) => Math.min(size, t * stride - lo + window) - Math.max(0, t * stride - lo));
 }
 
-function avgPoolNd(op: string, nd: number, input: TensorLike, window: SpatialInts, options: AvgPoolOptions): Tensor {
+function avgPoolNd(op: string, nd: 1 | 2, input: TensorLike, window: SpatialInts, rawOptions: AvgPoolOptions): Tensor {
+  const options = checkOptions(op, schemas.AvgPoolOptions[nd], rawOptions);
   const setup = poolSetup(op, input, nd, window, options);
   let x = setup.x;
   if (!isFloat(x.dtype)) x = cast(x, "float32");
@@ -125,7 +129,8 @@ function checkGlobal(op: string, input: TensorLike): Tensor {
 }
 
 /** Mean over H and W: [N, C, H, W] → [N, C] (or [N, C, 1, 1] with keepDims). */
-export function globalAvgPool2d(input: TensorLike, options: GlobalPoolOptions = {}): Tensor {
+export function globalAvgPool2d(input: TensorLike, rawOptions: GlobalPoolOptions = {}): Tensor {
+  const options = checkOptions("globalAvgPool2d", schemas.GlobalPoolOptions, rawOptions);
   let x = checkGlobal("globalAvgPool2d", input);
   if (!isFloat(x.dtype)) x = cast(x, "float32");
   const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -134,7 +139,8 @@ export function globalAvgPool2d(input: TensorLike, options: GlobalPoolOptions = 
 }
 
 /** Max over H and W: [N, C, H, W] → [N, C]; a max pool with one H×W window (same tie rule). */
-export function globalMaxPool2d(input: TensorLike, options: GlobalPoolOptions = {}): Tensor {
+export function globalMaxPool2d(input: TensorLike, rawOptions: GlobalPoolOptions = {}): Tensor {
+  const options = checkOptions("globalMaxPool2d", schemas.GlobalPoolOptions, rawOptions);
   const x = checkGlobal("globalMaxPool2d", input);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const y = maxPoolRaw(x, { window: [h, w], stride: [1, 1], padding: [[0, 0], [0, 0]] });

@@ -12,12 +12,14 @@ import { reshape } from "../prims/layout.js";
 import { cast, where } from "../prims/compare.js";
 import { add, div, mul, sub } from "../prims/binary.js";
 import { exp, isFinite, log, sqrt, square, stopGradient } from "../prims/unary.js";
+import * as schemas from "../options/schemas.js";
+import { checkOptions } from "../options/validate.js";
 
 /** The input as a float tensor, its normalised axes and the number of elements reduced. */
-function prepare(op: string, x: TensorLike, options: ReduceOptions): [Tensor, number[], number] {
+function prepare(op: string, x: TensorLike, axis: readonly number[] | null | undefined): [Tensor, number[], number] {
   let [t] = toTensors(op, [x]);
   if (!isFloat(t!.dtype)) t = cast(t!, floatTypeOf(t!.dtype));
-  const axes = normalizeAxes(op, options.axis, t!.shape.length);
+  const axes = normalizeAxes(op, axis, t!.shape.length);
   const n = axes.reduce((k, a) => k * t!.shape[a]!, 1);
   return [t!, axes, n];
 }
@@ -27,8 +29,9 @@ function finish(y: Tensor, x: Tensor, axes: readonly number[], keepDims: boolean
 }
 
 /** Arithmetic mean over axes (all by default). Reducing over an empty axis is an error. */
-export function mean(x: TensorLike, options: ReduceOptions = {}): Tensor {
-  const [t, axes, n] = prepare("mean", x, options);
+export function mean(x: TensorLike, rawOptions: ReduceOptions = {}): Tensor {
+  const options = checkOptions("mean", schemas.ReduceOptions, rawOptions);
+  const [t, axes, n] = prepare("mean", x, options.axis);
   if (n === 0) throw new ValueError(`mean: cannot average over an empty axis of shape ${fmtShape(t.shape)}`);
   return finish(div(sum(t, { axis: axes }), n), t, axes, options.keepDims);
 }
@@ -38,8 +41,9 @@ export function mean(x: TensorLike, options: ReduceOptions = {}): Tensor {
  * constant for differentiation; a non-finite max is replaced by 0 so that all −∞ inputs give
  * −∞ and +∞ gives +∞ rather than NaN).
  */
-export function logSumExp(x: TensorLike, options: ReduceOptions = {}): Tensor {
-  const [t, axes, n] = prepare("logSumExp", x, options);
+export function logSumExp(x: TensorLike, rawOptions: ReduceOptions = {}): Tensor {
+  const options = checkOptions("logSumExp", schemas.ReduceOptions, rawOptions);
+  const [t, axes, n] = prepare("logSumExp", x, options.axis);
   if (n === 0) throw new ValueError(`logSumExp: cannot reduce over an empty axis of shape ${fmtShape(t.shape)}`);
   const mRaw = stopGradient(max(t, { axis: axes, keepDims: true }));
   const m = where(isFinite(mRaw), mRaw, 0);
@@ -55,11 +59,15 @@ export interface VarianceOptions extends ReduceOptions {
 
 /** Variance over axes: mean of squared deviations from the mean, divided by n − ddof. */
 export function variance(x: TensorLike, options: VarianceOptions = {}): Tensor {
-  const [t, axes, n] = prepare("variance", x, options);
+  return varianceOf("variance", x, options);
+}
+
+function varianceOf(op: string, x: TensorLike, rawOptions: VarianceOptions): Tensor {
+  const options = checkOptions(op, schemas.VarianceOptions, rawOptions);
+  const [t, axes, n] = prepare(op, x, options.axis);
   const ddof = options.ddof ?? 0;
-  if (!Number.isInteger(ddof) || ddof < 0) throw new ValueError(`variance: ddof must be a non-negative integer, got ${ddof}`);
   if (n - ddof <= 0) {
-    throw new ValueError(`variance: ${n} elements reduced over axes ${JSON.stringify(axes)} of shape ${fmtShape(t.shape)} leave no degrees of freedom with ddof ${ddof}`);
+    throw new ValueError(`${op}: ${n} elements reduced over axes ${JSON.stringify(axes)} of shape ${fmtShape(t.shape)} leave no degrees of freedom with ddof ${ddof}`);
   }
   const centered = sub(t, mean(t, { axis: axes, keepDims: true }));
   return finish(mul(sum(square(centered), { axis: axes }), 1 / (n - ddof)), t, axes, options.keepDims);
@@ -67,5 +75,5 @@ export function variance(x: TensorLike, options: VarianceOptions = {}): Tensor {
 
 /** Standard deviation: sqrt(variance) with the same options. */
 export function std(x: TensorLike, options: VarianceOptions = {}): Tensor {
-  return sqrt(variance(x, options));
+  return sqrt(varianceOf("std", x, options));
 }

@@ -16,6 +16,7 @@ import { type Shape, sizeOf } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { definePrimitive } from "./primitive.js";
+import { checkIntList } from "../options/validate.js";
 import { addTangents } from "./binary.js";
 import { reshape, transpose } from "./layout.js";
 import { flip } from "./movement.js";
@@ -43,10 +44,6 @@ export function windowCount(size: number, window: number, stride: number, lo: nu
   return Math.floor((lo + dilatedSize(size, lhsDil) + hi - dilatedSize(window, rhsDil)) / stride) + 1;
 }
 
-function isPositiveInts(xs: readonly number[], n: number): boolean {
-  return xs.length === n && xs.every((v) => Number.isInteger(v) && v >= 1);
-}
-
 /** Validates conv parameters against the operand avals and returns the output shape; `op` names the caller. */
 export function convShape(op: string, x: Aval, w: Aval, p: ConvParams): number[] {
   const desc = `input ${fmtShape(x.shape)}, filter ${fmtShape(w.shape)}`;
@@ -54,9 +51,7 @@ export function convShape(op: string, x: Aval, w: Aval, p: ConvParams): number[]
   if (nd < 1 || nd > 2 || w.shape.length !== x.shape.length) {
     throw new ShapeError(`${op}: expects input [N,C,…] and filter [O,I,…] of equal rank 3 or 4, got ${desc}`);
   }
-  for (const [name, v] of [["stride", p.stride], ["lhsDilation", p.lhsDilation], ["rhsDilation", p.rhsDilation]] as const) {
-    if (!isPositiveInts(v, nd)) throw new ValueError(`${op}: ${name} must be ${nd} positive integers, got ${JSON.stringify(v)} (${desc})`);
-  }
+  for (const [name, v] of [["stride", p.stride], ["lhsDilation", p.lhsDilation], ["rhsDilation", p.rhsDilation]] as const) checkIntList(op, name, v, nd, 1);
   if (p.padding.length !== nd || p.padding.some((lh) => lh.length !== 2 || !lh.every(Number.isInteger))) {
     throw new ValueError(`${op}: padding must be ${nd} [low, high] integer pairs, got ${JSON.stringify(p.padding)} (${desc})`);
   }

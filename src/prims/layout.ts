@@ -3,7 +3,9 @@
 
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import { type DType, allocArray } from "../tensor/dtype.js";
-import { type Shape, broadcastsTo, checkShape, shapesEqual, sizeOf, stridesOf } from "../tensor/shape.js";
+import { type Shape, broadcastsTo, checkTensorSize, shapesEqual, sizeOf, stridesOf } from "../tensor/shape.js";
+import * as schemas from "../options/schemas.js";
+import { checkArg } from "../options/validate.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { toTensors, type TensorLike } from "./elementwise.js";
@@ -33,9 +35,6 @@ export function resolveShape(op: string, from: Shape, shape: readonly number[]):
   const size = sizeOf(from);
   const holes = shape.filter((d) => d === -1).length;
   if (holes > 1) throw new ValueError(`${op}: at most one dimension can be -1, got ${fmtShape(shape)}`);
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < -1) throw new ValueError(`${op}: invalid dimension ${d} in ${fmtShape(shape)}`);
-  }
   if (holes === 0) {
     if (sizeOf(shape) !== size) {
       throw new ShapeError(`${op}: cannot reshape ${fmtShape(from)} (${size} elements) to ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
@@ -52,7 +51,7 @@ export function resolveShape(op: string, from: Shape, shape: readonly number[]):
 /** The same values in a new shape; one dimension may be -1 (inferred). */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const [t] = toTensors("reshape", [x]);
-  const target = resolveShape("reshape", t!.shape, shape);
+  const target = resolveShape("reshape", t!.shape, checkArg("reshape", "shape", schemas.ReshapeTarget, shape));
   if (shapesEqual(target, t!.shape)) return t!;
   return bind(reshapePrim, [t!], { shape: target });
 }
@@ -96,7 +95,8 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
 /** Repeats `x` along new leading axes and axes of size 1 to fill `shape` (NumPy rules). */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const [t] = toTensors("broadcastTo", [x]);
-  const target = checkShape("broadcastTo", shape);
+  const target = checkArg("broadcastTo", "shape", schemas.Shape, shape);
+  checkTensorSize("broadcastTo", target, t!.dtype);
   if (shapesEqual(target, t!.shape)) return t!;
   return bind(broadcastToPrim, [t!], { shape: target });
 }
@@ -137,6 +137,7 @@ export function inversePermutation(perm: readonly number[]): number[] {
 export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
   const [t] = toTensors("transpose", [x]);
   const rank = t!.shape.length;
+  if (perm !== undefined) checkArg("transpose", "perm", schemas.Permutation, perm);
   const p = perm ? perm.map((a) => (a < 0 ? a + rank : a)) : Array.from({ length: rank }, (_, i) => rank - 1 - i);
   checkPerm(p, rank);
   if (p.every((a, i) => a === i)) return t!;

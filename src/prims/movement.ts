@@ -11,8 +11,10 @@
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
 import type { Aval } from "../ir/var.js";
 import { type DType, allocArray, coerceScalar, promoteTypes } from "../tensor/dtype.js";
-import { normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../tensor/shape.js";
-import { scalar, tensor } from "../tensor/create.js";
+import { checkTensorSize, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../tensor/shape.js";
+import { scalar, tensorFrom } from "../tensor/create.js";
+import * as schemas from "../options/schemas.js";
+import { checkArg, checkIntList, checkOptions } from "../options/validate.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { type TensorLike, castAll, toTensors } from "./elementwise.js";
@@ -23,12 +25,6 @@ import { forEachIndex } from "./reduce.js";
 /** A zero tensor of `aval`'s shape, as one broadcast of a literal (cheap to trace). */
 function zerosOf(aval: Aval): Tensor {
   return broadcastTo(scalar(0, aval.dtype), aval.shape);
-}
-
-function checkIntList(op: string, name: string, v: readonly number[], rank: number, min: number): void {
-  if (!Array.isArray(v) || v.length !== rank || v.some((d) => !Number.isInteger(d) || d < min)) {
-    throw new ValueError(`${op}: ${name} must be ${rank} integers >= ${min}, got ${JSON.stringify(v)}`);
-  }
 }
 
 // ---------------------------------------------------------------- slice
@@ -87,26 +83,17 @@ export type SliceRange = readonly [(number | null)?, (number | null)?, (number |
  * The result keeps every axis (a range of length 1 stays a length-1 axis).
  */
 export function slice(x: TensorLike, spec: readonly SliceRange[]): Tensor {
+  const ranges = checkArg("slice", "spec", schemas.SliceSpec, spec);
   const [t] = toTensors("slice", [x]);
   const shape = t!.shape;
-  if (!Array.isArray(spec)) throw new ValueError(`slice: spec must be an array with one [start, stop, step] entry per axis, got ${String(spec)}`);
-  if (spec.length > shape.length) {
-    throw new ValueError(`slice: spec has ${spec.length} entries but the tensor has rank ${shape.length} (shape ${fmtShape(shape)})`);
+  if (ranges.length > shape.length) {
+    throw new ValueError(`slice: spec has ${ranges.length} entries but the tensor has rank ${shape.length} (shape ${fmtShape(shape)})`);
   }
   const start: number[] = [];
   const stop: number[] = [];
   const step: number[] = [];
   shape.forEach((d, i) => {
-    const r = spec[i];
-    if (r !== null && r !== undefined && !Array.isArray(r)) {
-      throw new ValueError(`slice: entry ${i} must be [start, stop, step?] or null, got ${JSON.stringify(r)}`);
-    }
-    const [a, b, s] = r ?? [];
-    for (const [name, v] of [["start", a], ["stop", b], ["step", s]] as const) {
-      if (v !== null && v !== undefined && (typeof v !== "number" || !Number.isInteger(v))) {
-        throw new ValueError(`slice: axis ${i}: ${name} must be an integer or null, got ${JSON.stringify(v)}`);
-      }
-    }
+    const [a, b, s] = ranges[i] ?? [];
     const st = s ?? 1;
     if (st < 1) throw new ValueError(`slice: axis ${i}: step must be >= 1, got ${st}; use fx.flip to reverse an axis`);
     const clamp = (v: number) => Math.min(d, Math.max(0, v < 0 ? v + d : v));
@@ -187,38 +174,32 @@ export interface PadOptions {
  * (use `slice` to crop).
  */
 export function pad(x: TensorLike, widths: number | readonly [number, number] | readonly (readonly [number, number])[], options: PadOptions = {}): Tensor {
+  const w = checkArg("pad", "widths", schemas.PadWidths, widths);
+  const o = checkOptions("pad", schemas.PadOptions, options);
   const [t] = toTensors("pad", [x]);
   const rank = t!.shape.length;
   let pairs: (readonly [number, number])[];
-  if (typeof widths === "number") pairs = Array.from({ length: rank }, () => [widths, widths] as const);
-  else if (Array.isArray(widths) && widths.length === 2 && typeof widths[0] === "number" && typeof widths[1] === "number") {
-    pairs = Array.from({ length: rank }, () => widths as unknown as readonly [number, number]);
-  } else if (Array.isArray(widths) && widths.every((w) => Array.isArray(w) && w.length === 2)) {
-    if (widths.length !== rank) {
-      throw new ValueError(`pad: got ${widths.length} [lo, hi] pairs for a tensor of rank ${rank} (shape ${fmtShape(t!.shape)})`);
-    }
-    pairs = widths as (readonly [number, number])[];
+  if (typeof w === "number") pairs = Array.from({ length: rank }, () => [w, w] as const);
+  else if (w.length === 2 && typeof w[0] === "number" && typeof w[1] === "number") {
+    const [lo, hi] = w as number[];
+    pairs = Array.from({ length: rank }, () => [lo!, hi!] as const);
   } else {
-    throw new ValueError(`pad: widths must be a number, [lo, hi] or one [lo, hi] pair per axis, got ${JSON.stringify(widths)}`);
-  }
-  pairs.forEach(([a, b], i) => {
-    for (const w of [a, b]) {
-      if (typeof w !== "number" || !Number.isInteger(w) || w < 0) {
-        throw new ValueError(`pad: widths must be non-negative integers, got ${JSON.stringify([a, b])} for axis ${i}; use fx.slice to crop`);
-      }
+    if (w.length !== rank) {
+      throw new ValueError(`pad: got ${w.length} [lo, hi] pairs for a tensor of rank ${rank} (shape ${fmtShape(t!.shape)})`);
     }
-  });
-  const interiorOpt = options.interior ?? 0;
+    pairs = (w as number[][]).map(([lo, hi]) => [lo!, hi!] as const);
+  }
+  const interiorOpt = o.interior ?? 0;
   const interior = typeof interiorOpt === "number" ? pairs.map(() => interiorOpt) : [...interiorOpt];
-  if (interior.length !== rank || interior.some((d) => !Number.isInteger(d) || d < 0)) {
+  if (interior.length !== rank) {
     throw new ValueError(`pad: interior must be a non-negative integer or one per axis (rank ${rank}), got ${JSON.stringify(interiorOpt)}`);
   }
-  const raw = options.value ?? 0;
-  if (typeof raw !== "number" && typeof raw !== "boolean") throw new ValueError(`pad: value must be a number or boolean, got ${JSON.stringify(raw)}`);
+  const raw = o.value ?? 0;
   // A given fill value is a weak scalar: x promotes when the value does not fit its dtype.
-  const padded = options.value === undefined ? t! : castAll([t!], toTensors("pad", [t!, raw])[1]!.dtype)[0]!;
+  const padded = o.value === undefined ? t! : castAll([t!], toTensors("pad", [t!, raw])[1]!.dtype)[0]!;
   const value = coerceScalar(raw, padded.dtype);
   if (pairs.every(([a, b], i) => a === 0 && b === 0 && interior[i] === 0)) return padded;
+  checkTensorSize("pad", padded.shape.map((n, i) => paddedLength(n, pairs[i]![0], pairs[i]![1], interior[i]!)), padded.dtype);
   return padRaw(padded, pairs.map((p) => p[0]), pairs.map((p) => p[1]), interior, value);
 }
 
@@ -274,22 +255,23 @@ export const concatPrim: Primitive<ConcatParams> = definePrimitive<ConcatParams>
   lowering: { kind: "kernel", kernel: "concatenate" },
 });
 
-/** Reads `axis` from a number or an `{ axis }` options object. */
-export function axisOption(options: number | { axis?: number } | undefined, fallback: number): number {
-  if (typeof options === "number") return options;
-  return options?.axis ?? fallback;
+/** Checks an axis given as a number or an `{ axis }` options object, and reads it. */
+export function axisOption(op: string, options: unknown, fallback: number): number {
+  const o = checkOptions(op, schemas.AxisOption, options);
+  if (typeof o === "number") return o;
+  return o.axis ?? fallback;
 }
 
 /** Joins tensors along an existing axis (default 0). dtypes are promoted to a common one. */
 export function concat(xs: readonly Tensor[], options: number | { axis?: number } = {}): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ValueError("concat: expects a non-empty array of tensors");
-  const ts = toTensors("concat", xs);
+  const ts = toTensors("concat", checkArg("concat", "xs", schemas.TensorList, xs));
+  const axisArg = axisOption("concat", options, 0);
   const rank = ts[0]!.shape.length;
   if (rank === 0) throw new ShapeError("concat: rank-0 tensors cannot be concatenated; use fx.stack");
   for (const t of ts) {
     if (t.shape.length !== rank) throw new ShapeError(`concat: ranks differ: ${ts.map((x) => fmtShape(x.shape)).join(", ")}`);
   }
-  const axis = normalizeAxis("concat", axisOption(options, 0), rank);
+  const axis = normalizeAxis("concat", axisArg, rank);
   let dtype: DType = ts[0]!.dtype;
   for (const t of ts) dtype = promoteTypes(dtype, t.dtype);
   const same = castAll(ts, dtype);
@@ -328,8 +310,9 @@ export const flipPrim: Primitive<FlipParams> = definePrimitive<FlipParams>({
 
 /** Reverses the order of elements along the given axes (all axes when omitted). */
 export function flip(x: TensorLike, axis?: number | readonly number[] | { axis?: number | readonly number[] | null } | null): Tensor {
+  const option = axis === undefined ? null : checkArg("flip", "axis", schemas.AxesOption, axis);
   const [t] = toTensors("flip", [x]);
-  const a = axis !== null && typeof axis === "object" && !Array.isArray(axis) ? (axis as { axis?: number | readonly number[] | null }).axis : (axis as number | readonly number[] | null | undefined);
+  const a = option !== null && !Array.isArray(option) ? option.axis : option;
   const axes = normalizeAxes("flip", a, t!.shape.length);
   if (axes.length === 0) return t!;
   return bind(flipPrim, [t!], { axes });
@@ -425,17 +408,35 @@ export const scatterAddPrim: Primitive<ScatterParams> = definePrimitive<ScatterP
 });
 
 /** Converts user indices (int tensor, number or nested JS arrays of integers) to an int32 tensor. */
-function toIndexTensor(op: string, indices: Tensor | number | readonly unknown[]): Tensor {
-  if (indices instanceof Tensor) {
-    if (indices.dtype !== "int32") throw new DTypeError(`${op}: indices must be int32, got ${indices.dtype}; cast them with fx.cast(indices, "int32")`);
-    return indices;
+export function toIndexTensor(op: string, indices: unknown): Tensor {
+  const data = checkArg(op, "indices", schemas.IndexData, indices);
+  if (data instanceof Tensor) {
+    if (data.dtype !== "int32") throw new DTypeError(`${op}: indices must be int32, got ${data.dtype}; cast them with fx.cast(indices, "int32")`);
+    return data;
   }
-  const t = tensor(indices as number | readonly unknown[], { dtype: "float64" });
-  const data = t._concrete(op);
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isInteger(data[i])) throw new ValueError(`${op}: indices must be integers, got ${data[i]}`);
+  const exact = tensorFrom(op, data as number | readonly unknown[], { dtype: "float64" });
+  for (const v of exact._concrete(op)) {
+    // Beyond int32 an index would wrap around into a valid-looking one.
+    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) throw new ValueError(`${op}: indices must be int32 integers, got ${v}`);
   }
-  return tensor(t, { dtype: "int32" });
+  return tensorFrom(op, exact, { dtype: "int32" });
+}
+
+/** Concrete indices are range-checked here so the error names the public op (traced ones when evaluated). */
+function checkIndexRange(op: string, idx: Tensor, size: number, axis: number): void {
+  if (idx.isTracer) return;
+  const concrete: ConcreteArg = { data: idx._concrete(op), shape: idx.shape, dtype: idx.dtype };
+  for (let j = 0; j < concrete.data.length; j++) readIndex(op, concrete, j, size, axis);
+}
+
+function takeAlong(op: string, x: TensorLike, indices: unknown, options: unknown): Tensor {
+  const axisArg = axisOption(op, options, 0);
+  const idx = toIndexTensor(op, indices);
+  const [t] = toTensors(op, [x]);
+  if (t!.shape.length === 0) throw new ShapeError(`${op}: cannot index a rank-0 tensor`);
+  const axis = normalizeAxis(op, axisArg, t!.shape.length);
+  checkIndexRange(op, idx, t!.shape[axis]!, axis);
+  return bind(gatherPrim, [t!, idx], { axis });
 }
 
 /**
@@ -445,19 +446,23 @@ function toIndexTensor(op: string, indices: Tensor | number | readonly unknown[]
  * time for traced indices). Unlike NumPy's `take`, the default axis is 0, not the flattened array.
  */
 export function take(x: TensorLike, indices: Tensor | number | readonly unknown[], options: number | { axis?: number } = {}): Tensor {
-  const [t] = toTensors("take", [x]);
-  if (t!.shape.length === 0) throw new ShapeError("take: cannot index a rank-0 tensor");
-  const axis = normalizeAxis("take", axisOption(options, 0), t!.shape.length);
-  return bind(gatherPrim, [t!, toIndexTensor("take", indices)], { axis });
+  return takeAlong("take", x, indices, options);
 }
 
-/** Alias of `take` (TensorFlow.js / PyTorch naming). */
-export const gather = take;
+/** `take` under its TensorFlow.js / PyTorch name. */
+export function gather(x: TensorLike, indices: Tensor | number | readonly unknown[], options: number | { axis?: number } = {}): Tensor {
+  return takeAlong("gather", x, indices, options);
+}
 
 /** Adds `updates` into a zero tensor with `size` entries along `axis` at `indices` (repeats accumulate). */
 export function scatterAdd(updates: Tensor, indices: Tensor | number | readonly unknown[], size: number, options: number | { axis?: number } = {}): Tensor {
-  const axis = axisOption(options, 0);
-  const idx = toIndexTensor("scatterAdd", indices);
-  const a = normalizeAxis("scatterAdd", axis, updates.shape.length - idx.shape.length + 1);
-  return bind(scatterAddPrim, [updates, idx], { axis: a, size });
+  const op = "scatterAdd";
+  const u = checkArg(op, "updates", schemas.TensorArg, updates);
+  checkArg(op, "size", schemas.Count, size);
+  const axis = axisOption(op, options, 0);
+  const idx = toIndexTensor(op, indices);
+  const a = normalizeAxis(op, axis, u.shape.length - idx.shape.length + 1);
+  checkIndexRange(op, idx, size, a);
+  checkTensorSize(op, [...u.shape.slice(0, a), size, ...u.shape.slice(a + idx.shape.length)], u.dtype);
+  return bind(scatterAddPrim, [u, idx], { axis: a, size });
 }

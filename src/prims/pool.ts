@@ -19,6 +19,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { type ConcreteArg, definePrimitive } from "./primitive.js";
 import { windowCount } from "./conv.js";
+import { checkIntList } from "../options/validate.js";
 
 export type PoolParams = {
   /** Window size per spatial axis. */
@@ -34,9 +35,8 @@ export function poolShape(op: string, x: Aval, p: PoolParams): number[] {
   const nd = x.shape.length - 2;
   if (nd < 1 || nd > 2) throw new ShapeError(`${op}: expects an input [N,C,W] or [N,C,H,W], got ${fmtShape(x.shape)}`);
   if (x.dtype === "bool") throw new DTypeError(`${op}: bool operands are not supported; cast them first`);
-  const ints = (v: readonly number[], min: number) => v.length === nd && v.every((d) => Number.isInteger(d) && d >= min);
-  if (!ints(p.window, 1)) throw new ValueError(`${op}: window must be ${nd} positive integers, got ${JSON.stringify(p.window)}`);
-  if (!ints(p.stride, 1)) throw new ValueError(`${op}: stride must be ${nd} positive integers, got ${JSON.stringify(p.stride)}`);
+  checkIntList(op, "window", p.window, nd, 1);
+  checkIntList(op, "stride", p.stride, nd, 1);
   const out = [x.shape[0]!, x.shape[1]!];
   for (let d = 0; d < nd; d++) {
     const k = p.window[d]!;

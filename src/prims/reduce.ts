@@ -14,6 +14,8 @@ import { type CombineFn, type ConcreteArg, type Primitive, definePrimitive } fro
 import { broadcastTo, inversePermutation, reshape, transpose } from "./layout.js";
 import { flip, padRaw, sliceRaw } from "./movement.js";
 import { scalar } from "../tensor/create.js";
+import * as schemas from "../options/schemas.js";
+import { checkOptions } from "../options/validate.js";
 import { cast, equal } from "./compare.js";
 import { div, mul } from "./binary.js";
 
@@ -246,7 +248,8 @@ export const argminPrim = defineArg("argmin", (a, b) => a < b);
 
 /** A reduction's front end. Bool operands are reduced as int32; max/min give bool back. */
 function reduction(prim: Primitive<ReduceParams>, publicName: string, boolResult = false) {
-  return (x: TensorLike, options: ReduceOptions = {}): Tensor => {
+  return (x: TensorLike, rawOptions: ReduceOptions = {}): Tensor => {
+    const options = checkOptions(publicName, schemas.ReduceOptions, rawOptions);
     let [t] = toTensors(publicName, [x]);
     const axes = normalizeAxes(publicName, options.axis, t!.shape.length);
     const wasBool = t!.dtype === "bool";
@@ -277,7 +280,8 @@ function reduceProd(x: Tensor, axes: readonly number[]): Tensor {
 }
 
 function argReduction(prim: Primitive<ArgParams>, publicName: string) {
-  return (x: TensorLike, options: { axis?: number; keepDims?: boolean } = {}): Tensor => {
+  return (x: TensorLike, rawOptions: { axis?: number | null; keepDims?: boolean } = {}): Tensor => {
+    const options = checkOptions(publicName, schemas.ArgReduceOptions, rawOptions);
     let [t] = toTensors(publicName, [x]);
     if (t!.dtype === "bool") t = cast(t!, "int32");
     if (options.axis === undefined || options.axis === null) {

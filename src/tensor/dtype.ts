@@ -1,6 +1,7 @@
 // dtypes, their typed-array storage and the promotion lattice bool < int32 < float32 < float64.
 
 import { DTypeError } from "../errors.js";
+import { describeValue } from "../options/describe.js";
 
 export type DType = "float32" | "float64" | "int32" | "bool";
 export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
@@ -67,7 +68,7 @@ export function floatTypeOf(dtype: DType): DType {
 
 export function checkDType(op: string, dtype: unknown): DType {
   if (!isDType(dtype)) {
-    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(", ")}`);
+    throw new DTypeError(`${op}: unknown dtype ${describeValue(dtype)}; expected one of ${DTYPES.join(", ")}`);
   }
   return dtype;
 }

@@ -1,6 +1,7 @@
 // Shapes: sizes, row-major strides, NumPy broadcasting and axis normalisation.
 
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
+import type { DType } from "./dtype.js";
 
 export type Shape = readonly number[];
 
@@ -27,15 +28,21 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   return true;
 }
 
-/** Validates a user-given shape: a list of non-negative integers. */
-export function checkShape(op: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of non-negative integers, got ${String(shape)}`);
-  for (const d of shape) {
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new ValueError(`${op}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-    }
-  }
-  return [...shape];
+/**
+ * The most elements fluxion lets one tensor hold: 2³¹ − 1, a typed-array length every
+ * JavaScript engine supports (V8 on 64-bit hosts goes to 2³², others stop at 2³¹ − 1).
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/** Throws a ShapeError naming the op, the shape and its byte size when a tensor of it cannot be made. */
+export function checkTensorSize(op: string, shape: Shape, dtype: DType): void {
+  const n = sizeOf(shape);
+  if (n <= MAX_TENSOR_ELEMENTS && shape.every((d) => d <= MAX_TENSOR_ELEMENTS)) return;
+  throw new ShapeError(
+    `${op}: a tensor of shape ${fmtShape(shape)} and dtype ${dtype} (${n} elements, ${n * BYTES_PER_ELEMENT[dtype]} bytes) is larger than the engine allows (at most ${MAX_TENSOR_ELEMENTS} elements per tensor, and no dimension above that)`,
+  );
 }
 
 /** NumPy broadcasting of two shapes: align right, each pair equal or one of them 1. */

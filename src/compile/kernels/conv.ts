@@ -51,7 +51,7 @@ export interface ConvGeometry {
 
 /** The 2-D geometry of a conv equation with input shape `x`, filter shape `w`, output shape `out`. */
 export function convGeometry(x: Shape, w: Shape, out: Shape, p: ConvParams, dtype: string): ConvGeometry {
-  if (dtype !== "float32" && dtype !== "float64") throw new ValueError(`conv kernel: expects float32 or float64, got ${dtype}`);
+  if (dtype !== "float32" && dtype !== "float64") throw new ValueError(`conv: internal error: the compiled kernel expects float32 or float64, got ${dtype}`);
   const two = x.length === 4;
   const pair = (v: readonly number[], one: number): [number, number] => (two ? [v[0]!, v[1]!] : [one, v[0]!]);
   const geometry: ConvGeometry = {
@@ -73,7 +73,12 @@ export function convGeometry(x: Shape, w: Shape, out: Shape, p: ConvParams, dtyp
   };
   for (const [k, v] of Object.entries(geometry)) {
     const vs = typeof v === "number" ? [v] : typeof v === "string" ? [] : (v as number[]);
-    if (!vs.every((d) => Number.isSafeInteger(d) && (k === "padLo" || d >= 0))) throw new ValueError(`conv kernel: bad ${k} ${JSON.stringify(v)}`);
+    if (!vs.every((d) => Number.isSafeInteger(d) && (k === "padLo" || d >= 0))) {
+      // The conv front ends and shape rule reject such geometries first; reaching this is a bug.
+      throw new ValueError(
+        `conv: internal error: the compiled kernel got ${k} = ${JSON.stringify(v)} for input [${x.join(",")}], filter [${w.join(",")}], output [${out.join(",")}]; please report it`,
+      );
+    }
   }
   return geometry;
 }
@@ -213,7 +218,7 @@ function emitPadCopy(g: ConvGeometry, lines: string[]): void {
 
 function checkedEpilogue(e: ConvEpilogue | undefined): ConvEpilogue | undefined {
   if (e === undefined) return undefined;
-  if (!Number.isSafeInteger(e.extraInputs) || e.extraInputs < 0) throw new ValueError(`conv kernel: epilogue extraInputs must be a count, got ${e.extraInputs}`);
+  if (!Number.isSafeInteger(e.extraInputs) || e.extraInputs < 0) throw new ValueError(`conv: internal error: epilogue extraInputs must be a count, got ${e.extraInputs}`);
   return e;
 }
 
