@@ -6,7 +6,8 @@
 // Public functions call it once, at their entry; the codecs are built at module load.
 
 import type * as t from "io-ts";
-import { ArgumentError, DTypeError } from "../errors.js";
+import { ArgumentError, DTypeError, TracerError } from "../errors.js";
+import { Tensor } from "../tensor/tensor.js";
 import { DTypeCodec, FunctionCodec, NonNegativeInt, PositiveInt, sized } from "./codecs.js";
 import { describeValue } from "./describe.js";
 import * as schemas from "./schemas.js";
@@ -18,6 +19,14 @@ export function checkArg<A, O>(op: string, name: string, codec: t.Type<A, O, unk
   const error = result.left[0];
   const failed = error?.context[error.context.length - 1]?.type;
   const ErrorClass = failed === DTypeCodec ? DTypeError : ArgumentError;
+  // A tracer where a plain JS value is needed: most often a number argument of jit/grad/trace.
+  const bad = error?.value;
+  if (bad instanceof Tensor && bad.isTracer) {
+    throw new TracerError(
+      `${op}: ${name} needs a concrete JS value, got a traced ${bad.dtype} tensor of shape [${bad.shape.join(",")}]; ` +
+        `a number argument of jit/grad/trace is traced: use fx ops on it, or make it static (jit's staticArgnums)`,
+    );
+  }
   // Options objects word their own failures (the key, or the unknown key and a suggestion).
   if (error?.message !== undefined) throw new ErrorClass(`${op}: ${error.message}`);
   throw new ErrorClass(`${op}: ${name}: expected ${codec.name}, got ${describeValue(value)}`);
