@@ -90,6 +90,22 @@ for (const [passName, pass] of PASSES) {
   });
 }
 
+describe("pad values are kept exactly by every pass (CSE keys distinguish 0 and −0, NaN and ±Inf)", () => {
+  for (const [passName, pass] of PASSES) {
+    it(`${passName}: two outputs pad(x, c₁), pad(x, c₂) for every pair of corner pad values`, () => {
+      for (const dtype of DTYPES) {
+        const x = cornerVector(dtype);
+        for (const c1 of CORNER_LITERALS) {
+          for (const c2 of CORNER_LITERALS) {
+            const f = (t: Tensor) => [fx.pad(t, [[1, 1]], { value: c1 }), fx.pad(t, [[1, 1]], { value: c2 })];
+            checkPass(passName, pass, f, x, `[pad ${show(c1)}, pad ${show(c2)}]`);
+          }
+        }
+      }
+    });
+  }
+});
+
 describe("compiled code is exact on every corner literal", () => {
   for (const [name, op] of OPS) {
     it(`jit and eager of x ${name} c and c ${name} x (exhaustive)`, () => {
