@@ -5,8 +5,9 @@
 //     containing NaN, ±Inf, ±0, subnormals, huge values and ties (cornerTensorArb);
 //   - applies ops of every dtype: float math, int32 arithmetic that wraps, comparisons, logical
 //     ops, where, casts between all three dtypes, reductions (argmax included), movement;
-//   - uses literals, pad values and fill values drawn from CORNER_LITERALS (0, −0, ±1, 2, 0.1,
-//     0.3, 1e-30, NaN, ±Inf), so constant folding and algebraic rewrites meet them;
+//   - uses literals, pad values and fill values (fullLike as a where branch) drawn from
+//     CORNER_LITERALS (0, −0, ±1, 2, 0.1, 0.3, 1e-30, NaN, ±Inf), so constant folding and
+//     algebraic rewrites meet them;
 //   - slices with a non-zero start on EVERY axis (and steps of 1 or 2);
 //   - returns several outputs that share subexpressions (sometimes one value twice, or an input).
 //
@@ -134,7 +135,9 @@ function applyCornerNode(node: CornerNode, values: readonly Tensor[], dtype: Flo
       const c = pick(p1);
       const cond = c.dtype === "bool" ? c : fx.greater(c, fx.scalar(0, c.dtype));
       if (!broadcasts(cond.shape, a.shape)) return null;
-      const b = partner(a.dtype);
+      // The other branch: a value, or a fill value drawn from the corner literals.
+      const fill = isFloat(a) ? floatLiterals[p2 % floatLiterals.length]! : a.dtype === "int32" ? INT_LITERALS[p2 % INT_LITERALS.length]! : p2 % 2;
+      const b = variant % 3 === 0 ? fx.fullLike(a, fill) : partner(a.dtype);
       if (!broadcasts(cond.shape, b.shape)) return null;
       return (p2 & 1) === 0 ? fx.where(cond, a, b) : fx.where(cond, b, a);
     }

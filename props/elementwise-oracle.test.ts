@@ -64,49 +64,48 @@ function binaryOracle(b: Binary, dtype: NumDType, xs: ArrayLike<number>, ys: Arr
   return Array.from({ length: xs.length }, (_, i) => store(f(xs[i]!, ys[ys.length === 1 ? 0 : i]!)));
 }
 
-const binaryArb = (dtypes: readonly NumDType[]) =>
-  fc
-    .record({
-      op: fc.constantFrom(...BINARY),
-      dtype: fc.constantFrom(...dtypes),
-      shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 2 }),
-      scalarB: fc.boolean(),
-      swap: fc.boolean(),
-    })
-    .filter((r) => r.dtype !== "int32" || r.op.int !== undefined)
-    .chain((r) => fc.record({ r: fc.constant(r), a: cornerTensorArb(r.shape, r.dtype), b: cornerTensorArb(r.scalarB ? [] : r.shape, r.dtype) }));
-
 const RUNS = runs(200);
 
 describe("elementwise ops equal an independent oracle, bit for bit", () => {
-  it("binary ops and comparisons (float32, float64, int32), eager and jit", () => {
-    fc.assert(
-      fc.property(binaryArb(["float32", "float64", "int32"]), ({ r, a, b }) => {
-        const expected = binaryOracle(r.op, r.dtype, a.data(), b.data());
-        const label = `${r.op.name} ${r.dtype} a=${JSON.stringify(Array.from(a.data()).map(String))} b=${JSON.stringify(Array.from(b.data()).map(String))}`;
-        expect(bitDifference(r.op.op(a, b).data(), expected), `eager ${label}`).toBeNull();
-        expect(bitDifference(fx.jit(r.op.op)(a, b).data(), expected), `jit ${label}`).toBeNull();
-      }),
-      RUNS,
-    );
-  });
+  // One test per op, so that a failure of one op does not hide another's.
+  for (const op of BINARY) {
+    const dtypes: NumDType[] = op.int ? ["float32", "float64", "int32"] : ["float32", "float64"];
+    it(`${op.name} (${dtypes.join(", ")}), eager and jit`, () => {
+      const arb = fc
+        .record({ dtype: fc.constantFrom(...dtypes), shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 2 }), scalarB: fc.boolean(), tie: fc.boolean() })
+        .chain((r) => fc.record({ r: fc.constant(r), a: cornerTensorArb(r.shape, r.dtype), b: cornerTensorArb(r.scalarB ? [] : r.shape, r.dtype) }))
+        // Ties: b equal to a, except that every zero has the other sign (which operand wins a tie?).
+        .map(({ r, a, b }) => ({ r, a, b: r.tie && !r.scalarB ? fx.tensor(Array.from(a.data(), (v) => (v === 0 ? -v : v)), { dtype: r.dtype, shape: [...r.shape] }) : b }));
+      fc.assert(
+        fc.property(arb, ({ r, a, b }) => {
+          const expected = binaryOracle(op, r.dtype, a.data(), b.data());
+          const label = `${op.name} ${r.dtype} a=${JSON.stringify(Array.from(a.data()).map(String))} b=${JSON.stringify(Array.from(b.data()).map(String))}`;
+          expect(bitDifference(op.op(a, b).data(), expected), `eager ${label}`).toBeNull();
+          expect(bitDifference(fx.jit(op.op)(a, b).data(), expected), `jit ${label}`).toBeNull();
+        }),
+        runs(100),
+      );
+    });
+  }
 
-  it("unary ops (float32, float64, int32), eager and jit", () => {
-    const arb = fc
-      .record({ op: fc.constantFrom(...UNARY), dtype: fc.constantFrom<NumDType>("float32", "float64", "int32"), shape: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 2 }) })
-      .filter((r) => r.dtype !== "int32" || r.op.int !== undefined)
-      .chain((r) => fc.record({ r: fc.constant(r), a: cornerTensorArb(r.shape, r.dtype) }));
-    fc.assert(
-      fc.property(arb, ({ r, a }) => {
-        const f = r.dtype === "int32" ? r.op.int! : r.op.float;
-        const expected = Array.from(a.data(), (v) => storeAs(r.dtype)(f(v)));
-        const label = `${r.op.name} ${r.dtype} ${JSON.stringify(Array.from(a.data()).map(String))}`;
-        expect(bitDifference(r.op.op(a).data(), expected), `eager ${label}`).toBeNull();
-        expect(bitDifference(fx.jit(r.op.op)(a).data(), expected), `jit ${label}`).toBeNull();
-      }),
-      RUNS,
-    );
-  });
+  for (const op of UNARY) {
+    const dtypes: NumDType[] = op.int ? ["float32", "float64", "int32"] : ["float32", "float64"];
+    it(`${op.name} (${dtypes.join(", ")}), eager and jit`, () => {
+      const arb = fc
+        .record({ dtype: fc.constantFrom(...dtypes), shape: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 2 }) })
+        .chain((r) => fc.record({ r: fc.constant(r), a: cornerTensorArb(r.shape, r.dtype) }));
+      fc.assert(
+        fc.property(arb, ({ r, a }) => {
+          const f = r.dtype === "int32" ? op.int! : op.float;
+          const expected = Array.from(a.data(), (v) => storeAs(r.dtype)(f(v)));
+          const label = `${op.name} ${r.dtype} ${JSON.stringify(Array.from(a.data()).map(String))}`;
+          expect(bitDifference(op.op(a).data(), expected), `eager ${label}`).toBeNull();
+          expect(bitDifference(fx.jit(op.op)(a).data(), expected), `jit ${label}`).toBeNull();
+        }),
+        runs(100),
+      );
+    });
+  }
 
   it("fused chains round every intermediate: jit(g(f(a, b), c)) ≡ oracle, stored value by stored value", () => {
     const arb = fc
@@ -130,6 +129,27 @@ describe("elementwise ops equal an independent oracle, bit for bit", () => {
         expect(bitDifference(fx.jit(chain)(a, b, c).data(), expected), `jit ${label}`).toBeNull();
       }),
       RUNS,
+    );
+  });
+});
+
+describe("int32 arithmetic wraps like C over the full range", () => {
+  const fullRange = (shape: number[]) =>
+    fc.array(fc.noBias(fc.integer({ min: -2147483648, max: 2147483647 })), { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) }).map((v) => fx.tensor(v, { dtype: "int32", shape }));
+  const arb = fc
+    .record({ op: fc.constantFrom(...BINARY.filter((o) => o.int !== undefined && !o.bool)), shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }) })
+    .chain((r) => fc.record({ r: fc.constant(r), a: fullRange(r.shape), b: fullRange(r.shape) }));
+  it("add, sub, mul (Math.imul), maximum, minimum; eager, jit, and fused with square", () => {
+    fc.assert(
+      fc.property(arb, ({ r, a, b }) => {
+        const expected = binaryOracle(r.op, "int32", a.data(), b.data());
+        const label = `${r.op.name} int32 a=${JSON.stringify(Array.from(a.data()))} b=${JSON.stringify(Array.from(b.data()))}`;
+        expect(bitDifference(r.op.op(a, b).data(), expected), `eager ${label}`).toBeNull();
+        expect(bitDifference(fx.jit(r.op.op)(a, b).data(), expected), `jit ${label}`).toBeNull();
+        const squared = expected.map((v) => Math.imul(v, v));
+        expect(bitDifference(fx.jit((x: Tensor, y: Tensor) => fx.square(r.op.op(x, y)))(a, b).data(), squared), `jit square(${label})`).toBeNull();
+      }),
+      runs(100),
     );
   });
 });

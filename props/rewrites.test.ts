@@ -45,16 +45,19 @@ function cornerVector(dtype: "float32" | "float64"): Tensor {
   return fx.tensor([...CORNER_LITERALS, tiny, -tiny, huge, -huge, 1e30, -7.5, 3], { dtype });
 }
 
-/** Each pass alone (reference and compiled) and jit/eager equal the reference of the traced program. */
-function checkAllPasses(f: (x: Tensor) => Tensor | Tensor[], x: Tensor, label: string): void {
+/** The pass alone: the reference evaluation of its output equals that of the traced program. */
+function checkPass(name: string, pass: (p: Program) => Program, f: (x: Tensor) => Tensor | Tensor[], x: Tensor, label: string): void {
+  const p = fx.trace(f)(x);
+  const q = pass(p);
+  verifyProgram(q);
+  const diff = tensorsDifference(evalProgram(q, [x], { reference: true }), evalProgram(p, [x], { reference: true }));
+  if (diff !== null) expect.fail(`${name} on ${label} (${x.dtype}): ${diff}\n${String(p)}\nafter ${name}:\n${String(q)}`);
+}
+
+/** jit and eager equal the reference of the traced program. */
+function checkCompiled(f: (x: Tensor) => Tensor | Tensor[], x: Tensor, label: string): void {
   const p = fx.trace(f)(x);
   const expected = evalProgram(p, [x], { reference: true });
-  for (const [name, pass] of PASSES) {
-    const q = pass(p);
-    verifyProgram(q);
-    const diff = tensorsDifference(evalProgram(q, [x], { reference: true }), expected);
-    if (diff !== null) expect.fail(`${name} on ${label} (${x.dtype}): ${diff}\n${String(p)}\nafter ${name}:\n${String(q)}`);
-  }
   const asList = (r: Tensor | Tensor[]) => (Array.isArray(r) ? r : [r]);
   const jitDiff = tensorsDifference(asList(fx.jit(f)(x)), expected);
   if (jitDiff !== null) expect.fail(`jit on ${label} (${x.dtype}): ${jitDiff}\n${String(p)}`);
@@ -65,54 +68,69 @@ function checkAllPasses(f: (x: Tensor) => Tensor | Tensor[], x: Tensor, label: s
 const lit = (v: number, dtype: string) => fx.scalar(v, dtype as "float32");
 const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
 
-describe("rewrites are exact on every corner literal", () => {
-  it("x op c and c op x, for every op and corner literal c (exhaustive)", () => {
-    for (const dtype of DTYPES) {
-      const x = cornerVector(dtype);
-      for (const [name, op] of OPS) {
-        for (const c of CORNER_LITERALS) {
-          checkAllPasses((t) => op(t, lit(c, dtype)), x, `${name}(x, ${show(c)})`);
-          checkAllPasses((t) => op(lit(c, dtype), t), x, `${name}(${show(c)}, x)`);
+// One test per pass and op, so that a wrong rule in one place does not hide another.
+for (const [passName, pass] of PASSES) {
+  describe(`${passName} is exact on every corner literal (exhaustive)`, () => {
+    for (const [name, op] of OPS) {
+      it(`${name}: x op c, c op x, (x op c₁) op c₂, and the two outputs x op c₁, x op c₂`, () => {
+        for (const dtype of DTYPES) {
+          const x = cornerVector(dtype);
+          for (const c1 of CORNER_LITERALS) {
+            checkPass(passName, pass, (t) => op(t, lit(c1, dtype)), x, `${name}(x, ${show(c1)})`);
+            checkPass(passName, pass, (t) => op(lit(c1, dtype), t), x, `${name}(${show(c1)}, x)`);
+            for (const c2 of CORNER_LITERALS) {
+              const label = `${name} with ${show(c1)}, ${show(c2)}`;
+              checkPass(passName, pass, (t) => op(op(t, lit(c1, dtype)), lit(c2, dtype)), x, `(x ${label})`);
+              checkPass(passName, pass, (t) => [op(t, lit(c1, dtype)), op(t, lit(c2, dtype))], x, `[x ${label}]`);
+            }
+          }
         }
-      }
+      });
     }
   });
+}
 
-  it("(x op c₁) op c₂ and two outputs x op c₁, x op c₂ (CSE keys, combined constants; exhaustive)", () => {
-    for (const dtype of DTYPES) {
-      const x = cornerVector(dtype);
-      for (const [name, op] of OPS) {
+describe("pad values are kept exactly by every pass (CSE keys distinguish 0 and −0, NaN and ±Inf)", () => {
+  for (const [passName, pass] of PASSES) {
+    it(`${passName}: two outputs pad(x, c₁), pad(x, c₂) for every pair of corner pad values`, () => {
+      for (const dtype of DTYPES) {
+        const x = cornerVector(dtype);
         for (const c1 of CORNER_LITERALS) {
           for (const c2 of CORNER_LITERALS) {
-            const label = `${name} with ${show(c1)}, ${show(c2)}`;
-            checkAllPassesQuick((t) => op(op(t, lit(c1, dtype)), lit(c2, dtype)), x, `(x ${label})`);
-            checkAllPassesQuick((t) => [op(t, lit(c1, dtype)), op(t, lit(c2, dtype))], x, `[x ${label}]`);
+            const f = (t: Tensor) => [fx.pad(t, [[1, 1]], { value: c1 }), fx.pad(t, [[1, 1]], { value: c2 })];
+            checkPass(passName, pass, f, x, `[pad ${show(c1)}, pad ${show(c2)}]`);
           }
         }
       }
-    }
-  });
+    });
+  }
+});
 
-  it("random chains of three literal ops on x, with corner literals", () => {
+describe("compiled code is exact on every corner literal", () => {
+  for (const [name, op] of OPS) {
+    it(`jit and eager of x ${name} c and c ${name} x (exhaustive)`, () => {
+      for (const dtype of DTYPES) {
+        const x = cornerVector(dtype);
+        for (const c of CORNER_LITERALS) {
+          checkCompiled((t) => op(t, lit(c, dtype)), x, `${name}(x, ${show(c)})`);
+          checkCompiled((t) => op(lit(c, dtype), t), x, `${name}(${show(c)}, x)`);
+        }
+      }
+    });
+  }
+
+  it("random chains of three literal ops on x: every pass alone, jit and eager", () => {
     const step = fc.record({ op: fc.constantFrom(...OPS), c: fc.constantFrom(...CORNER_LITERALS), left: fc.boolean() });
     fc.assert(
       fc.property(fc.array(step, { minLength: 3, maxLength: 3 }), fc.constantFrom(...DTYPES), (steps, dtype) => {
         const f = (t: Tensor) => steps.reduce((acc, s) => (s.left ? s.op[1](lit(s.c, dtype), acc) : s.op[1](acc, lit(s.c, dtype))), t);
         const label = steps.map((s) => (s.left ? `${show(s.c)} ${s.op[0]} ·` : `· ${s.op[0]} ${show(s.c)}`)).join(" ; ");
-        checkAllPasses(f, cornerVector(dtype), label);
+        const x = cornerVector(dtype);
+        for (const [passName, pass] of PASSES) checkPass(passName, pass, f, x, label);
+        checkCompiled(f, x, label);
       }),
       runs(200),
     );
   });
 });
 
-/** As checkAllPasses, for the exhaustive pair enumeration: the passes on the reference only (no compilation). */
-function checkAllPassesQuick(f: (x: Tensor) => Tensor | Tensor[], x: Tensor, label: string): void {
-  const p = fx.trace(f)(x);
-  const expected = evalProgram(p, [x], { reference: true });
-  for (const [name, pass] of PASSES) {
-    const q = pass(p);
-    const diff = tensorsDifference(evalProgram(q, [x], { reference: true }), expected);
-    if (diff !== null) expect.fail(`${name} on ${label} (${x.dtype}): ${diff}\n${String(p)}\nafter ${name}:\n${String(q)}`);
-  }
-}
