@@ -44,3 +44,4 @@ export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, globalAvgPool2d, globalMaxP
 
 // compiler: jit, and compiled kernels for eager operations (installed on import)
 export { jit, type JitOptions, type Jitted } from "./compile/index.js";
+export { setCacheLimits, cacheLimits, clearCaches, type CacheLimits, setCodeGeneration, codeGenerationAvailable } from "./compile/index.js";

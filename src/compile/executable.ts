@@ -30,6 +30,13 @@ export interface Executable {
   release(): void;
 }
 
+let rejectedSources = 0;
+
+/** Kernels whose generated source the guard refused (they run the reference); tests expect none. */
+export function rejectedSourceCount(): number {
+  return rejectedSources;
+}
+
 /**
  * The kernel of one equation. Where code generation is unavailable, and for a kernel whose source
  * fails the safety check, the equation runs its primitive's reference evaluation (a fused
@@ -43,6 +50,7 @@ export function kernelForEqn(e: Eqn): KernelStep {
     return { eqn: e, spec, kernel: emitKernel(spec) };
   } catch (err) {
     if (!(err instanceof UnsafeSourceError || err instanceof CodeGenerationUnavailableError)) throw err;
+    if (err instanceof UnsafeSourceError) rejectedSources++;
     return reference();
   }
 }
