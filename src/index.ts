@@ -43,6 +43,9 @@ export { dot, outer } from "./ops/linalg.js";
 export { conv1d, conv2d, conv1dTranspose, conv2dTranspose, convolve, type ConvOptions, type ConvTransposeOptions, type ConvolveOptions, type Padding, type SpatialInts } from "./ops/conv.js";
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, globalAvgPool2d, globalMaxPool2d, type PoolOptions, type AvgPoolOptions, type GlobalPoolOptions } from "./ops/pool.js";
 
+// compiler settings: cache bounds, and reference kernels where code generation is off or forbidden
+export { setCacheLimits, cacheLimits, clearCaches, type CacheLimits, setCodeGeneration, codeGenerationAvailable } from "./compile/index.js";
+
 // compiler: jit, and compiled kernels for eager operations (installed on import)
 export { jit, type JitOptions, type Jitted } from "./compile/index.js";
 

@@ -1,7 +1,8 @@
 // Eager mode runs through the compiler too: each primitive application on concrete tensors runs
 // a one-equation program compiled with the same lowering and emitters as jit, cached by
-// (primitive, params, operand shapes and dtypes). Eager and jit therefore agree by construction.
-// Primitives without a compiled kernel go straight to their reference evaluation.
+// (primitive, params, operand shapes and dtypes) in one bounded cache (`cacheLimits().eagerEntries`).
+// Primitives without a compiled kernel, and every primitive where generating code is forbidden,
+// go straight to their reference evaluation.
 
 import { ProgramBuilder } from "../ir/builder.js";
 import type { Params, Primitive } from "../prims/primitive.js";
@@ -10,12 +11,16 @@ import { type Executor, referenceExecutor, setExecutor } from "../trace/context.
 import { paramsKey } from "./passes/cse.js";
 import { classifyEqn } from "./passes/fuse.js";
 import { type Executable, buildExecutable } from "./executable.js";
-import { kernelFactoryFor } from "./codegen/emitter.js";
+import { codeGenerationAvailable, kernelFactoryFor } from "./codegen/emitter.js";
+import { cacheLimits, registerCache } from "./limits.js";
+import { LruCache } from "./lru.js";
 
-/** Bound on cached one-op programs per primitive; the oldest is dropped beyond it. */
-const MAX_PER_PRIMITIVE = 512;
+const primIds = new WeakMap<Primitive, number>();
+let nextPrimId = 0;
 
-const cache = new WeakMap<Primitive, Map<string, Executable | null>>();
+/** Compiled one-op programs (null: the primitive runs its reference evaluation), least recently used first. */
+const cache = new LruCache<string, Executable | null>(() => cacheLimits().eagerEntries);
+registerCache(() => cache.trim(), () => cache.clear());
 
 function oneOpExecutable(prim: Primitive, inputs: readonly Tensor[], params: Params): Executable | null {
   const b = new ProgramBuilder();
@@ -29,15 +34,15 @@ function oneOpExecutable(prim: Primitive, inputs: readonly Tensor[], params: Par
 }
 
 export const compiledExecutor: Executor = (prim, inputs, params) => {
-  let perPrim = cache.get(prim);
-  if (perPrim === undefined) cache.set(prim, (perPrim = new Map()));
-  let key = paramsKey(params);
+  if (!codeGenerationAvailable()) return referenceExecutor(prim, inputs, params);
+  let id = primIds.get(prim);
+  if (id === undefined) primIds.set(prim, (id = nextPrimId++));
+  let key = `${id}|${paramsKey(params)}`;
   for (const t of inputs) key += `|${t.dtype}[${t.shape.join(",")}]`;
-  let exe = perPrim.get(key);
+  let exe = cache.get(key);
   if (exe === undefined) {
     exe = oneOpExecutable(prim, inputs, params); // runs the shape rule: bad operands throw here
-    if (perPrim.size >= MAX_PER_PRIMITIVE) perPrim.delete(perPrim.keys().next().value!);
-    perPrim.set(key, exe);
+    cache.set(key, exe);
   }
   if (exe === null) return referenceExecutor(prim, inputs, params);
   const args = inputs.map((t) => t._concrete(prim.name));
@@ -49,4 +54,9 @@ export const compiledExecutor: Executor = (prim, inputs, params) => {
 /** Makes eager primitive applications run compiled kernels (done when fluxion is imported). */
 export function installCompiledExecutor(): void {
   setExecutor(compiledExecutor);
+}
+
+/** Number of one-op programs held now (tests watch it for the bound). */
+export function eagerCacheSize(): number {
+  return cache.size;
 }

@@ -1,17 +1,20 @@
 // The executable of a compiled program: one kernel per equation of the optimised, fused program,
 // run in order over the buffers of the memory plan. A call binds the arguments' arrays, allocates
-// the output arrays (the only allocation of a steady-state call) and runs the kernels.
+// the output arrays (the only allocation of a steady-state call) and runs the kernels. The planned
+// intermediate buffers form the program's workspace, which the executable borrows while it is
+// recently used and gives up under memory pressure (./workspace.ts).
 
 import type { Eqn, Program } from "../ir/program.js";
-import type { Atom } from "../ir/var.js";
+import type { Atom, Var } from "../ir/var.js";
 import { type TypedArray, allocArray } from "../tensor/dtype.js";
 import { sizeOf } from "../tensor/shape.js";
 import "./codegen/builtin.js";
-import { type CompiledKernel, type KernelFn, emitKernel } from "./codegen/emitter.js";
+import { type CompiledKernel, CodeGenerationUnavailableError, type KernelFn, codeGenerationAvailable, emitKernel } from "./codegen/emitter.js";
 import { referenceKernel } from "./codegen/emit-call.js";
 import { UnsafeSourceError } from "./codegen/safety.js";
 import { type KernelSpec, lowerEqn } from "./lower.js";
 import { type MemoryPlan, planMemory } from "./passes/plan-memory.js";
+import { Workspace, acquireWorkspace, releaseWorkspace } from "./workspace.js";
 
 export interface KernelStep {
   readonly eqn: Eqn;
@@ -23,16 +26,32 @@ export interface Executable {
   run(args: readonly TypedArray[]): TypedArray[];
   readonly steps: readonly KernelStep[];
   readonly plan: MemoryPlan;
+  /** Frees the planned intermediate buffers now (a later run allocates them again). */
+  release(): void;
 }
 
-/** The kernel of one equation; a kernel whose source fails the safety check runs the reference. */
+let rejectedSources = 0;
+
+/** Kernels whose generated source the guard refused (they run the reference); tests expect none. */
+export function rejectedSourceCount(): number {
+  return rejectedSources;
+}
+
+/**
+ * The kernel of one equation. Where code generation is unavailable, and for a kernel whose source
+ * fails the safety check, the equation runs its primitive's reference evaluation (a fused
+ * equation's interprets its body), which needs no generated code.
+ */
 export function kernelForEqn(e: Eqn): KernelStep {
+  const reference = (): KernelStep => ({ eqn: e, spec: null, kernel: referenceKernel({ prim: e.prim, params: e.params, inputs: e.inputs, out: e.out }) });
+  if (!codeGenerationAvailable()) return reference();
   const spec = lowerEqn(e);
   try {
     return { eqn: e, spec, kernel: emitKernel(spec) };
   } catch (err) {
-    if (!(err instanceof UnsafeSourceError)) throw err;
-    return { eqn: e, spec: null, kernel: referenceKernel({ prim: e.prim, params: e.params, inputs: e.inputs, out: e.out }) };
+    if (!(err instanceof UnsafeSourceError || err instanceof CodeGenerationUnavailableError)) throw err;
+    if (err instanceof UnsafeSourceError) rejectedSources++;
+    return reference();
   }
 }
 
@@ -45,14 +64,14 @@ interface RunStep {
 export function buildExecutable(program: Program): Executable {
   const plan = planMemory(program);
   const steps = program.eqns.map(kernelForEqn);
-  const buffers = plan.buffers.map((b) => allocArray(b.dtype, b.size));
   const constants = program.constants.map((c) => c.value._concrete("jit"));
   const empty = allocArray("float32", 0);
-  // Patches: positions that receive an argument's or a fresh output's array on each call.
+  // Patches: positions that receive an argument's or a fresh output's array on each call, and
+  // positions that view a planned buffer while the workspace is allocated.
   const inputPatches: { step: RunStep; pos: number; index: number }[] = [];
   const outputPatches: { step: RunStep; pos: number; index: number }[] = [];
+  const tempPatches: { step: RunStep; pos: number; v: Var; buffer: number }[] = [];
 
-  const views = new Map<Atom, TypedArray>();
   const arrayOf = (a: Atom): TypedArray | null => {
     if (a.kind === "lit") {
       const arr = allocArray(a.dtype, 1);
@@ -60,13 +79,7 @@ export function buildExecutable(program: Program): Executable {
       return arr;
     }
     const slot = plan.slotOf.get(a)!;
-    if (slot.kind === "constant") return constants[slot.index]!;
-    if (slot.kind === "temp") {
-      let v = views.get(a);
-      if (v === undefined) views.set(a, (v = buffers[slot.buffer]!.subarray(0, sizeOf(a.shape))));
-      return v;
-    }
-    return null;
+    return slot.kind === "constant" ? constants[slot.index]! : null;
   };
 
   const runSteps: RunStep[] = steps.map((s) => {
@@ -78,13 +91,29 @@ export function buildExecutable(program: Program): Executable {
         const slot = plan.slotOf.get(a)!;
         if (slot.kind === "input") inputPatches.push({ step, pos, index: slot.index });
         if (slot.kind === "output") outputPatches.push({ step, pos, index: slot.index });
+        if (slot.kind === "temp") tempPatches.push({ step, pos, v: a, buffer: slot.buffer });
       }
     });
     const outSlot = plan.slotOf.get(s.eqn.out)!;
     if (outSlot.kind === "output") outputPatches.push({ step, pos: -1, index: outSlot.index });
-    else step.out = arrayOf(s.eqn.out)!;
+    else if (outSlot.kind === "temp") tempPatches.push({ step, pos: -1, v: s.eqn.out, buffer: outSlot.buffer });
     return step;
   });
+
+  /** Points every temp operand at its view of the workspace's arrays, or at nothing. */
+  const bindTemps = (arrays: readonly TypedArray[] | null) => {
+    const views = new Map<Var, TypedArray>();
+    for (const p of tempPatches) {
+      let view = empty;
+      if (arrays !== null) {
+        view = views.get(p.v) ?? arrays[p.buffer]!.subarray(0, sizeOf(p.v.shape));
+        views.set(p.v, view);
+      }
+      if (p.pos < 0) p.step.out = view;
+      else p.step.ins[p.pos] = view;
+    }
+  };
+  const workspace = plan.buffers.length > 0 ? new Workspace(plan.buffers, bindTemps) : null;
 
   const outVars = plan.outputVars;
   const results = program.outputs.map((a) => {
@@ -100,9 +129,21 @@ export function buildExecutable(program: Program): Executable {
       if (p.pos < 0) p.step.out = outs[p.index]!;
       else p.step.ins[p.pos] = outs[p.index]!;
     }
-    for (const s of runSteps) s.run(s.ins, s.out);
-    // Arguments are not kept across calls.
-    for (const p of inputPatches) p.step.ins[p.pos] = empty;
+    if (workspace !== null) {
+      acquireWorkspace(workspace);
+      workspace.busy++;
+    }
+    try {
+      for (const s of runSteps) s.run(s.ins, s.out);
+    } finally {
+      if (workspace !== null) workspace.busy--;
+      // Arguments and outputs are not kept across calls.
+      for (const p of inputPatches) p.step.ins[p.pos] = empty;
+      for (const p of outputPatches) {
+        if (p.pos < 0) p.step.out = empty;
+        else p.step.ins[p.pos] = empty;
+      }
+    }
     return results.map((r) => {
       switch (r.kind) {
         case "output":
@@ -121,5 +162,8 @@ export function buildExecutable(program: Program): Executable {
       }
     });
   };
-  return { run, steps, plan };
+  const release = () => {
+    if (workspace !== null) releaseWorkspace(workspace);
+  };
+  return { run, steps, plan, release };
 }

@@ -9,5 +9,7 @@ installCompiledExecutor();
 export { jit, type JitOptions, type Jitted } from "./jit.js";
 export { compileProgram, optimizeProgram, type CompiledProgram, type CompileOptions } from "./pipeline.js";
 export { registerEmitter, registerKernel, type KernelEmitter, type CompiledKernel, type KernelFactory } from "./codegen/emitter.js";
+export { codeGenerationAvailable, setCodeGeneration, CodeGenerationUnavailableError } from "./codegen/emitter.js";
+export { cacheLimits, setCacheLimits, clearCaches, type CacheLimits } from "./limits.js";
 export { registerViewRule } from "./views.js";
 export { compiledExecutor, installCompiledExecutor } from "./eager.js";

@@ -16,20 +16,29 @@ import { evalProgram } from "../trace/interpret.js";
 import { type ArgLeaf, flattenArgs, traceFlat } from "../trace/trace.js";
 import { type TreeDef, treeDefKey, unflatten } from "../tree/index.js";
 import { explainCompiled } from "./explain.js";
+import { cacheLimits } from "./limits.js";
+import { LruCache } from "./lru.js";
 import { type CompileOptions, type CompiledProgram, compileProgram } from "./pipeline.js";
 import { checkJitArgs } from "../options/validate.js";
 
 export interface JitOptions {
   /** Positional arguments passed to f as they are (not traced) and made part of the cache key. */
   staticArgnums?: number | readonly number[];
+  /**
+   * Signatures kept compiled (default `cacheLimits().jitEntries`); beyond it the least recently
+   * called one is dropped and compiled again if it comes back.
+   */
+  cacheLimit?: number;
 }
 
 export interface Jitted<F extends (...args: any[]) => any> {
   (...args: Parameters<F>): ReturnType<F>;
   /** The IR before and after the passes, the kernels and their generated JavaScript. */
   explain(...args: Parameters<F>): string;
-  /** Number of distinct signatures compiled so far. */
+  /** Number of signatures held compiled now (at most the cache limit). */
   readonly cacheSize: number;
+  /** Drops every compiled signature and its buffers; later calls compile again. */
+  clearCache(): void;
 }
 
 interface Entry {
@@ -56,6 +65,12 @@ function staticKey(v: unknown): string {
   return `#${id}`;
 }
 
+function cacheLimitOf(n: number | undefined): () => number {
+  if (n === undefined) return () => cacheLimits().jitEntries;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) throw new ValueError(`jit: cacheLimit must be a positive integer, got ${String(n)}`);
+  return () => n;
+}
+
 function normalizeStatic(argnums: JitOptions["staticArgnums"]): Set<number> {
   const list = argnums === undefined ? [] : typeof argnums === "number" ? [argnums] : [...argnums];
   for (const a of list) if (!Number.isInteger(a) || a < 0) throw new ValueError(`jit: staticArgnums must be non-negative integers, got ${String(a)}`);
@@ -65,7 +80,8 @@ function normalizeStatic(argnums: JitOptions["staticArgnums"]): Set<number> {
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}, compileOptions: CompileOptions = {}): Jitted<F> {
   checkJitArgs(f, options, compileOptions);
   const statics = normalizeStatic(options.staticArgnums);
-  const cache = new Map<string, Entry>();
+  const limit = cacheLimitOf(options.cacheLimit);
+  const cache = new LruCache<string, Entry>(limit, (e) => e.compiled?.executable.release());
 
   const prepare = (args: unknown[]) => {
     const dynamic: unknown[] = [];
@@ -124,5 +140,6 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     },
   });
   Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });
+  Object.defineProperty(jitted, "clearCache", { value: () => cache.clear() });
   return jitted;
 }

@@ -65,7 +65,8 @@ export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | un
   };
   const extraCount = extraInputs.length + (registers > 0 ? 1 : 0);
   // Check the expression with compiler-made names before the matmul emitter sees it.
-  checkKernelSource(expr("acc", { b: "i0", i: "i1", j: "i2", o: "o" }, Array.from({ length: extraCount }, (_, k) => `x${k}`)));
+  const names = Array.from({ length: extraCount }, (_, k) => `x${k}`);
+  checkKernelSource(expr("acc", { b: "i0", i: "i1", j: "i2", o: "o" }, names), names);
   return { epilogue: { extraInputs: extraCount, expr }, extraInputs, registers };
 }
 

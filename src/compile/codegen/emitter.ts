@@ -7,7 +7,10 @@
 
 import type { TypedArray } from "../../tensor/dtype.js";
 import type { KernelSpec } from "../lower.js";
-import { checkKernelSource } from "./safety.js";
+import { FluxionError, ValueError } from "../../errors.js";
+import { cacheLimits, registerCache } from "../limits.js";
+import { LruCache } from "../lru.js";
+import { UnsafeSourceError, checkKernelSource, isCompilerName } from "./safety.js";
 
 export type KernelFn = (ins: readonly TypedArray[], out: TypedArray) => void;
 
@@ -69,7 +72,58 @@ export function epilogueKernelFor(kernelClass: string): EpilogueKernelFactory | 
   return epilogueFactories.get(kernelClass);
 }
 
-const factoryCache = new Map<string, KernelFn>();
+/**
+ * The one place fluxion turns text into code. `body` is checked by the source guard first, and
+ * the parameters (arrays, for the guard) must be names of the compiler's scheme.
+ * Throws `CodeGenerationUnavailableError` where the platform forbids generating code.
+ */
+export function compileCheckedSource(params: readonly string[], body: string): (...args: never[]) => unknown {
+  for (const p of params) if (!isCompilerName(p)) throw new UnsafeSourceError(`codegen: parameter ${JSON.stringify(p)} is not a compiler-made name`);
+  checkKernelSource(body, params);
+  try {
+    return new Function(...params, `"use strict";\n${body}`) as (...args: never[]) => unknown;
+  } catch (err) {
+    if (err instanceof EvalError) throw new CodeGenerationUnavailableError("codegen: this platform forbids generating code (e.g. a Content-Security-Policy without 'unsafe-eval')");
+    throw err;
+  }
+}
+
+export class CodeGenerationUnavailableError extends FluxionError {}
+
+let codeGeneration: boolean | undefined;
+let forcedOff = false;
+
+/**
+ * Whether kernels can be generated here. Probed once: where `new Function` throws an EvalError
+ * (`node --disallow-code-generation-from-strings`, a strict Content-Security-Policy), jit and
+ * eager mode run every equation through its primitive's reference evaluation instead.
+ */
+export function codeGenerationAvailable(): boolean {
+  if (forcedOff) return false;
+  if (codeGeneration === undefined) {
+    try {
+      codeGeneration = (compileCheckedSource([], "return 1;") as () => number)() === 1;
+    } catch (err) {
+      if (!(err instanceof CodeGenerationUnavailableError)) throw err;
+      codeGeneration = false;
+    }
+  }
+  return codeGeneration;
+}
+
+/**
+ * `"off"` makes the compiler behave as where code generation is forbidden (for tests, and for
+ * hosts that want no generated code); `"auto"` (the default) uses it where the platform allows.
+ * Programs compiled before the change keep the kernels they were compiled with.
+ */
+export function setCodeGeneration(mode: "auto" | "off"): void {
+  if (mode !== "auto" && mode !== "off") throw new ValueError(`setCodeGeneration: expected "auto" or "off", got ${JSON.stringify(mode)}`);
+  forcedOff = mode === "off";
+}
+
+/** Compiled kernels by source, least recently used first (`cacheLimits().kernelSources`). */
+const factoryCache = new LruCache<string, KernelFn>(() => cacheLimits().kernelSources);
+registerCache(() => factoryCache.trim(), () => factoryCache.clear());
 
 /**
  * Compiles checked kernel source. `body` must define `kernel(ins, out)` and return it; the factory
@@ -80,15 +134,14 @@ export function compileKernelSource(body: string, scratchSize = 0): KernelFn {
   const key = `${scratchSize}|${body}`;
   let fn = factoryCache.get(key);
   if (fn === undefined) {
-    checkKernelSource(body);
-    const factory = new Function("sc", `"use strict";\n${body}`) as (sc: Float64Array) => KernelFn;
+    const factory = compileCheckedSource(["sc"], body) as (sc: Float64Array) => KernelFn;
     fn = factory(new Float64Array(scratchSize));
     factoryCache.set(key, fn);
   }
   return fn;
 }
 
-/** Number of distinct kernel sources compiled so far (tests watch it for caching). */
+/** Number of distinct kernel sources held compiled now (tests watch it for caching). */
 export function compiledSourceCount(): number {
   return factoryCache.size;
 }

@@ -13,6 +13,7 @@
 
 import { ValueError } from "../../errors.js";
 import type { TypedArray } from "../../tensor/dtype.js";
+import { compileCheckedSource } from "../codegen/emitter.js";
 
 export interface MatmulSpec {
   batch: number;
@@ -82,13 +83,23 @@ export function chooseTiling(spec: MatmulSpec): MatmulTiling {
  * alias `a` or `b`. With the default tiling (one k block) each output element is written once,
  * after its whole sum, so an extra input may share `out`'s buffer if the epilogue reads it only at
  * offset `o`; with `kc` < k partial sums pass through `out` and no extra input may alias it.
- * The kernel owns one Float64 scratch panel; calls must not overlap (JS is single-threaded).
+ * All kernels share one Float64 scratch panel; calls must not overlap (JS is single-threaded).
  */
 export function compileMatmul(spec: MatmulSpec, epilogue?: MatmulEpilogue, tiling: MatmulTiling = chooseTiling(spec)): MatmulKernel {
   const { source, packASize, packBSize } = emitMatmulSource(spec, epilogue, tiling);
-  // The scratch panel is allocated once here and reused by every call of the kernel.
-  const factory = new Function("panel", source) as (panel: Float64Array) => MatmulKernel;
-  return factory(new Float64Array(packASize + packBSize));
+  const kernel = (compileCheckedSource([], source) as () => PanelKernel)();
+  const size = packASize + packBSize;
+  return (a, b, out, extras) => kernel(a, b, out, extras, sharedPanel(size));
+}
+
+type PanelKernel = (a: TypedArray, b: TypedArray, out: TypedArray, extras: readonly TypedArray[], panel: Float64Array) => void;
+
+let panel = new Float64Array(0);
+
+/** The scratch panel all matmul kernels pack into: kernels run one at a time, so one suffices. */
+function sharedPanel(size: number): Float64Array {
+  if (panel.length < size) panel = new Float64Array(size);
+  return panel;
 }
 
 function checkSize(name: string, v: unknown): number {
@@ -108,8 +119,9 @@ function checkedExpr(expr: string): string {
 }
 
 /**
- * The source of the kernel factory: a function body taking the scratch panel `panel` (of
- * `packASize + packBSize` float64 elements) and returning the kernel. Exposed for `explain` and tests.
+ * The source of the kernel factory: a function body returning the kernel, which takes the scratch
+ * panel `panel` (of `packASize + packBSize` float64 elements) as its last argument. Exposed for
+ * `explain` and tests.
  */
 export function emitMatmulSource(
   spec: MatmulSpec,
@@ -147,7 +159,7 @@ export function emitMatmulSource(
     return `{ const ei = i + ${r}, ej = j + ${c}, eo = o + ${r * n + c}; C[eo] = ${e}; }`;
   };
 
-  emit(`return function matmulKernel(A, B, C, X) {`);
+  emit(`return function matmulKernel(A, B, C, X, panel) {`);
   // Both panels live in one array so the inner loop checks one typed array, not two.
   emit(`const PA = panel, PB = panel;`);
   extras.forEach((x, e) => emit(`const ${x} = X[${e}];`));

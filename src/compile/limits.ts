@@ -1,0 +1,60 @@
+// How much the compiler keeps between calls. Every cache is bounded (least recently used entries
+// go first); `setCacheLimits` changes the bounds for the whole process and `clearCaches` empties
+// the global caches (a jitted function's own cache is emptied by `jitted.clearCache()`).
+
+import { ValueError } from "../errors.js";
+
+export interface CacheLimits {
+  /** Signatures a jitted function keeps compiled, unless its `cacheLimit` option says otherwise. */
+  jitEntries: number;
+  /** One-op programs eager mode keeps compiled (keyed by primitive, params, operand shapes and dtypes). */
+  eagerEntries: number;
+  /** Distinct kernel sources kept compiled (identical sources share one compiled function). */
+  kernelSources: number;
+  /**
+   * Bytes of planned intermediate buffers kept allocated between calls, over all compiled
+   * programs. The least recently run programs give theirs up first and allocate them again when
+   * they run next; a program larger than the budget keeps its own buffers while it is the newest.
+   */
+  workspaceBytes: number;
+}
+
+export const DEFAULT_CACHE_LIMITS: Readonly<CacheLimits> = Object.freeze({
+  jitEntries: 32,
+  eagerEntries: 512,
+  kernelSources: 1024,
+  workspaceBytes: 64 * 2 ** 20,
+});
+
+const limits: CacheLimits = { ...DEFAULT_CACHE_LIMITS };
+const trimmers: (() => void)[] = [];
+const clearers: (() => void)[] = [];
+
+export function cacheLimits(): Readonly<CacheLimits> {
+  return limits;
+}
+
+/** Changes some of the bounds (non-negative integers); caches over a new bound shrink at once. */
+export function setCacheLimits(changes: Partial<CacheLimits>): void {
+  for (const [key, value] of Object.entries(changes)) {
+    if (!(key in DEFAULT_CACHE_LIMITS)) {
+      throw new ValueError(`setCacheLimits: unknown limit ${JSON.stringify(key)} (expected one of ${Object.keys(DEFAULT_CACHE_LIMITS).join(", ")})`);
+    }
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+      throw new ValueError(`setCacheLimits: ${key} must be a non-negative integer, got ${String(value)}`);
+    }
+  }
+  Object.assign(limits, changes);
+  for (const trim of trimmers) trim();
+}
+
+/** Empties the compiler's global caches (eager programs, kernel sources, resident workspaces). */
+export function clearCaches(): void {
+  for (const clear of clearers) clear();
+}
+
+/** Called by each global cache once, so that new limits and `clearCaches` reach it. */
+export function registerCache(trim: () => void, clear: () => void): void {
+  trimmers.push(trim);
+  clearers.push(clear);
+}
