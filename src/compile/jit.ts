@@ -66,15 +66,12 @@ function staticKey(v: unknown): string {
 }
 
 function cacheLimitOf(n: number | undefined): () => number {
-  if (n === undefined) return () => cacheLimits().jitEntries;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) throw new ValueError(`jit: cacheLimit must be a positive integer, got ${String(n)}`);
-  return () => n;
+  return n === undefined ? () => cacheLimits().jitEntries : () => n;
 }
 
 function normalizeStatic(argnums: JitOptions["staticArgnums"]): Set<number> {
-  const list = argnums === undefined ? [] : typeof argnums === "number" ? [argnums] : [...argnums];
-  for (const a of list) if (!Number.isInteger(a) || a < 0) throw new ValueError(`jit: staticArgnums must be non-negative integers, got ${String(a)}`);
-  return new Set(list);
+  // Validated by checkJitArgs (options/schemas.ts JitOptions).
+  return new Set(argnums === undefined ? [] : typeof argnums === "number" ? [argnums] : argnums);
 }
 
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}, compileOptions: CompileOptions = {}): Jitted<F> {

@@ -2,7 +2,8 @@
 // go first); `setCacheLimits` changes the bounds for the whole process and `clearCaches` empties
 // the global caches (a jitted function's own cache is emptied by `jitted.clearCache()`).
 
-import { ValueError } from "../errors.js";
+import * as schemas from "../options/schemas.js";
+import { checkArg } from "../options/validate.js";
 
 export interface CacheLimits {
   /** Signatures a jitted function keeps compiled, unless its `cacheLimit` option says otherwise. */
@@ -36,15 +37,7 @@ export function cacheLimits(): Readonly<CacheLimits> {
 
 /** Changes some of the bounds (non-negative integers); caches over a new bound shrink at once. */
 export function setCacheLimits(changes: Partial<CacheLimits>): void {
-  for (const [key, value] of Object.entries(changes)) {
-    if (!(key in DEFAULT_CACHE_LIMITS)) {
-      throw new ValueError(`setCacheLimits: unknown limit ${JSON.stringify(key)} (expected one of ${Object.keys(DEFAULT_CACHE_LIMITS).join(", ")})`);
-    }
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-      throw new ValueError(`setCacheLimits: ${key} must be a non-negative integer, got ${String(value)}`);
-    }
-  }
-  Object.assign(limits, changes);
+  Object.assign(limits, checkArg("setCacheLimits", "limits", schemas.CacheLimits, changes));
   for (const trim of trimmers) trim();
 }
 

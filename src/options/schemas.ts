@@ -137,7 +137,10 @@ const Argnums = described("a non-negative integer or a list of them", t.union([N
 export const GradOptions = optionsObject({ argnums: Argnums, hasAux: Bool });
 export const JacobianOptions = optionsObject({ argnums: Argnums });
 export const HessianOptions = optionsObject({ argnums: NonNegativeInt });
-export const JitOptions = optionsObject({ staticArgnums: Argnums });
+export const JitOptions = optionsObject({ staticArgnums: Argnums, cacheLimit: PositiveInt });
+
+/** `setCacheLimits`: bounds of the compiler's caches. */
+export const CacheLimits = optionsObject({ jitEntries: NonNegativeInt, eagerEntries: NonNegativeInt, kernelSources: NonNegativeInt, workspaceBytes: NonNegativeInt });
 export const CompileOptions = optionsObject({ optimize: Bool, fuse: Bool, verify: Bool });
 /** jvp's primals and tangents: lists of arguments (pytrees). */
 export const ArgumentList = described("a list of arguments", t.array(t.unknown));
