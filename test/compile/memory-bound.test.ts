@@ -116,8 +116,8 @@ describe("bounded caches", () => {
   });
 
   it("setCacheLimits rejects unknown names and bad values; clearCaches empties the global caches", () => {
-    expect(() => setCacheLimits({ eagerEntrys: 3 } as never)).toThrow(/setCacheLimits: unknown limit "eagerEntrys"/);
-    expect(() => setCacheLimits({ kernelSources: -1 })).toThrow(/kernelSources must be a non-negative integer, got -1/);
+    expect(() => setCacheLimits({ eagerEntrys: 3 } as never)).toThrow(/setCacheLimits: unknown option "eagerEntrys"; did you mean "eagerEntries"\?/);
+    expect(() => setCacheLimits({ kernelSources: -1 })).toThrow(/setCacheLimits: kernelSources: expected a non-negative integer, got -1/);
     fx.exp(fx.ones([3]));
     clearCaches();
     expect(eagerCacheSize()).toBe(0);
