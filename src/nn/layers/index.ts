@@ -9,7 +9,7 @@ export { dropout } from "./dropout.js";
 export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from "./norm.js";
 export { embedding } from "./embedding.js";
 export {
-  activation, type ActivationName, identity, sigmoid, tanh, relu, relu6, selu, silu, swish, softplus, softsign, logSigmoid,
+  ACTIVATIONS, activation, type ActivationName, identity, sigmoid, tanh, relu, relu6, selu, silu, swish, softplus, softsign, logSigmoid,
   hardTanh, leakyRelu, elu, gelu, softmax, logSoftmax, maxout, prelu,
 } from "./activation.js";
 export { serial, parallel, residual, type ParallelOptions } from "./combinators.js";
