@@ -1,6 +1,6 @@
 // A layer's init run abstractly: the shapes and dtypes of its params and state and its output
 // shape, found by tracing init with a traced key, so no random number is drawn. This is how
-// `summary` sizes a 61-million-parameter AlexNet in milliseconds.
+// `summary` sizes a 61-million-parameter AlexNet in seconds rather than minutes.
 
 import type { Aval } from "../../ir/var.js";
 import { traceFlat } from "../../trace/trace.js";
@@ -16,7 +16,7 @@ export interface AbstractInit {
   readonly outputShape: number[];
 }
 
-/** What `layer.init(key, inputShape, options)` would give, as shapes. Needs a traceable init (every built-in initialiser but `orthogonal`). */
+/** What `layer.init(key, inputShape, options)` would give, as shapes. Needs a traceable init (every fx.nn.init initialiser is). */
 export function abstractInit(layer: Layer, inputShape: readonly number[], options?: InitOptions): AbstractInit {
   let outputShape: number[] = [];
   const { program, outTree } = traceFlat(layer.name, (key) => {
