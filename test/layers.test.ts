@@ -323,6 +323,12 @@ describe("errors", () => {
     );
     expect(() => L.serial(L.serial(L.dense(2)), L.conv1d(2, 2)).init(key(0), [3])).toThrow(fx.ShapeError);
     expect(() => L.dense(3).init(key(0), [2.5])).toThrow(/dense\(3\)\.init: inputShape must be an array of non-negative integers/);
+    // An error other than a shape error keeps its class, with the layer and the shape named.
+    const failing = L.activation(function failing() {
+      throw new fx.ValueError("boom");
+    });
+    expect(() => failing.init(key(0), [3])).toThrow(fx.ValueError);
+    expect(() => failing.init(key(0), [3])).toThrow(/^activation\(failing\): on inputs of per-example shape \[3\]: boom$/);
   });
 
   it("options are closed: unknown keys and wrong types name the layer", () => {

@@ -9,9 +9,8 @@ import type { Tensor } from "../../tensor/tensor.js";
 import * as act from "../activations.js";
 import { constant } from "../init.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Layer, type Tree, applyOptions, checkShape, initOptions } from "./layer.js";
+import { type Layer, type Tree, applyOptions, checkShape, initOptions, statelessLayer } from "./layer.js";
 import { draw, positiveInt } from "./params.js";
-import { statelessLayer } from "./pool.js";
 
 /** The activations `activation(name)` knows, each as a function of one tensor. */
 export const ACTIVATIONS = {

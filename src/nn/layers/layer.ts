@@ -103,8 +103,8 @@ function aval(x: Tensor): Aval {
 
 /**
  * The per-example output shape of `apply` for inputs of `inputShape`, found by tracing apply
- * (inference mode, batch of 1) over abstract values: no arithmetic is done. An op's shape
- * error comes back as a ShapeError naming the layer and the input shape.
+ * (inference mode, batch of 1) over abstract values: no arithmetic is done. An op's error
+ * comes back, of the same class, naming the layer and the input shape.
  */
 export function inferOutputShape(layer: Pick<Layer, "name" | "apply">, params: Tree, state: Tree, inputShape: readonly number[], inputDType: DType): number[] {
   const [leaves, tree] = flatten<Tensor>([params, state]);
@@ -116,9 +116,31 @@ export function inferOutputShape(layer: Pick<Layer, "name" | "apply">, params: T
     });
     return [...program.outputs[0]!.shape.slice(1)];
   } catch (e) {
-    if (e instanceof FluxionError) throw new ShapeError(`${layer.name}: inputs of per-example shape ${fmtShape(inputShape)} do not fit: ${e.message}`);
+    if (e instanceof ShapeError) throw new ShapeError(`${layer.name}: inputs of per-example shape ${fmtShape(inputShape)} do not fit: ${e.message}`);
+    if (e instanceof FluxionError) {
+      const Cls = e.constructor as new (message: string) => FluxionError;
+      throw new Cls(`${layer.name}: on inputs of per-example shape ${fmtShape(inputShape)}: ${e.message}`);
+    }
     throw e;
   }
+}
+
+/** A layer without parameters applying `fn` to per-example inputs of rank `rank`. */
+export function statelessLayer(name: string, rank: number | null, axes: string, fn: (x: Tensor) => Tensor): Layer {
+  const layer: Layer = {
+    name,
+    init(_key, inputShape, initOpts) {
+      const shape = checkShape(name, inputShape);
+      const { dtype } = initOptions(name, initOpts);
+      if (rank !== null) checkRank(name, shape, rank, axes);
+      return { params: {}, state: {}, outputShape: inferOutputShape(layer, {}, {}, shape, dtype) };
+    },
+    apply(_params, state, x, applyOpts) {
+      applyOptions(name, applyOpts);
+      return [fn(x), state];
+    },
+  };
+  return layer;
 }
 
 /** The number of scalars in a pytree of tensors. */

@@ -2,9 +2,8 @@
 
 import * as t from "io-ts";
 import { avgPool2d as avgPoolOp, globalAvgPool2d as globalAvgPoolOp, maxPool2d as maxPoolOp } from "../../ops/pool.js";
-import type { Tensor } from "../../tensor/tensor.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Layer, applyOptions, checkRank, checkShape, fmtWindow, inferOutputShape, initOptions } from "./layer.js";
+import { type Layer, fmtWindow, statelessLayer } from "./layer.js";
 import { PaddingCodec, SpatialCodec, spatialSize } from "./params.js";
 
 const PoolOptions = optionsCodec("pool options", { stride: SpatialCodec, padding: PaddingCodec });
@@ -15,24 +14,6 @@ export interface PoolLayerOptions {
   readonly stride?: number | readonly number[];
   /** "valid" (default), "same", an integer or per-axis entries. */
   readonly padding?: "valid" | "same" | number | readonly (number | readonly [number, number])[];
-}
-
-/** A layer without parameters applying `fn` to per-example inputs of rank `rank`. */
-export function statelessLayer(name: string, rank: number | null, axes: string, fn: (x: Tensor) => Tensor): Layer {
-  const layer: Layer = {
-    name,
-    init(_key, inputShape, initOpts) {
-      const shape = checkShape(name, inputShape);
-      const { dtype } = initOptions(name, initOpts);
-      if (rank !== null) checkRank(name, shape, rank, axes);
-      return { params: {}, state: {}, outputShape: inferOutputShape(layer, {}, {}, shape, dtype) };
-    },
-    apply(_params, state, x, applyOpts) {
-      applyOptions(name, applyOpts);
-      return [fn(x), state];
-    },
-  };
-  return layer;
 }
 
 /** Max over windows of each channel. */
