@@ -2,7 +2,11 @@
 // against plain float64 loops, training vs inference), the combinators, and the errors a
 // shape or option mistake gives at init.
 
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it, vi } from "vitest";
 import * as fx from "../src/index.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 import { mismatch, prng } from "../props/gradcheck.js";
@@ -342,4 +346,32 @@ describe("errors", () => {
     expect(() => L.dense(2).init(key(0), [2], { dtype: "int32" } as never)).toThrow(/dense\(2\)\.init: option "dtype"/);
     expect(() => L.serial(L.dense(2), {} as never)).toThrow(/serial: argument 1 is not a layer/);
   });
+});
+
+describe("docs/nn.md", () => {
+  it("the layers example runs as printed: the loss falls, the step compiles once", async () => {
+    const doc = readFileSync(resolve(__dirname, "../docs/nn.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Layers — `fx.nn.layers`"));
+    const block = /```ts\n([\s\S]*?)```/.exec(section);
+    expect(block, "the Layers section has a ```ts example").not.toBeNull();
+    const entry = pathToFileURL(resolve(__dirname, "../src/index.ts")).href;
+    const dir = mkdtempSync(join(tmpdir(), "fluxion-layers-doc-"));
+    const file = join(dir, "example.ts");
+    writeFileSync(file, block![1]!.replace(`from "fluxion"`, `from ${JSON.stringify(entry)}`));
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      await import(/* @vite-ignore */ pathToFileURL(file).href);
+      const printed = log.mock.calls.map((c) => c.join(" ")).join("\n");
+      const losses = [...printed.matchAll(/loss (\d+\.\d+)/g)].map((m) => Number(m[1]));
+      expect(losses).toHaveLength(4);
+      expect(losses[3]!).toBeLessThan(losses[0]! / 5);
+      expect(printed).toMatch(/training accuracy (0\.9\d|1\.00), compiled 1 time\(s\)/);
+      // The printed numbers in the doc are the ones the example prints.
+      const shown = /Printed \(after the summary table\):\n\n```text\n([\s\S]*?)```/.exec(section)![1]!.trim();
+      expect(printed).toContain(shown);
+    } finally {
+      log.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
