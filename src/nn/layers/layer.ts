@@ -48,12 +48,6 @@ export interface Layer {
   readonly combinator?: "serial" | "parallel" | "residual";
 }
 
-const EMPTY: Tree = Object.freeze({});
-/** The empty pytree that stateless and parameterless layers return. */
-export function empty(): Tree {
-  return EMPTY;
-}
-
 export function isLayer(x: unknown): x is Layer {
   return typeof x === "object" && x !== null && typeof (x as Layer).init === "function" && typeof (x as Layer).apply === "function";
 }
@@ -141,11 +135,6 @@ export function statelessLayer(name: string, rank: number | null, axes: string, 
     },
   };
   return layer;
-}
-
-/** The number of scalars in a pytree of tensors. */
-export function countParams(tree: Tree): number {
-  return flatten<Tensor>(tree)[0].reduce((n, x) => n + x.size, 0);
 }
 
 /** "5×5" for a kernel or window. */
