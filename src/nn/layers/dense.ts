@@ -1,0 +1,49 @@
+// dense(units): y = x·W + b over the last axis. W is [in, out] (fluxion's dense layout), b is
+// [out]; per-example inputs [..., in] give [..., units].
+
+import * as t from "io-ts";
+import { ShapeError, fmtShape } from "../../errors.js";
+import { add, matmul } from "../../prims/index.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { glorotUniform, zeros, type Initializer } from "../init.js";
+import { decodeOptions, optionsCodec } from "../options.js";
+import { type Layer, type Tree, applyOptions, checkShape, initOptions } from "./layer.js";
+import { InitializerCodec, draw, positiveInt } from "./params.js";
+
+const DenseOptions = optionsCodec("dense options", { useBias: t.boolean, kernelInit: InitializerCodec, biasInit: InitializerCodec });
+
+export interface DenseOptions {
+  /** Add a bias b (default true). */
+  readonly useBias?: boolean;
+  /** Initialiser of W (default glorotUniform, as Keras). */
+  readonly kernelInit?: Initializer;
+  /** Initialiser of b (default zeros). */
+  readonly biasInit?: Initializer;
+}
+
+/** A fully connected layer of `units` outputs; params `{ w: [in, units], b: [units] }`. */
+export function dense(units: number, options?: DenseOptions): Layer {
+  const op = "dense";
+  positiveInt(op, "units", units);
+  const o = decodeOptions(op, DenseOptions, options);
+  const useBias = o.useBias ?? true;
+  const name = `dense(${units})`;
+  return {
+    name,
+    init(key, inputShape, initOpts) {
+      const shape = checkShape(name, inputShape);
+      const { dtype } = initOptions(name, initOpts);
+      if (shape.length === 0) throw new ShapeError(`${name}: expected inputs of per-example shape [..., features] (rank ≥ 1), got ${fmtShape(shape)}`);
+      const fanIn = shape[shape.length - 1]!;
+      const specs: [string, Initializer, number[]][] = [["w", o.kernelInit ?? glorotUniform, [fanIn, units]]];
+      if (useBias) specs.push(["b", o.biasInit ?? zeros, [units]]);
+      return { params: draw(key, dtype, specs), state: {}, outputShape: [...shape.slice(0, -1), units] };
+    },
+    apply(params: Tree, state: Tree, x: Tensor, applyOpts) {
+      applyOptions(name, applyOpts);
+      const p = params as { w: Tensor; b?: Tensor };
+      const y = matmul(x, p.w);
+      return [p.b === undefined ? y : add(y, p.b), state];
+    },
+  };
+}
