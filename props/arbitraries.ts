@@ -246,7 +246,7 @@ const RAW_BINARY: readonly ((a: Tensor, b: Tensor) => Tensor)[] = [
 ];
 
 /** Shapes broadcast together under NumPy's rules. */
-function broadcasts(a: readonly number[], b: readonly number[]): boolean {
+export function broadcasts(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 1; i <= Math.min(a.length, b.length); i++) {
     const x = a[a.length - i]!;
     const y = b[b.length - i]!;
@@ -256,7 +256,7 @@ function broadcasts(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** A permutation of n items from random naturals (deterministic Fisher–Yates). */
-function permutation(n: number, seed: number): number[] {
+export function permutation(n: number, seed: number): number[] {
   const p = Array.from({ length: n }, (_, i) => i);
   let s = seed;
   for (let i = n - 1; i > 0; i--) {
@@ -268,7 +268,7 @@ function permutation(n: number, seed: number): number[] {
 }
 
 /** A non-empty subset of axes 0..rank-1 chosen by the bits of `bits`. */
-function axesSubset(rank: number, bits: number): number[] {
+export function axesSubset(rank: number, bits: number): number[] {
   const axes = Array.from({ length: rank }, (_, i) => i).filter((i) => (bits >> i) & 1);
   return axes.length ? axes : [bits % rank];
 }

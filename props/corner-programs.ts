@@ -17,7 +17,7 @@
 import fc from "fast-check";
 import * as fx from "../src/index.js";
 import { type Tensor } from "../src/index.js";
-import { CORNER_LITERALS, cornerTensorArb } from "./arbitraries.js";
+import { CORNER_LITERALS, axesSubset, broadcasts, cornerTensorArb, permutation } from "./arbitraries.js";
 
 export type FloatDType = "float32" | "float64";
 type AnyDType = FloatDType | "int32" | "bool";
@@ -56,31 +56,6 @@ const FLOAT_BINARY: readonly ((a: Tensor, b: Tensor | number) => Tensor)[] = [fx
 const INT_UNARY: readonly ((x: Tensor) => Tensor)[] = [fx.neg, fx.abs, fx.sign, fx.square];
 const INT_BINARY: readonly ((a: Tensor, b: Tensor | number) => Tensor)[] = [fx.add, fx.sub, fx.mul, fx.maximum, fx.minimum];
 const COMPARE: readonly ((a: Tensor, b: Tensor | number) => Tensor)[] = [fx.greater, fx.less, fx.greaterEqual, fx.lessEqual, fx.equal, fx.notEqual];
-
-function broadcasts(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
-    const x = a[a.length - i]!;
-    const y = b[b.length - i]!;
-    if (x !== y && x !== 1 && y !== 1) return false;
-  }
-  return true;
-}
-
-function permutation(n: number, seed: number): number[] {
-  const p = Array.from({ length: n }, (_, i) => i);
-  let s = seed;
-  for (let i = n - 1; i > 0; i--) {
-    const j = s % (i + 1);
-    s = Math.floor(s / (i + 1)) + 7 * i;
-    [p[i], p[j]] = [p[j]!, p[i]!];
-  }
-  return p;
-}
-
-function axesSubset(rank: number, bits: number): number[] {
-  const axes = Array.from({ length: rank }, (_, i) => i).filter((i) => (bits >> i) & 1);
-  return axes.length ? axes : [bits % rank];
-}
 
 const isFloat = (t: Tensor) => t.dtype === "float32" || t.dtype === "float64";
 
