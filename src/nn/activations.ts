@@ -10,7 +10,6 @@
 //   maximum/minimum, whose gradient at a tie is a convention of its own.
 // All of them propagate NaN and expect a float tensor.
 
-import * as t from "io-ts";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
 import { isFloat } from "../tensor/dtype.js";
 import { normalizeAxis } from "../tensor/shape.js";
@@ -22,6 +21,7 @@ import { abs, exp, expm1, isFinite, log, log1p, neg, sigmoid as sigmoidPrim, sto
 import { max, sum } from "../prims/reduce.js";
 import { reshape } from "../prims/layout.js";
 import { erfc } from "./erfc.js";
+import { Bool } from "../options/codecs.js";
 import { decodeOptions, optionsCodec } from "./options.js";
 
 /** The input as a float tensor, or a DTypeError naming the activation. */
@@ -158,7 +158,7 @@ export function softsign(x: TensorLike): Tensor {
   return div(v, add(1, abs(v)));
 }
 
-const GeluOptions = optionsCodec("GeluOptions", { approximate: t.boolean });
+const GeluOptions = optionsCodec("GeluOptions", { approximate: Bool });
 
 /**
  * GELU, x·Φ(x) with Φ the standard normal CDF (`approximate: false`, the default, as in
