@@ -160,6 +160,8 @@ describe("activations: errors", () => {
     expect(() => fx.nn.softmax(fx.scalar(1))).toThrow(/softmax: needs at least one axis/);
     expect(() => fx.nn.logSoftmax(fx.tensor([1, 2]), 1)).toThrow(fx.FluxionError);
     expect(() => fx.nn.leakyRelu(fx.tensor([1]), NaN)).toThrow(/leakyRelu: alpha must be a finite number, got NaN/);
+    expect(() => fx.nn.softmax(fx.tensor([1]), Symbol("axis") as never)).toThrow(/^softmax: axis: expected an integer, got Symbol\(axis\)$/);
+    expect(() => fx.nn.maxout(fx.tensor([1, 2]), Symbol("k") as never)).toThrow(/^maxout: k must be a positive integer, got Symbol\(k\)$/);
     expect(() => fx.nn.hardTanh(fx.tensor([1]), 1, -1)).toThrow(/hardTanh: minValue 1 must be below maxValue -1/);
   });
 });

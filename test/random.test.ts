@@ -395,6 +395,14 @@ describe("errors name the op and the bad value", () => {
     expect(() => R.permutation(R.key(0), 5, { independant: true } as never)).toThrow(/^random\.permutation: unknown option "independant"; did you mean "independent"\?$/);
     expect(() => R.randint(R.key(0), [2], 0, 5, { dtype: "float32" } as never)).toThrow(/^random\.randint: dtype: expected "int32", got "float32"$/);
   });
+  it("sizes beyond the engine's limit and misplaced keys name the op", () => {
+    expect(() => R.uniform(R.key(0), [1e6, 1e6])).toThrow(/^random\.uniform: a tensor of shape \[1000000,1000000\] and dtype float32 .* is larger than the engine allows/);
+    expect(() => R.randint(R.key(0), [2 ** 40], 0, 3)).toThrow(/^random\.randint: a tensor of shape \[1099511627776\] and dtype int32/);
+    expect(() => R.split(R.key(0), 1e12)).toThrow(/^random\.split: a tensor of shape \[1000000000000,2\]/);
+    expect(() => R.splitKeys("x" as never)).toThrow(/^random\.splitKeys: the key must be a Tensor/);
+    expect(() => R.bernoulli(R.key(0), 0.5, null as never)).toThrow(/^random\.bernoulli: the shape must be an array of non-negative integers, got null$/);
+    expect(() => R.uniform(R.key(0), [NaN])).toThrow(/got \[NaN\]$/);
+  });
   it("shapes and parameters", () => {
     expect(() => R.uniform(R.key(0), [2, -1])).toThrow(/random\.uniform: the shape must be an array of non-negative integers/);
     expect(() => R.uniform(R.key(0), [3], { minval: fx.zeros([4]) })).toThrow(/random\.uniform/);

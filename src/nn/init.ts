@@ -55,8 +55,8 @@ function varianceScaling(op: string, scale: number, mode: Mode, distribution: Di
   return (key, shape, options) => {
     const o = checkOptions(op, ScaledOptions, options);
     checkKey(op, key);
-    const dims = checkSampleShape(op, shape);
     const dtype = o.dtype ?? "float32";
+    const dims = checkSampleShape(op, shape, dtype);
     const gain = o.gain ?? 1;
     if (!Number.isFinite(gain) || gain < 0) throw new ValueError(`${op}: gain must be a finite number >= 0, got ${gain}`);
     if (sizeOf(dims) === 0) return zerosOf(dims, { dtype });
@@ -130,7 +130,8 @@ export const orthogonal: Initializer = (key, shape, options) => {
 function fill(op: string, value: number, key: Tensor, shape: readonly number[], options: InitOptions | undefined): Tensor {
   const o = checkOptions(op, FillOptions, options);
   checkKey(op, key);
-  return full(checkSampleShape(op, shape), value, { dtype: o.dtype ?? "float32" });
+  const dtype = o.dtype ?? "float32";
+  return full(checkSampleShape(op, shape, dtype), value, { dtype });
 }
 
 /** All zeros (the key is checked, not used). */

@@ -23,14 +23,14 @@ import { DecayRate } from "./options.js";
 const Mode = t.keyof({ min: null, max: null }, '"min" or "max"');
 const ThresholdMode = t.keyof({ rel: null, abs: null }, '"rel" or "abs"');
 const PlateauOptions = optionsObject({
-    factor: DecayRate,
-    patience: NonNegativeInt,
-    threshold: NonNegativeNumber,
-    thresholdMode: ThresholdMode,
-    mode: Mode,
-    cooldown: NonNegativeInt,
-    minScale: NonNegativeNumber,
-  });
+  factor: DecayRate,
+  patience: NonNegativeInt,
+  threshold: NonNegativeNumber,
+  thresholdMode: ThresholdMode,
+  mode: Mode,
+  cooldown: NonNegativeInt,
+  minScale: NonNegativeNumber,
+});
 export type PlateauOptions = t.TypeOf<typeof PlateauOptions>;
 
 /** All float64 / int32 scalars. */

@@ -74,7 +74,8 @@ export type UniformOptions = { dtype?: DType; minval?: number | Tensor; maxval?:
 export function uniform(key: Tensor, shape: readonly number[] = [], options: UniformOptions = {}): Tensor {
   const op = "random.uniform";
   const o = checkOptions(op, UniformOptions, options);
-  return uniformIn(op, checkKey(op, key), checkSampleShape(op, shape), floatDType(op, o.dtype), o.minval ?? 0, o.maxval ?? 1);
+  const dtype = floatDType(op, o.dtype);
+  return uniformIn(op, checkKey(op, key), checkSampleShape(op, shape, dtype), dtype, o.minval ?? 0, o.maxval ?? 1);
 }
 
 function uniformIn(op: string, k: Tensor, shape: number[], dtype: DType, minval: number | Tensor, maxval: number | Tensor): Tensor {
@@ -95,7 +96,7 @@ const DTypeOnly = optionsObject({ dtype: FloatDTypeCodec });
 export function normal(key: Tensor, shape: readonly number[] = [], options: { dtype?: DType } = {}): Tensor {
   const op = "random.normal";
   const dtype = floatDType(op, checkOptions(op, DTypeOnly, options).dtype);
-  const u = uniformIn(op, checkKey(op, key), checkSampleShape(op, shape), dtype, nextAfter(-1, 0, dtype), 1);
+  const u = uniformIn(op, checkKey(op, key), checkSampleShape(op, shape, dtype), dtype, nextAfter(-1, 0, dtype), 1);
   return mul(scalar(Math.SQRT2, dtype), erfinv(u));
 }
 
@@ -113,7 +114,7 @@ export function truncatedNormal(key: Tensor, lower: number, upper: number, shape
   const [l, u] = [roundTo(lower, dtype), roundTo(upper, dtype)];
   const a = roundTo(erfNumber(roundTo(l / sqrt2, dtype)), dtype);
   const b = roundTo(erfNumber(roundTo(u / sqrt2, dtype)), dtype);
-  const x = mul(scalar(sqrt2, dtype), erfinv(uniformIn(op, checkKey(op, key), checkSampleShape(op, shape), dtype, a, b)));
+  const x = mul(scalar(sqrt2, dtype), erfinv(uniformIn(op, checkKey(op, key), checkSampleShape(op, shape, dtype), dtype, a, b)));
   return minimum(maximum(x, scalar(nextAfter(l, Infinity, dtype), dtype)), scalar(nextAfter(u, -Infinity, dtype), dtype));
 }
 
@@ -127,7 +128,7 @@ export function bernoulli(key: Tensor, p: number | Tensor = 0.5, shape?: readonl
   if (pt === null || !isFloat(pt.dtype)) {
     throw new DTypeError(`${op}: p must be a number or a float tensor, got ${p instanceof Tensor ? `a ${p.dtype} tensor` : typeof p}`);
   }
-  const dims = checkSampleShape(op, shape ?? pt.shape);
+  const dims = checkSampleShape(op, shape === undefined ? pt.shape : shape, pt.dtype);
   checkParamShape(op, "p", pt, dims);
   return less(unitFloats(checkKey(op, key), dims, pt.dtype), pt);
 }
@@ -151,7 +152,7 @@ const RandintOptions = optionsObject({ dtype: described('"int32"', t.literal("in
 export function randint(key: Tensor, shape: readonly number[], minval: number | Tensor, maxval: number | Tensor, options: { dtype?: "int32" } = {}): Tensor {
   const op = "random.randint";
   checkOptions(op, RandintOptions, options);
-  const dims = checkSampleShape(op, shape);
+  const dims = checkSampleShape(op, shape, "int32");
   const lo = int32Operand(op, "minval", minval);
   const hi = int32Operand(op, "maxval", maxval);
   checkParamShape(op, "minval", lo, dims);
