@@ -208,3 +208,15 @@ describe("codecs and public interfaces", () => {
     expect(fx.jit((a: fx.Tensor) => a, { staticArgnums: [] }, { optimize: true, fuse: true, verify: true })(fx.ones([1])).shape).toEqual([1]);
   });
 });
+
+describe("fx.nn's names for the validator (used by the layers)", () => {
+  it("optionsCodec and decodeOptions are the shared closed codec and checkOptions", async () => {
+    const { optionsCodec, decodeOptions, PositiveNumber } = await import("../src/nn/options.js");
+    const codec = optionsCodec("DenseOptions", { units: PositiveInt, scale: PositiveNumber });
+    expect(decodeOptions("nn.Dense", codec, undefined)).toEqual({});
+    expect(decodeOptions("nn.Dense", codec, { units: 3, scale: undefined })).toEqual({ units: 3 });
+    expect(messageOf(() => decodeOptions("nn.Dense", codec, { unit: 3 }))).toBe('nn.Dense: unknown option "unit"; did you mean "units"?');
+    expect(messageOf(() => decodeOptions("nn.Dense", codec, { scale: 0 }))).toBe("nn.Dense: scale: expected a positive finite number, got 0");
+    expect(() => decodeOptions("nn.Dense", codec, { units: 0 })).toThrow(fx.ArgumentError);
+  });
+});
