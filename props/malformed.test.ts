@@ -51,6 +51,30 @@ const junk = {
   argnums: [-1, 1.5, NaN, "0", [0.5], [-1], {}, null, true],
   hessianArgnums: [-1, 1.5, NaN, "0", [0], {}, null, true],
   list: [fx.ones([2]), 5, "x", null, {}, true],
+  // fx.random, fx.nn and fx.optim
+  key: ["x", {}, null, 3, [0, 1], true, () => 1, fx.ones([2]), fx.tensor([1, 2, 3], { dtype: "int32" })],
+  seed: [1.5, NaN, Infinity, -Infinity, "1", null, {}, [], true, () => 1, Symbol("s"), 10n],
+  bound: [NaN, "1", null, {}, [], true, () => 1, fx.ones([1])],
+  probability: ["x", null, {}, [], true, () => 1, fx.tensor([1], { dtype: "int32" })],
+  int32Bound: [1.5, NaN, Infinity, 2 ** 31, "1", null, {}, true, fx.ones([1])],
+  int32DType: ["float32", "int", "Int32", 1, null, {}, [], true],
+  floatDType: ["int32", "bool", "float16", "Float32", 1, null, {}, [], true, () => 1],
+  numberOrTensor: ["1", null, {}, [], [1], true, () => 1],
+  permInput: [-1, 1.5, NaN, "5", null, {}, [], 2 ** 31, fx.scalar(1), true],
+  floatTensor: ["x", {}, null, 3, [1, 2], true, fx.tensor([1, 2], { dtype: "int32" }), fx.scalar(1)],
+  reduction: ["avg", "MEAN", "", 1, null, {}, [], true, () => 1],
+  positive: [0, -1, NaN, Infinity, -Infinity, "1", null, {}, [], true, () => 1],
+  nonNegative: [-1, -1e-9, NaN, Infinity, -Infinity, "1", null, {}, [], true, () => 1],
+  unit: [-0.1, 1.5, NaN, Infinity, "0.1", null, {}, [], true],
+  decayRate: [1, -0.1, 1.5, NaN, Infinity, "0.9", null, {}, [], true, () => 0.9],
+  learningRate: [-1, NaN, Infinity, -Infinity, "0.1", null, {}, [], true, Symbol("lr")],
+  nonNegInt: [-1, 1.5, NaN, Infinity, -Infinity, true, [1], {}, ...NOT_NUMBERS],
+  gain: [-1, NaN, Infinity, -Infinity, "1", null, {}, [], true],
+  selection: ["biases", "ALL", 1, null, {}, [], true],
+  finiteList: ["x", null, {}, 5, [NaN], ["1"], [Infinity], [[1]], true],
+  transformation: [{}, null, 1, "x", () => 1, { init: 1 }, { update: () => 1 }, []],
+  plateauMode: ["minimum", "MAX", 1, null, {}, true],
+  thresholdMode: ["relative", "ABS", 1, null, {}, true],
 } as const satisfies Record<string, readonly unknown[]>;
 
 type Kind = keyof typeof junk;
@@ -171,6 +195,203 @@ const groups: Record<string, Row[]> = {
   ],
 };
 
+const key0 = () => fx.random.key(0);
+const logits = () => fx.tensor([[1, 2, 3], [3, 1, 2]]);
+const labels = () => ints([2, 0]);
+const lossOpt = { options: { reduction: "reduction" } } as const;
+const params = () => ({ w: fx.ones([2, 2]), b: fx.zeros([2]) });
+const floatDTypeOpt = { options: { dtype: "floatDType" } } as const;
+
+/** Rows for fx.random, fx.nn and fx.optim (names as their messages start). */
+const libraryGroups: Record<string, Row[]> = {
+  random: [
+    { name: "random.key", args: () => [0], call: fx.random.key, corrupt: [[0, "seed"]] },
+    { name: "random.split", args: () => [key0(), 2], call: fx.random.split, corrupt: [[0, "key"], [1, "count"]] },
+    { name: "random.splitKeys", args: () => [key0(), 2], call: fx.random.splitKeys, corrupt: [[0, "key"], [1, "count"]] },
+    { name: "random.foldIn", args: () => [key0(), 3], call: fx.random.foldIn, corrupt: [[0, "key"], [1, "seed"]] },
+    { name: "random.keyData", args: () => [key0()], call: fx.random.keyData, corrupt: [[0, "key"]] },
+    { name: "random.bits", args: () => [key0(), [2, 3]], call: fx.random.bits, corrupt: [[0, "key"], [1, "shape"]] },
+    {
+      name: "random.uniform",
+      args: () => [key0(), [2, 3], { minval: -1 }],
+      call: fx.random.uniform,
+      corrupt: [[0, "key"], [1, "shape"], [2, { options: { dtype: "floatDType", minval: "numberOrTensor", maxval: "numberOrTensor" } }]],
+    },
+    { name: "random.normal", args: () => [key0(), [2, 3]], call: fx.random.normal, corrupt: [[0, "key"], [1, "shape"], [2, floatDTypeOpt]] },
+    {
+      name: "random.truncatedNormal",
+      args: () => [key0(), -1, 1, [3]],
+      call: fx.random.truncatedNormal,
+      corrupt: [[0, "key"], [1, "bound"], [2, "bound"], [3, "shape"], [4, floatDTypeOpt]],
+    },
+    { name: "random.bernoulli", args: () => [key0(), 0.3, [3]], call: fx.random.bernoulli, corrupt: [[0, "key"], [1, "probability"], [2, "shape"]] },
+    {
+      name: "random.randint",
+      args: () => [key0(), [3], 0, 5],
+      call: fx.random.randint,
+      corrupt: [[0, "key"], [1, "shape"], [2, "int32Bound"], [3, "int32Bound"], [4, { options: { dtype: "int32DType" } }]],
+    },
+    {
+      name: "random.categorical",
+      args: () => [key0(), logits(), { axis: -1 }],
+      call: fx.random.categorical,
+      corrupt: [[0, "key"], [1, "floatTensor"], [2, { options: { axis: "int", shape: "shape" } }]],
+    },
+    {
+      name: "random.permutation",
+      args: () => [key0(), fx.ones([4, 2]), { axis: 0 }],
+      call: fx.random.permutation,
+      corrupt: [[0, "key"], [1, "permInput"], [2, { options: { axis: "int", independent: "bool" } }]],
+    },
+    { name: "random.shuffle", args: () => [key0(), fx.ones([4, 2])], call: fx.random.shuffle, corrupt: [[0, "key"], [1, "tensor"], [2, axisOpt]] },
+  ],
+  "nn activations": [
+    { name: "gelu", args: () => [x2(), { approximate: true }], call: fx.nn.gelu, corrupt: [[0, "tensorLike"], [1, { options: { approximate: "bool" } }]] },
+    ...(["softmax", "logSoftmax"] as const).map((name): Row => ({ name, args: () => [x2(), -1], call: fx.nn[name], corrupt: [[0, "tensorLike"], [1, "int"]] })),
+    { name: "maxout", args: () => [fx.ones([2, 4]), 2], call: fx.nn.maxout, corrupt: [[0, "tensorLike"], [1, "posInt"], [2, "int"]] },
+    ...(["leakyRelu", "elu"] as const).map((name): Row => ({ name, args: () => [x2(), 0.5], call: fx.nn[name], corrupt: [[0, "tensorLike"], [1, "number"]] })),
+    { name: "hardTanh", args: () => [x2(), -1, 1], call: fx.nn.hardTanh, corrupt: [[0, "tensorLike"], [1, "number"], [2, "number"]] },
+    { name: "prelu", args: () => [x2(), 0.1], call: fx.nn.prelu, corrupt: [[0, "tensorLike"], [1, "tensorLike"]] },
+  ],
+  "nn losses": [
+    ...(["mse", "mae", "binaryCrossEntropy"] as const).map((name): Row => ({
+      name,
+      args: () => [fx.tensor([0.5, 0.2]), fx.tensor([1, 0])],
+      call: fx.nn.losses[name],
+      corrupt: [[0, "tensorLike"], [1, "tensorLike"], [2, lossOpt]],
+    })),
+    {
+      name: "huber",
+      args: () => [fx.tensor([0.5, 0.2]), fx.tensor([1, 0]), { delta: 0.5 }],
+      call: fx.nn.losses.huber,
+      corrupt: [[0, "tensorLike"], [1, "tensorLike"], [2, { options: { reduction: "reduction", delta: "positive" } }]],
+    },
+    {
+      name: "softmaxCrossEntropy",
+      args: () => [logits(), labels(), { labelSmoothing: 0.1 }],
+      call: fx.nn.losses.softmaxCrossEntropy,
+      corrupt: [[0, "tensorLike"], [1, "tensorLike"], [2, { options: { reduction: "reduction", labelSmoothing: "unit" } }]],
+    },
+    { name: "nll", args: () => [fx.nn.logSoftmax(logits()), labels()], call: fx.nn.losses.nll, corrupt: [[0, "tensorLike"], [1, "tensorLike"], [2, lossOpt]] },
+    {
+      name: "klDivergence",
+      args: () => [fx.nn.logSoftmax(logits()), fx.nn.softmax(logits())],
+      call: fx.nn.losses.klDivergence,
+      corrupt: [[0, "tensorLike"], [1, "tensorLike"], [2, lossOpt]],
+    },
+    { name: "hinge", args: () => [fx.tensor([0.5, -2]), fx.tensor([1, -1])], call: fx.nn.losses.hinge, corrupt: [[0, "tensorLike"], [1, "tensorLike"], [2, lossOpt]] },
+  ],
+  "nn penalties and metrics": [
+    ...(["l1", "l2"] as const).map((name): Row => ({ name, args: () => [params(), { include: "weights" }], call: fx.nn.losses[name], corrupt: [[1, { options: { include: "selection" } }]] })),
+    {
+      name: "elasticNet",
+      args: () => [params(), 0.1, 0.5],
+      call: fx.nn.losses.elasticNet,
+      corrupt: [[1, "nonNegative"], [2, "unit"], [3, { options: { include: "selection" } }]],
+    },
+    { name: "accuracy", args: () => [logits(), labels()], call: fx.nn.accuracy, corrupt: [[0, "tensorLike"], [1, "tensorLike"]] },
+    { name: "topK", args: () => [logits(), labels(), 2], call: fx.nn.topK, corrupt: [[0, "tensorLike"], [1, "tensorLike"], [2, "posInt"]] },
+  ],
+  "nn init": [
+    ...(["glorotUniform", "glorotNormal", "heUniform", "heNormal", "lecunUniform", "lecunNormal"] as const).map((name): Row => ({
+      name: `nn.init.${name}`,
+      args: () => [key0(), [3, 4], { gain: 2 }],
+      call: fx.nn.init[name],
+      corrupt: [[0, "key"], [1, "shape"], [2, { options: { dtype: "floatDType", gain: "gain" } }]],
+    })),
+    {
+      name: "nn.init.orthogonal",
+      args: () => [key0(), [3, 4]],
+      call: fx.nn.init.orthogonal,
+      corrupt: [[0, "key"], [1, "shape"], [2, floatDTypeOpt]],
+    },
+    ...(["zeros", "ones"] as const).map((name): Row => ({ name: `nn.init.${name}`, args: () => [key0(), [3]], call: fx.nn.init[name], corrupt: [[0, "key"], [1, "shape"], [2, dtypeOpt]] })),
+    {
+      name: "nn.init.constant",
+      args: () => [0.5, key0(), [3]],
+      call: (v, k, s, o) => fx.nn.init.constant(v)(k, s, o),
+      corrupt: [[0, "bound"], [1, "key"], [2, "shape"], [3, dtypeOpt]],
+    },
+  ],
+  optimisers: [
+    ...(["sgd", "scaleByLearningRate"] as const).map((name): Row => ({ name, args: () => [0.1], call: fx.optim[name], corrupt: [[0, "learningRate"]] })),
+    ...(["momentum", "nesterov"] as const).map((name): Row => ({ name, args: () => [0.1, 0.9], call: fx.optim[name], corrupt: [[0, "learningRate"], [1, "decayRate"]] })),
+    {
+      name: "adagrad",
+      args: () => [0.1, { eps: 1e-8 }],
+      call: fx.optim.adagrad,
+      corrupt: [[0, "learningRate"], [1, { options: { eps: "nonNegative", initialAccumulator: "nonNegative" } }]],
+    },
+    {
+      name: "rmsprop",
+      args: () => [0.1, { centered: true }],
+      call: fx.optim.rmsprop,
+      corrupt: [[0, "learningRate"], [1, { options: { decay: "decayRate", eps: "nonNegative", centered: "bool", momentum: "decayRate" } }]],
+    },
+    { name: "adam", args: () => [0.1, { b1: 0.8 }], call: fx.optim.adam, corrupt: [[0, "learningRate"], [1, { options: { b1: "decayRate", b2: "decayRate", eps: "nonNegative" } }]] },
+    ...(["adamw", "lamb"] as const).map((name): Row => ({
+      name,
+      args: () => [0.1, { weightDecay: 0.01 }],
+      call: fx.optim[name],
+      corrupt: [[0, "learningRate"], [1, { options: { b1: "decayRate", b2: "decayRate", eps: "nonNegative", weightDecay: "nonNegative" } }]],
+    })),
+    { name: "lion", args: () => [0.1, { b2: 0.9 }], call: fx.optim.lion, corrupt: [[0, "learningRate"], [1, { options: { b1: "decayRate", b2: "decayRate", weightDecay: "nonNegative" } }]] },
+  ],
+  "gradient transforms": [
+    { name: "clipByGlobalNorm", args: () => [1], call: fx.optim.clipByGlobalNorm, corrupt: [[0, "positive"]] },
+    { name: "clipByValue", args: () => [-1, 1], call: fx.optim.clipByValue, corrupt: [[0, "number"], [1, "number"]] },
+    { name: "addWeightDecay", args: () => [0.1], call: fx.optim.addWeightDecay, corrupt: [[0, "nonNegative"]] },
+    { name: "scale", args: () => [2], call: fx.optim.scale, corrupt: [[0, "number"]] },
+    { name: "scaleUpdates", args: () => [params(), 2], call: fx.optim.scaleUpdates, corrupt: [[1, "tensorLike"]] },
+    { name: "chain", args: () => [fx.optim.sgd(1), fx.optim.scale(2)], call: fx.optim.chain, corrupt: [[0, "transformation"], [1, "transformation"]] },
+  ],
+  schedules: [
+    { name: "constant", args: () => [0.1], call: fx.optim.schedules.constant, corrupt: [[0, "number"]] },
+    {
+      name: "stepDecay",
+      args: () => [0.1, { stepSize: 2 }],
+      call: fx.optim.schedules.stepDecay,
+      corrupt: [[0, "number"], [1, { options: { stepSize: "posInt", factor: "nonNegative" } }]],
+    },
+    ...(["exponential", "inverseTime"] as const).map((name): Row => ({ name, args: () => [0.1, 0.5], call: fx.optim.schedules[name], corrupt: [[0, "number"], [1, "nonNegative"]] })),
+    {
+      name: "polynomial",
+      args: () => [0.1, { steps: 10 }],
+      call: fx.optim.schedules.polynomial,
+      corrupt: [[0, "number"], [1, { options: { steps: "posInt", end: "number", power: "positive", begin: "nonNegInt" } }]],
+    },
+    { name: "cosine", args: () => [0.1, { steps: 10 }], call: fx.optim.schedules.cosine, corrupt: [[0, "number"], [1, { options: { steps: "posInt", alpha: "unit" } }]] },
+    {
+      name: "warmupCosine",
+      args: () => [{ peak: 1, warmupSteps: 2, totalSteps: 10 }],
+      call: fx.optim.schedules.warmupCosine,
+      corrupt: [[0, { options: { peak: "number", warmupSteps: "nonNegInt", totalSteps: "posInt", init: "number", end: "number" } }]],
+    },
+    { name: "piecewise", args: () => [[1], [1, 2]], call: fx.optim.schedules.piecewise, corrupt: [[0, "finiteList"], [1, "finiteList"]] },
+    {
+      name: "reduceOnPlateau",
+      args: () => [{ patience: 2 }],
+      call: fx.optim.schedules.reduceOnPlateau,
+      corrupt: [
+        [
+          0,
+          {
+            options: {
+              factor: "decayRate",
+              patience: "nonNegInt",
+              threshold: "nonNegative",
+              thresholdMode: "thresholdMode",
+              mode: "plateauMode",
+              cooldown: "nonNegInt",
+              minScale: "nonNegative",
+            },
+          },
+        ],
+      ],
+    },
+  ],
+};
+
 /** A key one edit away from a valid one (or a random word), which is not itself valid. */
 function unknownKeyArb(valid: readonly string[]): fc.Arbitrary<string> {
   const misspelt = fc.tuple(fc.constantFrom(...valid), fc.nat(), fc.constantFrom("drop", "double", "swapcase", "plural", "upper")).map(([k, i, how]) => {
@@ -202,7 +423,7 @@ function malformedArb(spec: Spec, valid: unknown): fc.Arbitrary<unknown> {
 
 const SLOW_MS = 5_000;
 
-describe.each(Object.entries(groups))("malformed input to the %s functions", (_group, rows) => {
+describe.each(Object.entries({ ...groups, ...libraryGroups }))("malformed input to the %s functions", (_group, rows) => {
   it.each(rows.map((r) => [r.name, r] as const))("%s: valid call succeeds", (_name, row) => {
     expect(() => row.call(...row.args())).not.toThrow();
   });

@@ -133,9 +133,9 @@ describe("fills", () => {
 
 describe("errors name the initialiser and the bad value", () => {
   it("options, keys and shapes", () => {
-    expect(() => init.heNormal(key, [3, 3], { dtpye: "float64" } as never)).toThrow(/nn\.init\.heNormal: unknown option "dtpye"/);
-    expect(() => init.glorotUniform(key, [3, 3], { dtype: "int32" } as never)).toThrow(/nn\.init\.glorotUniform: option "dtype"/);
-    expect(() => init.zeros(key, [3], { gain: 2 })).toThrow(/nn\.init\.zeros: unknown option "gain"/);
+    expect(() => init.heNormal(key, [3, 3], { dtpye: "float64" } as never)).toThrow(/^nn\.init\.heNormal: unknown option "dtpye"; did you mean "dtype"\?$/);
+    expect(() => init.glorotUniform(key, [3, 3], { dtype: "int32" } as never)).toThrow(/^nn\.init\.glorotUniform: dtype: expected "float32" or "float64", got "int32"$/);
+    expect(() => init.zeros(key, [3], { gain: 2 })).toThrow(/^nn\.init\.zeros: unknown option "gain"; valid options are dtype$/);
     expect(() => init.heUniform(key, [3, 3], { gain: -1 })).toThrow(/nn\.init\.heUniform: gain must be/);
     expect(() => init.orthogonal(key, [5])).toThrow(/nn\.init\.orthogonal: needs a shape of rank >= 2/);
     expect(() => init.lecunNormal(fx.zeros([2]), [3, 3])).toThrow(/nn\.init\.lecunNormal: a key is an int32 tensor/);

@@ -127,18 +127,18 @@ describe("softmaxCrossEntropy", () => {
     expect(() => L.softmaxCrossEntropy(z, fx.zeros([3, 4]))).toThrow(/float targets must have the logits' dtype float64, got float32/);
     expect(() => L.softmaxCrossEntropy(i32([1, 2]), i32([0]))).toThrow(/softmaxCrossEntropy: logits must be float32 or float64, got int32\[2\]/);
     expect(() => L.softmaxCrossEntropy(fx.scalar(1), i32([0]))).toThrow(/must have a class axis/);
-    expect(() => L.softmaxCrossEntropy(z, labels, { labelSmothing: 0.1 } as never)).toThrow(/softmaxCrossEntropy: unknown option "labelSmothing"/);
-    expect(() => L.softmaxCrossEntropy(z, labels, { labelSmoothing: 1.5 })).toThrow(/option "labelSmoothing" must be a number in \[0, 1\], got 1.5/);
-    expect(() => L.softmaxCrossEntropy(z, labels, { reduction: "avg" } as never)).toThrow(/option "reduction" must be "mean", "sum" or "none", got "avg"/);
+    expect(() => L.softmaxCrossEntropy(z, labels, { labelSmothing: 0.1 } as never)).toThrow(/^softmaxCrossEntropy: unknown option "labelSmothing"; did you mean "labelSmoothing"\?$/);
+    expect(() => L.softmaxCrossEntropy(z, labels, { labelSmoothing: 1.5 })).toThrow(/^softmaxCrossEntropy: labelSmoothing: expected a number in \[0, 1\], got 1.5$/);
+    expect(() => L.softmaxCrossEntropy(z, labels, { reduction: "avg" } as never)).toThrow(/^softmaxCrossEntropy: reduction: expected "mean", "sum" or "none", got "avg"$/);
   });
 });
 
 describe("options and single examples", () => {
-  it("options must be a plain object; undefined means none", () => {
+  it("options must be an options object; undefined means none", () => {
     const a = fx.tensor([1, 2]);
-    expect(() => L.mse(a, a, 5 as never)).toThrow(/mse: options must be a plain object, got 5/);
-    expect(() => L.mse(a, a, null as never)).toThrow(/mse: options must be a plain object, got null/);
-    expect(() => L.huber(a, a, { delta: 0 })).toThrow(/huber: option "delta" must be a positive finite number, got 0/);
+    expect(() => L.mse(a, a, 5 as never)).toThrow(/^mse: options: expected an options object \{ reduction \}, got 5$/);
+    expect(() => L.mse(a, a, null as never)).toThrow(/^mse: options: expected an options object \{ reduction \}, got null$/);
+    expect(() => L.huber(a, a, { delta: 0 })).toThrow(/^huber: delta: expected a positive finite number, got 0$/);
     expect(L.mse(a, a, undefined).item()).toBe(0);
   });
 
@@ -250,8 +250,8 @@ describe("penalties over parameter pytrees", () => {
     expect(L.l2({ step: i32([3]), w: f64([2], [1]) }, { include: (p) => p !== "step" }).item()).toBe(2);
     expect(() => L.elasticNet(params, -1, 0.5)).toThrow(/elasticNet: alpha must be a non-negative finite number, got -1/);
     expect(() => L.elasticNet(params, 1, 1.5)).toThrow(/elasticNet: l1Ratio must be in \[0, 1\], got 1.5/);
-    expect(() => L.l1(params, { only: "weights" } as never)).toThrow(/l1: unknown option "only"/);
-    expect(() => L.l1(params, { include: "biases" } as never)).toThrow(/l1: option "include" must be "all", "weights" or a function/);
+    expect(() => L.l1(params, { only: "weights" } as never)).toThrow(/^l1: unknown option "only"; valid options are include$/);
+    expect(() => L.l1(params, { include: "biases" } as never)).toThrow(/^l1: include: expected "all", "weights" or a function \(path, leaf\) => boolean, got "biases"$/);
   });
 });
 

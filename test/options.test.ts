@@ -66,6 +66,19 @@ describe("closest-name suggestions", () => {
     expect(closestName("kernel", keys)).toBeUndefined();
     expect(closestName("x", keys)).toBeUndefined();
   });
+
+  it("knows long and short forms, other spellings of a word, and swapped letters", () => {
+    expect(editDistance("dtpye", "dtype")).toBe(1);
+    expect(closestName("beta1", ["b1", "b2", "eps"])).toBe("b1");
+    expect(closestName("beta2", ["b1", "b2", "eps"])).toBe("b2");
+    expect(closestName("epsilon", ["b1", "b2", "eps"])).toBe("eps");
+    expect(closestName("weight_decay", ["b1", "eps", "weightDecay"])).toBe("weightDecay");
+    expect(closestName("dtpye", ["dtype", "gain"])).toBe("dtype");
+    expect(closestName("approx", ["approximate"])).toBe("approximate");
+    // one-letter initials alone relate nothing: axis is not alpha, dtype is not delta
+    expect(closestName("axis", ["alpha", "b1"])).toBeUndefined();
+    expect(closestName("dtype", ["delta", "reduction"])).toBeUndefined();
+  });
 });
 
 describe("the validator", () => {
@@ -88,6 +101,19 @@ describe("the validator", () => {
     // Unknown keys are reported before bad values.
     expect(messageOf(() => checkOptions("roll", codec, { axis: "x", axes: 1 }))).toBe('roll: unknown option "axes"; did you mean "axis"?');
     expect(messageOf(() => checkOptions("roll", codec, { shift: -1 }))).toBe("roll: shift: expected a non-negative integer, got -1");
+  });
+
+  it("requires the required keys and types them as present", () => {
+    const schedule = optionsObject({ alpha: NonNegativeInt }, { steps: PositiveInt });
+    expect(messageOf(() => checkArg("cosine", "options", schedule, {}))).toBe('cosine: missing option "steps": expected a positive integer');
+    expect(messageOf(() => checkArg("cosine", "options", schedule, { steps: undefined, alpha: 1 }))).toBe('cosine: missing option "steps": expected a positive integer');
+    expect(messageOf(() => checkArg("cosine", "options", schedule, { steps: 0 }))).toBe("cosine: steps: expected a positive integer, got 0");
+    expect(messageOf(() => checkArg("cosine", "options", schedule, { step: 3 }))).toBe('cosine: unknown option "step"; did you mean "steps"?');
+    expect(messageOf(() => checkArg("cosine", "options", schedule, undefined))).toBe("cosine: options: expected an options object { steps, alpha }, got undefined");
+    const decoded: { steps: number; alpha?: number } = checkArg("cosine", "options", schedule, { steps: 3 });
+    expect(decoded).toEqual({ steps: 3 });
+    expect(schedule.is({ steps: 3 })).toBe(true);
+    expect(schedule.is({ alpha: 1 })).toBe(false);
   });
 
   it("rejects options that are not plain objects", () => {
@@ -180,5 +206,17 @@ describe("codecs and public interfaces", () => {
     expect(fx.pad(fx.ones([2]), 1, { value: 7, interior: 1 }).toArray()).toEqual([7, 1, 7, 1, 7]);
     expect(fx.tensor([1, 2], { dtype: "int32", shape: [2, 1] }).shape).toEqual([2, 1]);
     expect(fx.jit((a: fx.Tensor) => a, { staticArgnums: [] }, { optimize: true, fuse: true, verify: true })(fx.ones([1])).shape).toEqual([1]);
+  });
+});
+
+describe("fx.nn's names for the validator (used by the layers)", () => {
+  it("optionsCodec and decodeOptions are the shared closed codec and checkOptions", async () => {
+    const { optionsCodec, decodeOptions, PositiveNumber } = await import("../src/nn/options.js");
+    const codec = optionsCodec("DenseOptions", { units: PositiveInt, scale: PositiveNumber });
+    expect(decodeOptions("nn.Dense", codec, undefined)).toEqual({});
+    expect(decodeOptions("nn.Dense", codec, { units: 3, scale: undefined })).toEqual({ units: 3 });
+    expect(messageOf(() => decodeOptions("nn.Dense", codec, { unit: 3 }))).toBe('nn.Dense: unknown option "unit"; did you mean "units"?');
+    expect(messageOf(() => decodeOptions("nn.Dense", codec, { scale: 0 }))).toBe("nn.Dense: scale: expected a positive finite number, got 0");
+    expect(() => decodeOptions("nn.Dense", codec, { units: 0 })).toThrow(fx.ArgumentError);
   });
 });

@@ -388,11 +388,20 @@ describe("errors name the op and the bad value", () => {
     expect(() => R.split(R.key(0), -1)).toThrow(/random\.split/);
   });
   it("options: unknown keys and wrong types", () => {
-    expect(() => R.uniform(R.key(0), [2], { minVal: 0 } as never)).toThrow(/random\.uniform: unknown option "minVal"/);
-    expect(() => R.uniform(R.key(0), [2], { dtype: "int32" } as never)).toThrow(/random\.uniform: option "dtype" must be .*float32.*got "int32"/);
-    expect(() => R.normal(R.key(0), [2], { dtype: "float16" } as never)).toThrow(fx.ValueError);
-    expect(() => R.permutation(R.key(0), 5, { independant: true } as never)).toThrow(/random\.permutation: unknown option "independant"/);
-    expect(() => R.randint(R.key(0), [2], 0, 5, { dtype: "float32" } as never)).toThrow(/random\.randint: option "dtype"/);
+    expect(() => R.uniform(R.key(0), [2], { minVal: 0 } as never)).toThrow(/^random\.uniform: unknown option "minVal"; did you mean "minval"\?$/);
+    expect(() => R.uniform(R.key(0), [2], { dtype: "int32" } as never)).toThrow(/^random\.uniform: dtype: expected "float32" or "float64", got "int32"$/);
+    expect(() => R.normal(R.key(0), [2], { dtype: "float16" } as never)).toThrow(fx.ArgumentError);
+    expect(() => R.permutation(R.key(0), 5, { axis: 0.5 })).toThrow(/^random\.permutation: axis: expected an integer, got 0.5$/);
+    expect(() => R.permutation(R.key(0), 5, { independant: true } as never)).toThrow(/^random\.permutation: unknown option "independant"; did you mean "independent"\?$/);
+    expect(() => R.randint(R.key(0), [2], 0, 5, { dtype: "float32" } as never)).toThrow(/^random\.randint: dtype: expected "int32", got "float32"$/);
+  });
+  it("sizes beyond the engine's limit and misplaced keys name the op", () => {
+    expect(() => R.uniform(R.key(0), [1e6, 1e6])).toThrow(/^random\.uniform: a tensor of shape \[1000000,1000000\] and dtype float32 .* is larger than the engine allows/);
+    expect(() => R.randint(R.key(0), [2 ** 40], 0, 3)).toThrow(/^random\.randint: a tensor of shape \[1099511627776\] and dtype int32/);
+    expect(() => R.split(R.key(0), 1e12)).toThrow(/^random\.split: a tensor of shape \[1000000000000,2\]/);
+    expect(() => R.splitKeys("x" as never)).toThrow(/^random\.splitKeys: the key must be a Tensor/);
+    expect(() => R.bernoulli(R.key(0), 0.5, null as never)).toThrow(/^random\.bernoulli: the shape must be an array of non-negative integers, got null$/);
+    expect(() => R.uniform(R.key(0), [NaN])).toThrow(/got \[NaN\]$/);
   });
   it("shapes and parameters", () => {
     expect(() => R.uniform(R.key(0), [2, -1])).toThrow(/random\.uniform: the shape must be an array of non-negative integers/);

@@ -10,7 +10,6 @@
 //   maximum/minimum, whose gradient at a tie is a convention of its own.
 // All of them propagate NaN and expect a float tensor.
 
-import * as t from "io-ts";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
 import { isFloat } from "../tensor/dtype.js";
 import { normalizeAxis } from "../tensor/shape.js";
@@ -21,7 +20,11 @@ import { greater, greaterEqual, lessEqual, where } from "../prims/compare.js";
 import { abs, exp, expm1, isFinite, log, log1p, neg, sigmoid as sigmoidPrim, stopGradient, tanh as tanhPrim } from "../prims/unary.js";
 import { max, sum } from "../prims/reduce.js";
 import { reshape } from "../prims/layout.js";
+import { describeValue } from "../options/describe.js";
+import { Int } from "../options/codecs.js";
+import { checkArg } from "../options/validate.js";
 import { erfc } from "./erfc.js";
+import { Bool } from "../options/codecs.js";
 import { decodeOptions, optionsCodec } from "./options.js";
 
 /** The input as a float tensor, or a DTypeError naming the activation. */
@@ -34,7 +37,7 @@ function floatInput(op: string, x: TensorLike): Tensor {
 }
 
 function finiteNumber(op: string, name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
   return v;
 }
 
@@ -158,7 +161,7 @@ export function softsign(x: TensorLike): Tensor {
   return div(v, add(1, abs(v)));
 }
 
-const GeluOptions = optionsCodec("GeluOptions", { approximate: t.boolean });
+const GeluOptions = optionsCodec("GeluOptions", { approximate: Bool });
 
 /**
  * GELU, x·Φ(x) with Φ the standard normal CDF (`approximate: false`, the default, as in
@@ -182,7 +185,7 @@ export function gelu(x: TensorLike, options?: { approximate?: boolean }): Tensor
 /** The axis of `x` a softmax-like function reduces over (a single axis, default −1). */
 function softmaxAxis(op: string, x: Tensor, axis: number): number {
   if (x.shape.length === 0) throw new ShapeError(`${op}: needs at least one axis, got a scalar`);
-  const a = normalizeAxis(op, axis, x.shape.length);
+  const a = normalizeAxis(op, checkArg(op, "axis", Int, axis), x.shape.length);
   if (x.shape[a] === 0) throw new ShapeError(`${op}: axis ${a} of shape ${fmtShape(x.shape)} is empty`);
   return a;
 }
@@ -216,9 +219,9 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
  */
 export function maxout(x: TensorLike, k: number, axis = -1): Tensor {
   const v = floatInput("maxout", x);
-  if (!Number.isInteger(k) || k < 1) throw new ValueError(`maxout: k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) throw new ValueError(`maxout: k must be a positive integer, got ${describeValue(k)}`);
   if (v.shape.length === 0) throw new ShapeError("maxout: needs at least one axis, got a scalar");
-  const a = normalizeAxis("maxout", axis, v.shape.length);
+  const a = normalizeAxis("maxout", checkArg("maxout", "axis", Int, axis), v.shape.length);
   const n = v.shape[a]!;
   if (n % k !== 0) throw new ShapeError(`maxout: axis ${a} of shape ${fmtShape(v.shape)} (length ${n}) does not divide into groups of ${k}`);
   const grouped = [...v.shape.slice(0, a), n / k, k, ...v.shape.slice(a + 1)];

@@ -12,11 +12,11 @@
 // U[−1, 1)·√(3·var), "normal" is a normal truncated to ±2 and rescaled by 1/0.8796… (the standard
 // deviation of that truncated normal) so the variance is exactly the promised one.
 
-import * as t from "io-ts";
 import { ValueError } from "../errors.js";
 import { add, div, matmul, mul, sqrt, sub, sum, transpose, reshape, cast } from "../prims/index.js";
 import { checkKey, checkSampleShape } from "../random/keys.js";
-import { DTypeCodec, FloatDType, decodeOptions } from "../random/options.js";
+import { DTypeCodec, FiniteNumber, FloatDTypeCodec, optionsObject } from "../options/codecs.js";
+import { checkOptions } from "../options/validate.js";
 import { normal, truncatedNormal, uniform } from "../random/samplers.js";
 import { fromArray, full, zeros as zerosOf } from "../tensor/create.js";
 import type { DType } from "../tensor/dtype.js";
@@ -33,8 +33,8 @@ export interface InitOptions {
 /** An initialiser: a new parameter tensor of `shape` drawn with `key`. */
 export type Initializer = (key: Tensor, shape: readonly number[], options?: InitOptions) => Tensor;
 
-const ScaledOptions = t.exact(t.partial({ dtype: FloatDType, gain: t.number }));
-const FillOptions = t.exact(t.partial({ dtype: DTypeCodec }));
+const ScaledOptions = optionsObject({ dtype: FloatDTypeCodec, gain: FiniteNumber });
+const FillOptions = optionsObject({ dtype: DTypeCodec });
 
 /** [fanIn, fanOut] of a parameter shape (see the table at the top of this file). */
 export function computeFans(shape: readonly number[]): [number, number] {
@@ -53,10 +53,10 @@ type Distribution = "uniform" | "truncatedNormal";
 
 function varianceScaling(op: string, scale: number, mode: Mode, distribution: Distribution): Initializer {
   return (key, shape, options) => {
-    const o = decodeOptions(op, ScaledOptions, options);
+    const o = checkOptions(op, ScaledOptions, options);
     checkKey(op, key);
-    const dims = checkSampleShape(op, shape);
     const dtype = o.dtype ?? "float32";
+    const dims = checkSampleShape(op, shape, dtype);
     const gain = o.gain ?? 1;
     if (!Number.isFinite(gain) || gain < 0) throw new ValueError(`${op}: gain must be a finite number >= 0, got ${gain}`);
     if (sizeOf(dims) === 0) return zerosOf(dims, { dtype });
@@ -112,7 +112,7 @@ function orthonormalColumns(a: Tensor): Tensor {
  */
 export const orthogonal: Initializer = (key, shape, options) => {
   const op = "nn.init.orthogonal";
-  const o = decodeOptions(op, ScaledOptions, options);
+  const o = checkOptions(op, ScaledOptions, options);
   checkKey(op, key);
   const dims = checkSampleShape(op, shape);
   if (dims.length < 2) throw new ValueError(`${op}: needs a shape of rank >= 2, got [${dims.join(",")}]`);
@@ -128,9 +128,10 @@ export const orthogonal: Initializer = (key, shape, options) => {
 };
 
 function fill(op: string, value: number, key: Tensor, shape: readonly number[], options: InitOptions | undefined): Tensor {
-  const o = decodeOptions(op, FillOptions, options);
+  const o = checkOptions(op, FillOptions, options);
   checkKey(op, key);
-  return full(checkSampleShape(op, shape), value, { dtype: o.dtype ?? "float32" });
+  const dtype = o.dtype ?? "float32";
+  return full(checkSampleShape(op, shape, dtype), value, { dtype });
 }
 
 /** All zeros (the key is checked, not used). */

@@ -17,7 +17,8 @@ import { mean } from "../ops/reductions.js";
 import { oneHot } from "../ops/shape.js";
 import { logSoftmax, relu, softplus } from "./activations.js";
 import { checkClassLabels, checkSameShape, checkValues, classScores, floatArg, tensorArg } from "./checks.js";
-import { PositiveNumber, decodeOptions, optionsCodec } from "./options.js";
+import { PositiveNumber, UnitInterval } from "../options/codecs.js";
+import { decodeOptions, optionsCodec } from "./options.js";
 
 export { l1, l2, elasticNet, type PenaltyOptions, type PenaltySelection } from "./penalties.js";
 
@@ -40,7 +41,6 @@ export interface CrossEntropyOptions extends LossOptions {
 
 const LossOptionsCodec = optionsCodec("LossOptions", { reduction: ReductionCodec });
 const HuberOptionsCodec = optionsCodec("HuberOptions", { reduction: ReductionCodec, delta: PositiveNumber });
-const UnitInterval = t.refinement(t.number, (n) => n >= 0 && n <= 1, "a number in [0, 1]");
 const CrossEntropyOptionsCodec = optionsCodec("CrossEntropyOptions", { reduction: ReductionCodec, labelSmoothing: UnitInterval });
 
 function reduce(losses: Tensor, reduction: Reduction | undefined): Tensor {

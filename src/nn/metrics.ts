@@ -11,6 +11,7 @@ import { argmax, max, sum } from "../prims/reduce.js";
 import { cast, equal, greater, less, where } from "../prims/compare.js";
 import { expandDims, oneHot } from "../ops/shape.js";
 import { mean } from "../ops/reductions.js";
+import { describeValue } from "../options/describe.js";
 import { checkClassLabels, checkSameShape, classScores, tensorArg } from "./checks.js";
 
 /** int32 labels for `scores`, from int32 labels or float targets (their argmax). */
@@ -38,7 +39,7 @@ export function accuracy(logits: TensorLike, labels: TensorLike): Tensor {
 export function topK(logits: TensorLike, labels: TensorLike, k: number): Tensor {
   const [z, classes] = classScores("topK", "logits", logits);
   if (!Number.isInteger(k) || k < 1 || k > classes) {
-    throw new ValueError(`topK: k must be an integer in [1, ${classes}] for logits of shape ${fmtShape(z.shape)}, got ${k}`);
+    throw new ValueError(`topK: k must be an integer in [1, ${classes}] for logits of shape ${fmtShape(z.shape)}, got ${describeValue(k)}`);
   }
   const y = classLabels("topK", z, labels);
   const labelScore = max(where(cast(oneHot(y, classes), "bool"), z, -Infinity), { axis: -1 });

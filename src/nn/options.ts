@@ -1,57 +1,26 @@
-// Validation of the option objects taken by fx.nn functions: each function declares its
-// options once as an io-ts codec (`t.exact(t.partial({...}))`), and `decodeOptions` turns an
-// unknown key or a wrongly typed value into a ValueError naming the function, the key and the
-// value. (A local stand-in until the shared validator in src/options/ is merged.)
+// The option objects of fx.nn functions and layers go through the shared validator of
+// src/options/: these are its names as fx.nn code (and the layers) call them. A closed codec
+// rejects unknown keys with the closest valid name; a decoding failure is an ArgumentError
+// (`huber: delta: expected a positive finite number, got 0`).
 
-import * as t from "io-ts";
-import { ValueError } from "../errors.js";
+import type * as t from "io-ts";
+import { type OptionsOf, optionsObject } from "../options/codecs.js";
+import { checkOptions } from "../options/validate.js";
 
-/** The closed option codecs fx.nn uses: an exact partial object of named properties. */
-export type OptionsCodec<P extends t.Props> = t.ExactC<t.PartialC<P>>;
+export { FiniteNumber, PositiveNumber } from "../options/codecs.js";
 
-/** A closed options codec over the given properties (every property optional). */
-export function optionsCodec<P extends t.Props>(name: string, props: P): OptionsCodec<P> {
-  return t.exact(t.partial(props), name);
-}
-
-/** A finite number (io-ts's t.number admits NaN and ±Infinity). */
-export const FiniteNumber = t.refinement(t.number, Number.isFinite, "a finite number");
-
-/** A positive finite number. */
-export const PositiveNumber = t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, "a positive finite number");
-
-function show(v: unknown): string {
-  if (typeof v === "function") return "a function";
-  if (typeof v === "number" || typeof v === "bigint" || v === undefined) return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
+/** A closed options codec: every key of `props` optional, any other key an error. */
+export type OptionsCodec<P extends t.Props> = t.Type<OptionsOf<P>, OptionsOf<P>, unknown>;
 
 /**
- * The options `value` decoded by `codec`, or a ValueError naming `op` and the first bad key
- * (unknown, or of the wrong type). `undefined` stands for no options.
+ * The closed options codec of a function over the given properties. `name` (the TypeScript
+ * interface it mirrors) is documentation only: messages name the op and the keys.
  */
-export function decodeOptions<P extends t.Props>(op: string, codec: OptionsCodec<P>, value: unknown): t.TypeOf<OptionsCodec<P>> {
-  if (value === undefined) return {} as t.TypeOf<OptionsCodec<P>>;
-  const proto = typeof value === "object" && value !== null ? Object.getPrototypeOf(value) : undefined;
-  if (proto !== Object.prototype && proto !== null) {
-    throw new ValueError(`${op}: options must be a plain object, got ${show(value)}`);
-  }
-  const props = codec.type.props;
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!Object.prototype.hasOwnProperty.call(props, key)) {
-      throw new ValueError(`${op}: unknown option "${key}" (known options: ${Object.keys(props).join(", ") || "none"})`);
-    }
-    const decoded = props[key]!.decode(record[key]);
-    if (decoded._tag === "Left" && record[key] !== undefined) {
-      throw new ValueError(`${op}: option "${key}" must be ${props[key]!.name}, got ${show(record[key])}`);
-    }
-  }
-  const result = codec.decode(value);
-  if (result._tag === "Left") throw new ValueError(`${op}: invalid options ${show(value)}`);
-  return result.right;
+export function optionsCodec<P extends t.Props>(_name: string, props: P): OptionsCodec<P> {
+  return optionsObject<P>(props);
+}
+
+/** The options `value` (undefined = none given) decoded by `codec`, or an ArgumentError naming `op`. */
+export function decodeOptions<P extends t.Props>(op: string, codec: OptionsCodec<P>, value: unknown): OptionsOf<P> {
+  return checkOptions(op, codec, value);
 }

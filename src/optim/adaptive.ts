@@ -30,7 +30,9 @@ import {
   scalarDType,
   zeroCount,
 } from "./base.js";
-import { Bool, DecayRate, LearningRateCodec, NonNegative, checkArg, decodeOptions } from "./options.js";
+import { Bool, NonNegativeNumber, optionsObject } from "../options/codecs.js";
+import { checkArg, checkOptions } from "../options/validate.js";
+import { DecayRate, LearningRateCodec } from "./options.js";
 import { negated } from "./sgd.js";
 
 /** Zeros (or `value`) shaped like each parameter, in the parameters' structure. */
@@ -46,7 +48,7 @@ export function biasCorrection(beta: number, step: Tensor): Tensor {
 
 // ---------------------------------------------------------------- adagrad
 
-const AdagradOptions = t.exact(t.partial({ eps: NonNegative, initialAccumulator: NonNegative }));
+const AdagradOptions = optionsObject({ eps: NonNegativeNumber, initialAccumulator: NonNegativeNumber });
 export type AdagradOptions = t.TypeOf<typeof AdagradOptions>;
 export interface AdagradState {
   count: Count;
@@ -57,7 +59,7 @@ export interface AdagradState {
 /** Adagrad (Duchi et al.): G ← G + g²; u = −α·g/(√G + ε). Defaults: eps 1e-7, initialAccumulator 0.1. */
 export function adagrad(learningRate: LearningRate, options?: AdagradOptions): GradientTransformation<AdagradState> {
   const lr = checkArg("adagrad", "learning rate", LearningRateCodec, learningRate);
-  const o = decodeOptions("adagrad", AdagradOptions, options);
+  const o = checkOptions("adagrad", AdagradOptions, options);
   const eps = o.eps ?? 1e-7;
   const initial = o.initialAccumulator ?? 0.1;
   return {
@@ -76,7 +78,7 @@ export function adagrad(learningRate: LearningRate, options?: AdagradOptions): G
 
 // ---------------------------------------------------------------- rmsprop
 
-const RmspropOptions = t.exact(t.partial({ decay: DecayRate, eps: NonNegative, centered: Bool, momentum: DecayRate }));
+const RmspropOptions = optionsObject({ decay: DecayRate, eps: NonNegativeNumber, centered: Bool, momentum: DecayRate });
 export type RmspropOptions = t.TypeOf<typeof RmspropOptions>;
 export interface RmspropState {
   count: Count;
@@ -91,7 +93,7 @@ export interface RmspropState {
 /** RMSprop (Hinton): scale by a running root mean square. Defaults: decay 0.9, eps 1e-8, centered false, momentum 0. */
 export function rmsprop(learningRate: LearningRate, options?: RmspropOptions): GradientTransformation<RmspropState> {
   const lr = checkArg("rmsprop", "learning rate", LearningRateCodec, learningRate);
-  const o = decodeOptions("rmsprop", RmspropOptions, options);
+  const o = checkOptions("rmsprop", RmspropOptions, options);
   const rho = o.decay ?? 0.9;
   const eps = o.eps ?? 1e-8;
   const centered = o.centered ?? false;
@@ -130,9 +132,9 @@ export function rmsprop(learningRate: LearningRate, options?: RmspropOptions): G
 
 // ---------------------------------------------------------------- adam and adamw
 
-const AdamOptions = t.exact(t.partial({ b1: DecayRate, b2: DecayRate, eps: NonNegative }));
+const AdamOptions = optionsObject({ b1: DecayRate, b2: DecayRate, eps: NonNegativeNumber });
 export type AdamOptions = t.TypeOf<typeof AdamOptions>;
-const AdamWOptions = t.exact(t.partial({ b1: DecayRate, b2: DecayRate, eps: NonNegative, weightDecay: NonNegative }));
+const AdamWOptions = optionsObject({ b1: DecayRate, b2: DecayRate, eps: NonNegativeNumber, weightDecay: NonNegativeNumber });
 export type AdamWOptions = t.TypeOf<typeof AdamWOptions>;
 export interface AdamState {
   count: Count;
@@ -179,11 +181,11 @@ function adamLike(op: string, learningRate: LearningRate, o: AdamWOptions): Grad
 
 /** Adam (Kingma & Ba), bias-corrected. Defaults: b1 0.9, b2 0.999, eps 1e-8. */
 export function adam(learningRate: LearningRate, options?: AdamOptions): GradientTransformation<AdamState> {
-  return adamLike("adam", learningRate, decodeOptions("adam", AdamOptions, options));
+  return adamLike("adam", learningRate, checkOptions("adam", AdamOptions, options));
 }
 
 /** AdamW (Loshchilov & Hutter): adam with decoupled weight decay −α·λθ. Defaults as adam, weightDecay 1e-4. */
 export function adamw(learningRate: LearningRate, options?: AdamWOptions): GradientTransformation<AdamState> {
-  const o = decodeOptions("adamw", AdamWOptions, options);
+  const o = checkOptions("adamw", AdamWOptions, options);
   return adamLike("adamw", learningRate, { ...o, weightDecay: o.weightDecay ?? 1e-4 });
 }

@@ -15,7 +15,8 @@ import { shapesEqual } from "../tensor/shape.js";
 import { scalar } from "../tensor/create.js";
 import { Tensor } from "../tensor/tensor.js";
 import { type TreeDef, flatten, treeDefKey, treeDefsEqual, unflatten } from "../tree/index.js";
-import { type LearningRate, describeValue } from "./options.js";
+import { describeValue } from "../options/describe.js";
+import type { LearningRate } from "./options.js";
 
 export type { LearningRate, Schedule } from "./options.js";
 

@@ -23,12 +23,14 @@ import {
   scalarDType,
   zeroCount,
 } from "./base.js";
-import { DecayRate, LearningRateCodec, NonNegative, checkArg, decodeOptions } from "./options.js";
+import { NonNegativeNumber, optionsObject } from "../options/codecs.js";
+import { checkArg, checkOptions } from "../options/validate.js";
+import { DecayRate, LearningRateCodec } from "./options.js";
 import { negated } from "./sgd.js";
 
 // ---------------------------------------------------------------- lion
 
-const LionOptions = t.exact(t.partial({ b1: DecayRate, b2: DecayRate, weightDecay: NonNegative }));
+const LionOptions = optionsObject({ b1: DecayRate, b2: DecayRate, weightDecay: NonNegativeNumber });
 export type LionOptions = t.TypeOf<typeof LionOptions>;
 export interface LionState {
   count: Count;
@@ -43,7 +45,7 @@ export interface LionState {
  */
 export function lion(learningRate: LearningRate, options?: LionOptions): GradientTransformation<LionState> {
   const lr = checkArg("lion", "learning rate", LearningRateCodec, learningRate);
-  const o = decodeOptions("lion", LionOptions, options);
+  const o = checkOptions("lion", LionOptions, options);
   const b1 = o.b1 ?? 0.9;
   const b2 = o.b2 ?? 0.99;
   const decay = o.weightDecay ?? 0;
@@ -68,7 +70,7 @@ export function lion(learningRate: LearningRate, options?: LionOptions): Gradien
 
 // ---------------------------------------------------------------- lamb
 
-const LambOptions = t.exact(t.partial({ b1: DecayRate, b2: DecayRate, eps: NonNegative, weightDecay: NonNegative }));
+const LambOptions = optionsObject({ b1: DecayRate, b2: DecayRate, eps: NonNegativeNumber, weightDecay: NonNegativeNumber });
 export type LambOptions = t.TypeOf<typeof LambOptions>;
 
 /** ‖x‖₂ of one leaf, a scalar of its dtype. */
@@ -83,7 +85,7 @@ function leafNorm(x: Tensor): Tensor {
  */
 export function lamb(learningRate: LearningRate, options?: LambOptions): GradientTransformation<AdamState> {
   const lr = checkArg("lamb", "learning rate", LearningRateCodec, learningRate);
-  const o = decodeOptions("lamb", LambOptions, options);
+  const o = checkOptions("lamb", LambOptions, options);
   const b1 = o.b1 ?? 0.9;
   const b2 = o.b2 ?? 0.999;
   const eps = o.eps ?? 1e-6;

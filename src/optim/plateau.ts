@@ -15,21 +15,22 @@ import { add, cast, greater, less, maximum, mul, sub, where } from "../prims/ind
 import type { TensorLike } from "../prims/index.js";
 import { scalar } from "../tensor/create.js";
 import { Tensor } from "../tensor/tensor.js";
-import { DecayRate, NonNegative, NonNegativeInt, decodeOptions, describeValue } from "./options.js";
+import { NonNegativeInt, NonNegativeNumber, optionsObject } from "../options/codecs.js";
+import { describeValue } from "../options/describe.js";
+import { checkOptions } from "../options/validate.js";
+import { DecayRate } from "./options.js";
 
 const Mode = t.keyof({ min: null, max: null }, '"min" or "max"');
 const ThresholdMode = t.keyof({ rel: null, abs: null }, '"rel" or "abs"');
-const PlateauOptions = t.exact(
-  t.partial({
-    factor: DecayRate,
-    patience: NonNegativeInt,
-    threshold: NonNegative,
-    thresholdMode: ThresholdMode,
-    mode: Mode,
-    cooldown: NonNegativeInt,
-    minScale: NonNegative,
-  }),
-);
+const PlateauOptions = optionsObject({
+  factor: DecayRate,
+  patience: NonNegativeInt,
+  threshold: NonNegativeNumber,
+  thresholdMode: ThresholdMode,
+  mode: Mode,
+  cooldown: NonNegativeInt,
+  minScale: NonNegativeNumber,
+});
 export type PlateauOptions = t.TypeOf<typeof PlateauOptions>;
 
 /** All float64 / int32 scalars. */
@@ -54,7 +55,7 @@ export interface ReduceOnPlateau {
 
 /** Defaults (PyTorch's): factor 0.1, patience 10, threshold 1e-4, thresholdMode "rel", mode "min", cooldown 0, minScale 0. */
 export function reduceOnPlateau(options?: PlateauOptions): ReduceOnPlateau {
-  const o = decodeOptions("reduceOnPlateau", PlateauOptions, options);
+  const o = checkOptions("reduceOnPlateau", PlateauOptions, options);
   const factor = o.factor ?? 0.1;
   const patience = o.patience ?? 10;
   const threshold = o.threshold ?? 1e-4;

@@ -21,7 +21,11 @@ import { add, cast, cos, div, exp, floor, lessEqual, less, maximum, minimum, mul
 import { fullLike, scalar } from "../tensor/create.js";
 import { isFloat } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { Finite, FiniteList, NonNegative, NonNegativeInt, Positive, PositiveInt, checkArg, decodeOptions, describeValue } from "./options.js";
+import { FiniteNumber, NonNegativeInt, NonNegativeNumber, PositiveInt, PositiveNumber, listOf, optionsObject } from "../options/codecs.js";
+import { describeValue } from "../options/describe.js";
+import { checkArg } from "../options/validate.js";
+
+const FiniteList = listOf(FiniteNumber);
 
 export { reduceOnPlateau, type PlateauOptions, type PlateauState, type ReduceOnPlateau } from "./plateau.js";
 
@@ -41,44 +45,42 @@ function schedule(op: string, f: (step: Tensor) => Tensor): StepSchedule {
 
 /** The same value at every step. */
 export function constant(value: number): StepSchedule {
-  const v = checkArg("constant", "value", Finite, value);
+  const v = checkArg("constant", "value", FiniteNumber, value);
   return schedule("constant", (s) => fullLike(s, v));
 }
 
-const StepDecayOptions = t.exact(t.intersection([t.type({ stepSize: PositiveInt }), t.partial({ factor: NonNegative })]));
+const StepDecayOptions = optionsObject({ factor: NonNegativeNumber }, { stepSize: PositiveInt });
 export type StepDecayOptions = t.TypeOf<typeof StepDecayOptions>;
 
 /** α₀·factor^⌊t/stepSize⌋ (PyTorch's StepLR). Default factor 0.1. */
 export function stepDecay(init: number, options: StepDecayOptions): StepSchedule {
-  const a0 = checkArg("stepDecay", "init", Finite, init);
-  const o = decodeOptions("stepDecay", StepDecayOptions, options);
+  const a0 = checkArg("stepDecay", "init", FiniteNumber, init);
+  const o = checkArg("stepDecay", "options", StepDecayOptions, options);
   const factor = o.factor ?? 0.1;
   return schedule("stepDecay", (s) => mul(a0, pow(factor, floor(div(s, o.stepSize)))));
 }
 
 /** α₀·e^(−k·t). */
 export function exponential(init: number, k: number): StepSchedule {
-  const a0 = checkArg("exponential", "init", Finite, init);
-  const rate = checkArg("exponential", "k", NonNegative, k);
+  const a0 = checkArg("exponential", "init", FiniteNumber, init);
+  const rate = checkArg("exponential", "k", NonNegativeNumber, k);
   return schedule("exponential", (s) => mul(a0, exp(mul(-rate, s))));
 }
 
 /** α₀/(1 + k·t). */
 export function inverseTime(init: number, k: number): StepSchedule {
-  const a0 = checkArg("inverseTime", "init", Finite, init);
-  const rate = checkArg("inverseTime", "k", NonNegative, k);
+  const a0 = checkArg("inverseTime", "init", FiniteNumber, init);
+  const rate = checkArg("inverseTime", "k", NonNegativeNumber, k);
   return schedule("inverseTime", (s) => div(a0, add(1, mul(rate, s))));
 }
 
-const PolynomialOptions = t.exact(
-  t.intersection([t.type({ steps: PositiveInt }), t.partial({ end: Finite, power: Positive, begin: NonNegativeInt })]),
-);
+const PolynomialOptions = optionsObject({ end: FiniteNumber, power: PositiveNumber, begin: NonNegativeInt }, { steps: PositiveInt });
 export type PolynomialOptions = t.TypeOf<typeof PolynomialOptions>;
 
 /** From α₀ to `end` over `steps` steps after `begin`, along (1 − τ/steps)^power. Defaults: end 0, power 1, begin 0. */
 export function polynomial(init: number, options: PolynomialOptions): StepSchedule {
-  const a0 = checkArg("polynomial", "init", Finite, init);
-  const o = decodeOptions("polynomial", PolynomialOptions, options);
+  const a0 = checkArg("polynomial", "init", FiniteNumber, init);
+  const o = checkArg("polynomial", "options", PolynomialOptions, options);
   const end = o.end ?? 0;
   const power = o.power ?? 1;
   const begin = o.begin ?? 0;
@@ -88,13 +90,13 @@ export function polynomial(init: number, options: PolynomialOptions): StepSchedu
   });
 }
 
-const CosineOptions = t.exact(t.intersection([t.type({ steps: PositiveInt }), t.partial({ alpha: NonNegative })]));
+const CosineOptions = optionsObject({ alpha: NonNegativeNumber }, { steps: PositiveInt });
 export type CosineOptions = t.TypeOf<typeof CosineOptions>;
 
 /** Cosine decay (Loshchilov & Hutter's SGDR without restarts) from α₀ to α₀·alpha over `steps` steps. Default alpha 0. */
 export function cosine(init: number, options: CosineOptions): StepSchedule {
-  const a0 = checkArg("cosine", "init", Finite, init);
-  const o = decodeOptions("cosine", CosineOptions, options);
+  const a0 = checkArg("cosine", "init", FiniteNumber, init);
+  const o = checkArg("cosine", "options", CosineOptions, options);
   const alpha = o.alpha ?? 0;
   if (alpha > 1) throw new ValueError(`cosine: alpha is the final fraction of init and must be in [0, 1], got ${alpha}`);
   return schedule("cosine", (s) => {
@@ -104,12 +106,7 @@ export function cosine(init: number, options: CosineOptions): StepSchedule {
   });
 }
 
-const WarmupCosineOptions = t.exact(
-  t.intersection([
-    t.type({ peak: Finite, warmupSteps: NonNegativeInt, totalSteps: PositiveInt }),
-    t.partial({ init: Finite, end: Finite }),
-  ]),
-);
+const WarmupCosineOptions = optionsObject({ init: FiniteNumber, end: FiniteNumber }, { peak: FiniteNumber, warmupSteps: NonNegativeInt, totalSteps: PositiveInt });
 export type WarmupCosineOptions = t.TypeOf<typeof WarmupCosineOptions>;
 
 /**
@@ -117,7 +114,7 @@ export type WarmupCosineOptions = t.TypeOf<typeof WarmupCosineOptions>;
  * `totalSteps` (which counts the warmup, like optax's decay_steps). Defaults: init 0, end 0.
  */
 export function warmupCosine(options: WarmupCosineOptions): StepSchedule {
-  const o = decodeOptions("warmupCosine", WarmupCosineOptions, options);
+  const o = checkArg("warmupCosine", "options", WarmupCosineOptions, options);
   const init = o.init ?? 0;
   const end = o.end ?? 0;
   const w = o.warmupSteps;

@@ -21,7 +21,8 @@ import {
   scalarDType,
   zeroCount,
 } from "./base.js";
-import { DecayRate, LearningRateCodec, checkArg } from "./options.js";
+import { checkArg } from "../options/validate.js";
+import { DecayRate, LearningRateCodec } from "./options.js";
 
 export interface SgdState {
   count: Count;

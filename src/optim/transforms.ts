@@ -14,7 +14,9 @@ import type { TensorLike } from "../prims/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { unflatten } from "../tree/index.js";
 import { type EmptyState, type GradientTransformation, type LearningRate, asDType, floatLeaves, requireParams, scalarDType } from "./base.js";
-import { Finite, NonNegative, Positive, checkArg, describeValue } from "./options.js";
+import { FiniteNumber, NonNegativeNumber, PositiveNumber } from "../options/codecs.js";
+import { describeValue } from "../options/describe.js";
+import { checkArg } from "../options/validate.js";
 import { type SgdState, descend } from "./sgd.js";
 
 const EMPTY: EmptyState = Object.freeze({}) as EmptyState;
@@ -42,7 +44,7 @@ export function globalNorm(tree: unknown): Tensor {
 
 /** Scales all updates together so their global norm is at most `maxNorm`. */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyState> {
-  const c = checkArg("clipByGlobalNorm", "maxNorm", Positive, maxNorm);
+  const c = checkArg("clipByGlobalNorm", "maxNorm", PositiveNumber, maxNorm);
   return {
     init: () => EMPTY,
     update(grads) {
@@ -57,21 +59,21 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyS
 
 /** Clips every update coordinate into [min, max]. */
 export function clipByValue(min: number, max: number): GradientTransformation<EmptyState> {
-  const lo = checkArg("clipByValue", "min", Finite, min);
-  const hi = checkArg("clipByValue", "max", Finite, max);
+  const lo = checkArg("clipByValue", "min", FiniteNumber, min);
+  const hi = checkArg("clipByValue", "max", FiniteNumber, max);
   if (lo > hi) throw new ValueError(`clipByValue: min must not exceed max, got min ${lo} and max ${hi}`);
   return stateless("clipByValue", (g) => minimum(maximum(g, lo), hi));
 }
 
 /** Adds λθ to the updates (L2 regularisation's gradient); needs `params` in update. */
 export function addWeightDecay(weightDecay: number): GradientTransformation<EmptyState> {
-  const lambda = checkArg("addWeightDecay", "weightDecay", NonNegative, weightDecay);
+  const lambda = checkArg("addWeightDecay", "weightDecay", NonNegativeNumber, weightDecay);
   return stateless("addWeightDecay", (g, p) => add(g, mul(lambda, p!)), true);
 }
 
 /** Multiplies the updates by a constant. */
 export function scale(factor: number): GradientTransformation<EmptyState> {
-  const s = checkArg("scale", "factor", Finite, factor);
+  const s = checkArg("scale", "factor", FiniteNumber, factor);
   return stateless("scale", (g) => mul(s, g));
 }
 

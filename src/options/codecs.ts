@@ -46,12 +46,32 @@ export const FiniteNumber: t.Type<number, number, unknown> = described<number>(
   "a finite number",
   t.brand(t.number, (n): n is t.Branded<number, FiniteBrand> => Number.isFinite(n), "Finite"),
 );
+/** A value that must pass a test beyond its base codec (a range, a sign), named as a whole. */
+export function refined<A>(name: string, base: t.Type<A, A, unknown>, test: (a: A) => boolean): t.Type<A, A, unknown> {
+  return new t.Type<A, A, unknown>(
+    name,
+    (u): u is A => base.is(u) && test(u),
+    (u, c) => {
+      const r = base.validate(u, c);
+      return r._tag === "Right" && test(r.right) ? r : t.failure(u, c);
+    },
+    t.identity,
+  );
+}
+
+export const PositiveNumber = refined("a positive finite number", FiniteNumber, (n) => n > 0);
+export const NonNegativeNumber = refined("a non-negative finite number", FiniteNumber, (n) => n >= 0);
+/** A probability, a mixing ratio, a smoothing weight. */
+export const UnitInterval = refined("a number in [0, 1]", FiniteNumber, (n) => n <= 1 && n >= 0);
 export const Bool: t.Type<boolean, boolean, unknown> = described("true or false", t.boolean);
 export const NumberOrBool: t.Type<number | boolean, number | boolean, unknown> = described("a number or a boolean", t.union([t.number, t.boolean]));
 
 const dtypeKeys = Object.fromEntries(DTYPES.map((d) => [d, null])) as Record<DType, null>;
 /** One of fluxion's dtypes; a failure here is a DTypeError (see validate.ts). */
 export const DTypeCodec: t.Type<DType, DType, unknown> = described(`one of ${DTYPES.map((d) => JSON.stringify(d)).join(", ")}`, t.keyof(dtypeKeys));
+
+/** "float32" or "float64": the dtypes samplers and initialisers draw in (a wrong one is an ArgumentError). */
+export const FloatDTypeCodec: t.Type<"float32" | "float64", "float32" | "float64", unknown> = described('"float32" or "float64"', t.keyof({ float32: null, float64: null }));
 
 export const TensorCodec: t.Type<Tensor, Tensor, unknown> = new t.Type<Tensor, Tensor, unknown>(
   "a Tensor",
@@ -69,6 +89,14 @@ export const FunctionCodec: t.Type<(...args: any[]) => any, (...args: any[]) => 
   "a function",
   (u): u is (...args: any[]) => any => typeof u === "function",
   (u, c) => (typeof u === "function" ? t.success(u as (...args: any[]) => any) : t.failure(u, c)),
+  t.identity,
+);
+
+/** A JS number or a Tensor (a sampler's bound, broadcast against the sample). */
+export const NumberOrTensorCodec: t.Type<number | Tensor, number | Tensor, unknown> = new t.Type<number | Tensor, number | Tensor, unknown>(
+  "a number or a Tensor",
+  (u): u is number | Tensor => u instanceof Tensor || typeof u === "number",
+  (u, c) => (u instanceof Tensor || typeof u === "number" ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
 
@@ -155,38 +183,54 @@ function isPlainObject(u: unknown): u is Record<string, unknown> {
 }
 
 export type OptionsOf<P extends t.Props> = { [K in keyof P]?: t.TypeOf<P[K]> };
+export type RequiredOf<R extends t.Props> = { [K in keyof R]: t.TypeOf<R[K]> };
 
 /**
- * A closed options object: every key optional (undefined = not given), every value decoded by
- * its codec, and any other key an error that names the closest valid key. Field failures
- * carry their message (`axis: expected …, got …`), so the validator reports the field, not
- * io-ts's inner path.
+ * A closed options object: every key of `props` optional (undefined = not given), every key
+ * of `required` present, every value decoded by its codec, and any other key an error that
+ * names the closest valid key. Field failures carry their message (`axis: expected …, got
+ * …`), so the validator reports the field, not io-ts's inner path. (io-ts's `t.exact` would
+ * strip unknown keys silently: a misspelt option must never be ignored.)
  */
-export function optionsObject<P extends t.Props>(props: P): t.Type<OptionsOf<P>, OptionsOf<P>, unknown> {
-  const keys = Object.keys(props);
-  return new t.Type<OptionsOf<P>, OptionsOf<P>, unknown>(
+export function optionsObject<P extends t.Props, R extends t.Props = {}>(
+  props: P,
+  required?: R,
+): t.Type<OptionsOf<P> & RequiredOf<R>, OptionsOf<P> & RequiredOf<R>, unknown> {
+  type A = OptionsOf<P> & RequiredOf<R>;
+  const all: t.Props = { ...required, ...props };
+  const keys = Object.keys(all);
+  const requiredKeys = Object.keys(required ?? {});
+  const known = (k: string) => Object.prototype.hasOwnProperty.call(all, k);
+  return new t.Type<A, A, unknown>(
     `an options object { ${keys.join(", ")} }`,
-    (u): u is OptionsOf<P> => isPlainObject(u) && Object.keys(u).every((k) => Object.prototype.hasOwnProperty.call(props, k) && (u[k] === undefined || props[k]!.is(u[k]))),
+    (u): u is A =>
+      isPlainObject(u) &&
+      Object.keys(u).every((k) => known(k) && (u[k] === undefined || all[k]!.is(u[k]))) &&
+      requiredKeys.every((k) => u[k] !== undefined),
     (u, c) => {
       if (!isPlainObject(u)) return t.failure(u, c);
       const given = Object.keys(u);
       for (const key of given) {
-        if (!Object.prototype.hasOwnProperty.call(props, key)) {
+        if (!known(key)) {
           const near = closestName(key, keys);
           const hint = near === undefined ? `valid options are ${keys.join(", ")}` : `did you mean "${near}"?`;
           return t.failure(u, t.appendContext(c, key, t.unknown, undefined), `unknown option ${JSON.stringify(key)}; ${hint}`);
         }
       }
+      for (const key of requiredKeys) {
+        const codec = all[key]!;
+        if (u[key] === undefined) return t.failure(u, t.appendContext(c, key, codec, undefined), `missing option ${JSON.stringify(key)}: expected ${codec.name}`);
+      }
       const out: Record<string, unknown> = {};
       for (const key of given) {
         const v = u[key];
         if (v === undefined) continue;
-        const codec = props[key]!;
+        const codec = all[key]!;
         const r = codec.validate(v, c);
         if (r._tag === "Left") return t.failure(v, t.appendContext(c, key, codec, v), `${key}: expected ${codec.name}, got ${describeValue(v)}`);
         out[key] = r.right;
       }
-      return t.success(out as OptionsOf<P>);
+      return t.success(out as A);
     },
     t.identity,
   );

@@ -53,34 +53,57 @@ function render(v: unknown, depth: number, seen: Set<object>): string {
   }
 }
 
-/** Levenshtein distance (insertions, deletions, substitutions), case-insensitive. */
+/**
+ * Edit distance (insertions, deletions, substitutions, and swaps of two adjacent letters: the
+ * optimal-string-alignment distance), case-insensitive.
+ */
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
+  let before: number[] = [];
   let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
   for (let i = 1; i <= s.length; i++) {
     const row = [i];
     for (let j = 1; j <= t.length; j++) {
       row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) row[j] = Math.min(row[j]!, before[j - 2]! + 1);
     }
-    prev = row;
+    [before, prev] = [prev, row];
   }
   return prev[t.length]!;
 }
 
+/** A name reduced to its letters and digits, lower case: weight_decay ≡ weightDecay. */
+function normalized(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
 /**
- * The valid name a misspelling most likely meant: the nearest by edit distance when it is
- * close (at most a third of the longer name, and at least 1 edit allowed), or a name that
- * starts with the given one (`start` → `startAxis`); undefined when nothing is close.
+ * Two spellings of one name: the same letters (weight_decay, weightDecay), one a prefix of
+ * the other (approx, approximate; epsilon, eps), or the same initial and number (beta1, b1).
+ */
+function related(given: string, name: string): boolean {
+  const g = normalized(given);
+  const n = normalized(name);
+  if (g === n) return true;
+  if (Math.min(g.length, n.length) >= 3 && (g.startsWith(n) || n.startsWith(g))) return true;
+  const initialAndNumber = (k: string) => /^([a-z])[a-z]*(\d+)$/.exec(k)?.slice(1).join("");
+  const gi = initialAndNumber(g);
+  return gi !== undefined && gi === initialAndNumber(n);
+}
+
+/**
+ * The valid name a misspelling most likely meant: among the names close by edit distance (at
+ * most a third of the longer name, and at least 1 edit allowed) and the other spellings of the
+ * same name (see `related`), the nearest; undefined when nothing is close.
  */
 export function closestName(given: string, valid: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const name of valid) {
     const d = editDistance(given, name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
+    const close = d <= Math.max(1, Math.floor(Math.max(given.length, name.length) / 3));
+    if ((close || related(given, name)) && d < bestDistance) [best, bestDistance] = [name, d];
   }
-  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(Math.max(given.length, best.length) / 3))) return best;
-  const lower = given.toLowerCase();
-  return lower.length >= 3 ? valid.find((name) => name.toLowerCase().startsWith(lower)) : undefined;
+  return best;
 }

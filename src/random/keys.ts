@@ -11,7 +11,9 @@ import { concat, sliceRaw } from "../prims/movement.js";
 import { reshape } from "../prims/layout.js";
 import { threefry2x32 } from "../prims/random.js";
 import { fromArray } from "../tensor/create.js";
-import { sizeOf } from "../tensor/shape.js";
+import { describeValue } from "../options/describe.js";
+import type { DType } from "../tensor/dtype.js";
+import { checkTensorSize, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** Throws unless `key` is a single key: an int32 tensor of shape [2]. */
@@ -73,20 +75,26 @@ function hashCounters(op: string, k: Tensor, counters: Tensor, n: number): Tenso
  * over the counters 0 … size − 1 (JAX's `random.bits` for 32-bit words).
  */
 export function bits(k: Tensor, shape: readonly number[] = []): Tensor {
-  const dims = checkSampleShape("random.bits", shape);
+  const dims = checkSampleShape("random.bits", shape, "int32");
   const n = sizeOf(dims);
   return reshape(hashCounters("random.bits", k, iotaCounters(n), n), dims);
 }
 
 /** `num` new keys as an int32 tensor [num, 2] (JAX's split: counters 0 … 2·num − 1). */
 export function split(k: Tensor, num = 2): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new ValueError(`random.split: the number of keys must be a non-negative integer, got ${num}`);
-  return reshape(hashCounters("random.split", k, iotaCounters(2 * num), 2 * num), [num, 2]);
+  return splitAs("random.split", k, num);
+}
+
+function splitAs(op: string, k: Tensor, num: number): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new ValueError(`${op}: the number of keys must be a non-negative integer, got ${describeValue(num)}`);
+  checkKey(op, k);
+  checkTensorSize(op, [num, 2], "int32");
+  return reshape(hashCounters(op, k, iotaCounters(2 * num), 2 * num), [num, 2]);
 }
 
 /** `split(key, num)` as an array of `num` keys of shape [2], for destructuring: `const [a, b] = splitKeys(key)`. */
 export function splitKeys(k: Tensor, num = 2): Tensor[] {
-  const keys = split(k, num);
+  const keys = splitAs("random.splitKeys", k, num);
   return Array.from({ length: num }, (_, i) => reshape(sliceRaw(keys, [i, 0], [i + 1, 2]), [2]));
 }
 
@@ -124,10 +132,11 @@ export function keyData(k: Tensor): number[] | number[][] {
   return pairs;
 }
 
-/** Validates a sample shape: an array of non-negative integers. */
-export function checkSampleShape(op: string, shape: unknown): number[] {
+/** Validates a sample shape: an array of non-negative integers, of a size a tensor of `dtype` may have. */
+export function checkSampleShape(op: string, shape: unknown, dtype: DType = "float32"): number[] {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(`${op}: the shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new ShapeError(`${op}: the shape must be an array of non-negative integers, got ${describeValue(shape)}`);
   }
+  checkTensorSize(op, shape, dtype);
   return [...shape];
 }

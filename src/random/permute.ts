@@ -1,7 +1,6 @@
 // Random permutations: JAX's sort-based shuffle (sort by fresh random words, enough rounds that
 // ties between words cannot bias the result), for `permutation` and `shuffle`.
 
-import * as t from "io-ts";
 import { ShapeError, ValueError } from "../errors.js";
 import { add, mul, reshape, transpose } from "../prims/index.js";
 import { take } from "../prims/movement.js";
@@ -10,7 +9,8 @@ import { arange } from "../tensor/create.js";
 import { normalizeAxis } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bits, checkKey, splitKeys } from "./keys.js";
-import { decodeOptions } from "./options.js";
+import { Bool, Int, optionsObject } from "../options/codecs.js";
+import { checkOptions } from "../options/validate.js";
 
 const UINT32_MAX = 4294967295;
 
@@ -55,7 +55,7 @@ function shuffleAlong(k: Tensor, x: Tensor, axis: number): Tensor {
   return y;
 }
 
-const PermutationOptions = t.exact(t.partial({ axis: t.number, independent: t.boolean }));
+const PermutationOptions = optionsObject({ axis: Int, independent: Bool });
 
 /**
  * A random permutation: of 0 … n − 1 (int32) when given a number, else of x's slices along
@@ -64,7 +64,7 @@ const PermutationOptions = t.exact(t.partial({ axis: t.number, independent: t.bo
  */
 export function permutation(key: Tensor, x: number | Tensor, options: { axis?: number; independent?: boolean } = {}): Tensor {
   const op = "random.permutation";
-  const o = decodeOptions(op, PermutationOptions, options);
+  const o = checkOptions(op, PermutationOptions, options);
   const k = checkKey(op, key);
   if (typeof x === "number") {
     if (!Number.isInteger(x) || x < 0 || x >= 2 ** 31) throw new ValueError(`${op}: n must be a non-negative int32 integer, got ${x}`);
@@ -77,7 +77,7 @@ export function permutation(key: Tensor, x: number | Tensor, options: { axis?: n
   return take(x, order, { axis });
 }
 
-const ShuffleOptions = t.exact(t.partial({ axis: t.number }));
+const ShuffleOptions = optionsObject({ axis: Int });
 
 /**
  * Shuffles each 1-D slice of x along `axis` (default 0) independently (the legacy
@@ -85,7 +85,7 @@ const ShuffleOptions = t.exact(t.partial({ axis: t.number }));
  */
 export function shuffle(key: Tensor, x: Tensor, options: { axis?: number } = {}): Tensor {
   const op = "random.shuffle";
-  const o = decodeOptions(op, ShuffleOptions, options);
+  const o = checkOptions(op, ShuffleOptions, options);
   if (!(x instanceof Tensor) || x.shape.length === 0) throw new ShapeError(`${op}: x must be a tensor of rank >= 1`);
   return shuffleAlong(checkKey(op, key), x, normalizeAxis(op, o.axis ?? 0, x.shape.length));
 }

@@ -14,7 +14,8 @@ import { type DType, isFloat } from "../tensor/dtype.js";
 import { broadcastShapes, normalizeAxis, shapesEqual, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bits, checkKey, checkSampleShape, splitKeys } from "./keys.js";
-import { FloatDType, NumberOrTensor, decodeOptions } from "./options.js";
+import { FloatDTypeCodec, Int, NumberOrTensorCodec, ShapeCodec, described, optionsObject } from "../options/codecs.js";
+import { checkOptions } from "../options/validate.js";
 import { erfNumber, erfinv, nextAfter, roundTo } from "./special.js";
 
 function floatDType(op: string, dtype: DType | undefined, fallback: DType = "float32"): DType {
@@ -63,7 +64,7 @@ function unitFloats(k: Tensor, shape: readonly number[], dtype: DType): Tensor {
   return reshape(mul(add(mul(hi, 2 ** 20), floor(div(lo, 4096))), 2 ** -52), shape);
 }
 
-const UniformOptions = t.exact(t.partial({ dtype: FloatDType, minval: NumberOrTensor, maxval: NumberOrTensor }));
+const UniformOptions = optionsObject({ dtype: FloatDTypeCodec, minval: NumberOrTensorCodec, maxval: NumberOrTensorCodec });
 export type UniformOptions = { dtype?: DType; minval?: number | Tensor; maxval?: number | Tensor };
 
 /**
@@ -72,8 +73,9 @@ export type UniformOptions = { dtype?: DType; minval?: number | Tensor; maxval?:
  */
 export function uniform(key: Tensor, shape: readonly number[] = [], options: UniformOptions = {}): Tensor {
   const op = "random.uniform";
-  const o = decodeOptions(op, UniformOptions, options);
-  return uniformIn(op, checkKey(op, key), checkSampleShape(op, shape), floatDType(op, o.dtype), o.minval ?? 0, o.maxval ?? 1);
+  const o = checkOptions(op, UniformOptions, options);
+  const dtype = floatDType(op, o.dtype);
+  return uniformIn(op, checkKey(op, key), checkSampleShape(op, shape, dtype), dtype, o.minval ?? 0, o.maxval ?? 1);
 }
 
 function uniformIn(op: string, k: Tensor, shape: number[], dtype: DType, minval: number | Tensor, maxval: number | Tensor): Tensor {
@@ -85,7 +87,7 @@ function uniformIn(op: string, k: Tensor, shape: number[], dtype: DType, minval:
   return broadcastTo(maximum(lo, add(mul(u, sub(hi, lo)), lo)), shape);
 }
 
-const DTypeOnly = t.exact(t.partial({ dtype: FloatDType }));
+const DTypeOnly = optionsObject({ dtype: FloatDTypeCodec });
 
 /**
  * Standard normal values, as JAX: u uniform in (−1, 1) (minval the float just above −1), then
@@ -93,8 +95,8 @@ const DTypeOnly = t.exact(t.partial({ dtype: FloatDType }));
  */
 export function normal(key: Tensor, shape: readonly number[] = [], options: { dtype?: DType } = {}): Tensor {
   const op = "random.normal";
-  const dtype = floatDType(op, decodeOptions(op, DTypeOnly, options).dtype);
-  const u = uniformIn(op, checkKey(op, key), checkSampleShape(op, shape), dtype, nextAfter(-1, 0, dtype), 1);
+  const dtype = floatDType(op, checkOptions(op, DTypeOnly, options).dtype);
+  const u = uniformIn(op, checkKey(op, key), checkSampleShape(op, shape, dtype), dtype, nextAfter(-1, 0, dtype), 1);
   return mul(scalar(Math.SQRT2, dtype), erfinv(u));
 }
 
@@ -104,7 +106,7 @@ export function normal(key: Tensor, shape: readonly number[] = [], options: { dt
  */
 export function truncatedNormal(key: Tensor, lower: number, upper: number, shape: readonly number[] = [], options: { dtype?: DType } = {}): Tensor {
   const op = "random.truncatedNormal";
-  const dtype = floatDType(op, decodeOptions(op, DTypeOnly, options).dtype);
+  const dtype = floatDType(op, checkOptions(op, DTypeOnly, options).dtype);
   if (typeof lower !== "number" || typeof upper !== "number" || Number.isNaN(lower) || Number.isNaN(upper) || !(lower < upper)) {
     throw new ValueError(`${op}: lower and upper must be numbers with lower < upper, got ${String(lower)} and ${String(upper)}`);
   }
@@ -112,7 +114,7 @@ export function truncatedNormal(key: Tensor, lower: number, upper: number, shape
   const [l, u] = [roundTo(lower, dtype), roundTo(upper, dtype)];
   const a = roundTo(erfNumber(roundTo(l / sqrt2, dtype)), dtype);
   const b = roundTo(erfNumber(roundTo(u / sqrt2, dtype)), dtype);
-  const x = mul(scalar(sqrt2, dtype), erfinv(uniformIn(op, checkKey(op, key), checkSampleShape(op, shape), dtype, a, b)));
+  const x = mul(scalar(sqrt2, dtype), erfinv(uniformIn(op, checkKey(op, key), checkSampleShape(op, shape, dtype), dtype, a, b)));
   return minimum(maximum(x, scalar(nextAfter(l, Infinity, dtype), dtype)), scalar(nextAfter(u, -Infinity, dtype), dtype));
 }
 
@@ -126,7 +128,7 @@ export function bernoulli(key: Tensor, p: number | Tensor = 0.5, shape?: readonl
   if (pt === null || !isFloat(pt.dtype)) {
     throw new DTypeError(`${op}: p must be a number or a float tensor, got ${p instanceof Tensor ? `a ${p.dtype} tensor` : typeof p}`);
   }
-  const dims = checkSampleShape(op, shape ?? pt.shape);
+  const dims = checkSampleShape(op, shape === undefined ? pt.shape : shape, pt.dtype);
   checkParamShape(op, "p", pt, dims);
   return less(unitFloats(checkKey(op, key), dims, pt.dtype), pt);
 }
@@ -140,7 +142,7 @@ function int32Operand(op: string, name: string, x: number | Tensor): Tensor {
   return scalar(x, "int32");
 }
 
-const RandintOptions = t.exact(t.partial({ dtype: t.literal("int32") }));
+const RandintOptions = optionsObject({ dtype: described('"int32"', t.literal("int32")) });
 
 /**
  * Integers in [minval, maxval) (int32), as JAX: two words of bits per value (from the two halves
@@ -149,8 +151,8 @@ const RandintOptions = t.exact(t.partial({ dtype: t.literal("int32") }));
  */
 export function randint(key: Tensor, shape: readonly number[], minval: number | Tensor, maxval: number | Tensor, options: { dtype?: "int32" } = {}): Tensor {
   const op = "random.randint";
-  decodeOptions(op, RandintOptions, options);
-  const dims = checkSampleShape(op, shape);
+  checkOptions(op, RandintOptions, options);
+  const dims = checkSampleShape(op, shape, "int32");
   const lo = int32Operand(op, "minval", minval);
   const hi = int32Operand(op, "maxval", maxval);
   checkParamShape(op, "minval", lo, dims);
@@ -159,7 +161,7 @@ export function randint(key: Tensor, shape: readonly number[], minval: number | 
   return randintFromBits(bits(k1!, dims), bits(k2!, dims), broadcastTo(lo, dims), broadcastTo(hi, dims));
 }
 
-const CategoricalOptions = t.exact(t.partial({ axis: t.number, shape: t.array(t.number) }));
+const CategoricalOptions = optionsObject({ axis: Int, shape: ShapeCodec });
 
 /**
  * Indices drawn from the categorical distributions softmax(logits) along `axis` (default −1),
@@ -169,7 +171,7 @@ const CategoricalOptions = t.exact(t.partial({ axis: t.number, shape: t.array(t.
  */
 export function categorical(key: Tensor, logits: Tensor, options: { axis?: number; shape?: readonly number[] } = {}): Tensor {
   const op = "random.categorical";
-  const o = decodeOptions(op, CategoricalOptions, options);
+  const o = checkOptions(op, CategoricalOptions, options);
   checkKey(op, key);
   if (!(logits instanceof Tensor) || !isFloat(logits.dtype) || logits.shape.length === 0) {
     throw new DTypeError(`${op}: logits must be a float tensor of rank >= 1`);
