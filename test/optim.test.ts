@@ -49,18 +49,7 @@ function expectSameBits(actual: readonly number[], expected: readonly number[], 
   });
 }
 
-/**
- * Whether fused float32 code rounds every intermediate as the ops do one by one (issue 8, being
- * fixed on another branch). Until it does, the float32 jit ≡ eager checks are skipped, visibly;
- * float64 is checked always.
- */
-const FUSED_FLOAT32_EXACT = (() => {
-  const f = (a: Tensor, b: Tensor) => fx.mul(fx.mul(0.9, a), b);
-  const a = fx.tensor([-1.7]);
-  const b = fx.tensor([5]);
-  return Object.is(fx.jit(f)(a, b).item(), f(a, b).item());
-})();
-const JIT_DTYPES: readonly DType[] = FUSED_FLOAT32_EXACT ? ["float32", "float64"] : ["float64"];
+const JIT_DTYPES: readonly DType[] = ["float32", "float64"];
 
 // ---------------------------------------------------------------- hand-written update rules
 
@@ -386,10 +375,6 @@ describe("transforms", () => {
       const g = { a: fx.tensor([0.3, -1.7, 2.2], { dtype }), b: fx.tensor([[0.1, 5]], { dtype }) };
       expectSameBits(values(fx.jit(f)(g)), values(f(g)), `jit clip ${dtype}`);
     }
-  });
-
-  it.skipIf(FUSED_FLOAT32_EXACT)("(float32 jit ≡ eager is skipped until fused float32 code rounds its intermediates: issue 8)", () => {
-    expect(FUSED_FLOAT32_EXACT).toBe(false);
   });
 
   it("clipByValue clips coordinates; addWeightDecay adds λθ; scale multiplies", () => {

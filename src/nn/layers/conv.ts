@@ -11,7 +11,7 @@ import { decodeOptions, optionsCodec } from "../options.js";
 import { type Layer, type Tree, applyOptions, checkRank, checkShape, fmtWindow, inferOutputShape, initOptions } from "./layer.js";
 import { InitializerCodec, PaddingCodec, SpatialCodec, draw, positiveInt, spatialSize } from "./params.js";
 
-const ConvOptions = optionsCodec("conv options", {
+const CONV_OPTION_PROPS = {
   stride: SpatialCodec,
   padding: PaddingCodec,
   dilation: SpatialCodec,
@@ -19,8 +19,9 @@ const ConvOptions = optionsCodec("conv options", {
   useBias: t.boolean,
   kernelInit: InitializerCodec,
   biasInit: InitializerCodec,
-});
-const ConvTransposeOptions = optionsCodec("conv transpose options", { ...ConvOptions.type.props, outputPadding: SpatialCodec });
+};
+const ConvOptions = optionsCodec("conv options", CONV_OPTION_PROPS);
+const ConvTransposeOptions = optionsCodec("conv transpose options", { ...CONV_OPTION_PROPS, outputPadding: SpatialCodec });
 
 export interface ConvLayerOptions {
   /** Step between windows (default 1). */
