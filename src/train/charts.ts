@@ -29,7 +29,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * 0.7)!;
   const ticks: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
@@ -42,7 +42,7 @@ interface Series {
 }
 
 /** One line chart: axes, ticks, labels, a polyline and point markers per series, a legend. */
-function panel(x0: number, y0: number, w: number, h: number, title: string, yLabel: string, series: readonly Series[], yRange?: [number, number]): string {
+function panel(x0: number, y0: number, w: number, h: number, title: string, yLabel: string, series: readonly Series[], yRange?: [number, number], legendAtBottom = false): string {
   const m = { left: 56, right: 12, top: 28, bottom: 44 };
   const pw = w - m.left - m.right;
   const ph = h - m.top - m.bottom;
@@ -80,10 +80,10 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, yLab
     for (const [x, y] of s.points) out += `<circle class="point" cx="${num(sx(x))}" cy="${num(sy(y))}" r="3" fill="${s.colour}"/>\n`;
     out += "</g>\n";
   }
-  // Legend, top right inside the plot.
+  // Legend, inside the plot on the right: at the top for a falling curve (loss), at the bottom for a rising one.
   series.forEach((s, i) => {
     const lx = x0 + m.left + pw - 110;
-    const ly = y0 + m.top + 10 + i * 18;
+    const ly = legendAtBottom ? y0 + m.top + ph - 10 - (series.length - 1 - i) * 18 : y0 + m.top + 14 + i * 18;
     out += `<g class="legend-entry"><rect x="${num(lx)}" y="${num(ly - 9)}" width="14" height="10" fill="${s.colour}"/>${text(lx + 20, ly, s.name, 'font-size="12"').trimEnd()}</g>\n`;
   });
   return out + "</g>\n";
@@ -113,7 +113,7 @@ export function historyChart(history: History, options?: { title?: string }): st
   const height = 300 + top;
   let svg = svgOpen(pw * panels.length, height);
   if (options?.title !== undefined) svg += text((pw * panels.length) / 2, 20, options.title, 'font-size="15" font-weight="bold" text-anchor="middle"');
-  panels.forEach((p, i) => (svg += panel(i * pw, top, pw, 300, p.title, p.y, p.series, p.range)));
+  panels.forEach((p, i) => (svg += panel(i * pw, top, pw, 300, p.title, p.y, p.series, p.range, p.range !== undefined)));
   return svg + "</svg>\n";
 }
 
