@@ -125,7 +125,8 @@ function heat(f: number): string {
 
 /**
  * The confusion matrix (rows: true class, columns: predicted) as an SVG heat map: each cell's
- * shade is its fraction of the row (the class's recall on the diagonal), its count written in it.
+ * shade is its fraction of the row (the class's recall on the diagonal) on a square-root scale,
+ * so that small confusions show; its count is written in it.
  */
 export function confusionChart(matrix: readonly (readonly number[])[], classes: readonly string[], options?: { title?: string }): string {
   const k = matrix.length;
@@ -149,8 +150,8 @@ export function confusionChart(matrix: readonly (readonly number[])[], classes: 
       const f = rowTotal === 0 ? 0 : v / rowTotal;
       const x = left + c * cell;
       const y = top + r * cell;
-      svg += `<rect class="cell" data-row="${r}" data-col="${c}" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${heat(f)}" stroke="#ffffff"/>\n`;
-      if (cell >= 28) svg += text(x + cell / 2, y + cell / 2 + 4, String(v), `font-size="${cell >= 40 ? 12 : 10}" text-anchor="middle" fill="${f > 0.5 ? "#ffffff" : "#222222"}"`);
+      svg += `<rect class="cell" data-row="${r}" data-col="${c}" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${heat(Math.sqrt(f))}" stroke="#ffffff"/>\n`;
+      if (cell >= 28) svg += text(x + cell / 2, y + cell / 2 + 4, String(v), `font-size="${cell >= 40 ? 12 : 10}" text-anchor="middle" fill="${f > 0.25 ? "#ffffff" : "#222222"}"`);
     }
     svg += text(left - 6, top + r * cell + cell / 2 + 4, classes[r]!, 'class="label row" font-size="12" text-anchor="end"');
   }
