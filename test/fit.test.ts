@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import * as fx from "../src/index.js";
 import { makeTrainStep } from "../src/train/fit.js";
+import { epochLine, makeProgress, resolveVerbosity } from "../src/train/progress.js";
 
 const { layers: L } = fx.nn;
 type Tree = fx.nn.layers.Tree;
@@ -206,5 +208,84 @@ describe("evaluate", () => {
 
   it("precision and recall are 0 for a class never predicted or absent", () => {
     expect(fx.train.precisionRecall([[3, 0, 0], [2, 0, 0], [0, 0, 0]])).toEqual({ precision: [3 / 5, 0, 0], recall: [1, 0, 0] });
+  });
+});
+
+describe("fit against a hand-written loop", () => {
+  it("one epoch in order with SGD gives the parameters of the plain loop (no padding, no dropout)", async () => {
+    const train = blobs(4, 120);
+    const model = mlp();
+    const opt = fx.optim.sgd(0.1);
+    const res = await fx.train.fit(model, { train }, { optimizer: opt, epochs: 1, batchSize: 40, verbose: false, shuffle: false, key: fx.random.key(5) });
+    // fit splits its key into [init, shuffle, dropout]; initialise the same way.
+    const [initKey] = fx.random.splitKeys(fx.random.key(5), 3);
+    let { params } = model.init(initKey!, [4]);
+    const losses: number[] = [];
+    for (let s = 0; s < 120; s += 40) {
+      const x = fx.slice(train.x, [[s, s + 40]]);
+      const y = fx.slice(train.y, [[s, s + 40]]);
+      const [value, grads] = fx.valueAndGrad((p: Tree) => fx.nn.losses.softmaxCrossEntropy(model.apply(p, {}, x)[0], y))(params);
+      losses.push(value.item());
+      params = fx.optim.applyUpdates(params, opt.update(grads, opt.init(params), params)[0]);
+    }
+    const [got, want] = [leaves(res.params).flat(), leaves(params).flat()];
+    expect(got).toHaveLength(want.length);
+    got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
+    expect(res.history[0]!.loss).toBeCloseTo(losses.reduce((a, b) => a + b) / 3, 5);
+  });
+
+  it("a model without class scores needs metrics: [] and then trains on its loss", async () => {
+    const train = blobs(4, 40);
+    const regression = L.serial(L.dense(1), L.flatten());
+    const l2 = (p: fx.Tensor, y: fx.Tensor) => fx.square(fx.sub(fx.reshape(p, [-1]), fx.cast(y, "float32")));
+    await expect(fx.train.fit(L.serial(L.dense(1), L.reshape([])), { train }, { optimizer: fx.optim.sgd(0.1), epochs: 1, batchSize: 8, verbose: false, loss: l2 })).rejects.toThrow(/accuracy needs class scores of shape \[batch, classes\], the model gives \[8\]/);
+    const res = await fx.train.fit(regression, { train }, { optimizer: fx.optim.sgd(0.05), epochs: 3, batchSize: 8, verbose: false, loss: l2, metrics: [] });
+    expect(res.history[0]!.accuracy).toBeUndefined();
+    expect(res.history[2]!.loss).toBeLessThan(res.history[0]!.loss);
+  });
+});
+
+const record = { epoch: 1, loss: 0.5, accuracy: 0.75, lrScale: 1, seconds: 2, samplesPerSecond: 500 };
+
+/** A fake terminal that keeps what is written to it. */
+function terminal(): Writable & { text: string } {
+  const t = new Writable({ write(chunk, _enc, done) { t.text += String(chunk); done(); } }) as Writable & { text: string; isTTY: boolean; columns: number };
+  Object.assign(t, { text: "", isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  return t;
+}
+
+describe("progress", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("auto: lines under CI or off a terminal", () => {
+    vi.stubEnv("CI", "1");
+    expect(resolveVerbosity("auto")).toBe("lines");
+    expect(resolveVerbosity(false)).toBe("silent");
+    expect(resolveVerbosity("bar")).toBe("bar");
+  });
+
+  it("the bar shows the epoch, step, loss, accuracy, samples/s and ETA; the epoch line follows", () => {
+    const out = terminal();
+    const lines: string[] = [];
+    const p = makeProgress("bar", (l) => lines.push(l), out);
+    p.epochStart(1, 3, 10);
+    p.step(4, 0.1234, 0.875, 321.6);
+    p.epochEnd(record, 3);
+    p.end();
+    expect(out.text).toMatch(/epoch 1\/3 \|.*\| step 5\/10 {2}loss 0\.1234 {2}accuracy 0\.8750 {2}322 samples\/s {2}ETA/);
+    expect(lines).toEqual([epochLine(record, 3)]);
+    expect(lines[0]).toBe("epoch 1/3  loss 0.5000  accuracy 0.7500  2.0 s  500 samples/s");
+  });
+
+  it("lines mode writes only epoch lines; silent writes nothing", () => {
+    const lines: string[] = [];
+    const p = makeProgress("lines", (l) => lines.push(l));
+    p.epochStart(1, 1, 5);
+    p.step(0, 1, 1, 1);
+    p.epochEnd({ ...record, lrScale: 0.5 }, 1);
+    expect(lines).toEqual(["epoch 1/1  loss 0.5000  accuracy 0.7500  lr×0.500  2.0 s  500 samples/s"]);
+    const quiet: string[] = [];
+    makeProgress("silent", (l) => quiet.push(l)).epochEnd(record, 1);
+    expect(quiet).toEqual([]);
   });
 });

@@ -35,7 +35,8 @@ export function epochLine(r: EpochRecord, epochs: number): string {
   return parts.join("  ");
 }
 
-export function makeProgress(verbosity: Exclude<Verbosity, "auto">, log: (line: string) => void = console.log): Progress {
+/** `stream` is where the bar is drawn (stderr; tests pass a fake terminal). */
+export function makeProgress(verbosity: Exclude<Verbosity, "auto">, log: (line: string) => void = console.log, stream: NodeJS.WritableStream = process.stderr): Progress {
   if (verbosity === "silent") return { epochStart() {}, step() {}, epochEnd() {}, message() {}, end() {} };
   if (verbosity === "lines") {
     return { epochStart() {}, step() {}, epochEnd: (r, epochs) => log(epochLine(r, epochs)), message: log, end() {} };
@@ -50,7 +51,7 @@ export function makeProgress(verbosity: Exclude<Verbosity, "auto">, log: (line: 
       bar = new cliProgress.SingleBar(
         {
           format: "epoch {epoch} |{bar}| step {value}/{total}  loss {loss}  accuracy {accuracy}  {sps} samples/s  ETA {eta_formatted}",
-          stream: process.stderr,
+          stream,
           hideCursor: true,
           clearOnComplete: true,
         },

@@ -24,6 +24,9 @@ function maskedTotals(loss: PerExampleLoss, outputs: Tensor, y: Tensor, mask: Te
   if (per.shape.length !== 1 || per.shape[0] !== y.shape[0]) {
     throw new ShapeError(`fit: the loss must return one value per example, shape [${y.shape[0]}], got ${fmtShape(per.shape)} (use reduction: "none")`);
   }
+  if (withAccuracy && outputs.shape.length !== 2) {
+    throw new ShapeError(`fit: accuracy needs class scores of shape [batch, classes], the model gives ${fmtShape(outputs.shape)} (pass metrics: [] to record the loss only)`);
+  }
   const total = sum(mul(per, cast(mask, per.dtype)));
   const correct = withAccuracy ? sum(mul(cast(equal(argmax(outputs, { axis: -1 }), y), "float32"), mask)) : undefined;
   return [total, correct];
