@@ -46,6 +46,17 @@ describe("fit", () => {
     expect(ev.loss).toBeCloseTo(history[5]!.val_loss!, 6);
   });
 
+  it("a model with batch norm and dropout: the running statistics are updated and validation uses them", async () => {
+    const model = L.serial({ fc1: L.dense(16), bn: L.batchNorm({ momentum: 0.5 }), relu: L.relu(), drop: L.dropout(0.1), fc2: L.dense(2) });
+    const res = await fx.train.fit(model, { train, validation }, { optimizer: fx.optim.adam(0.02), epochs: 3, batchSize: 32, verbose: false, key: fx.random.key(1) });
+    const runningMean = (res.state as { bn: { mean: fx.Tensor } }).bn.mean.toArray() as number[];
+    expect(runningMean.some((v) => v !== 0)).toBe(true);
+    expect(res.history[2]!.val_accuracy!).toBeGreaterThan(0.9);
+    const ev = fx.train.evaluate(model, res.params, res.state, validation, { batchSize: 32 });
+    expect(ev.accuracy).toBe(res.history[2]!.val_accuracy);
+    expect(res.compiled).toEqual({ train: 1, validation: 1 });
+  });
+
   it("is deterministic given a key: two runs give the same history and parameters, bit for bit", async () => {
     const run = () => fx.train.fit(L.serial(L.dense(8), L.relu(), L.dropout(0.2), L.dense(2)), { train, validation }, { optimizer: fx.optim.sgd(0.1), epochs: 2, batchSize: 48, verbose: false, key: fx.random.key(7) });
     const [a, b] = [await run(), await run()];
