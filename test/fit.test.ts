@@ -151,6 +151,9 @@ describe("fit", () => {
     expect(saved.map((s) => s.epoch)).toEqual(["1", "2", "3"]);
     expect(saved[2]!.params).toBe(res.params);
     expect(saved.every((s) => s.path === "best.safetensors")).toBe(true);
+    expect(() => fx.train.keepBest({ path: "", writer })).toThrow(/keepBest: option "path"/);
+    expect(() => fx.train.keepBest({ path: "a", writer: {} as never })).toThrow(/keepBest: option "writer" must be a CheckpointWriter/);
+    expect(() => fx.train.keepBest({ path: "a", writer, monitor: "acc" as never })).toThrow(/keepBest: option "monitor" must be/);
   });
 
   it("a callback can stop; SIGINT stops after the current step and the handler is removed", async () => {

@@ -4,6 +4,7 @@
 // keepBest (writes the best parameters through a CheckpointWriter).
 
 import * as t from "io-ts";
+import { ValueError } from "../errors.js";
 import { decodeOptions, optionsCodec } from "../nn/options.js";
 import type { Tree } from "../nn/layers/layer.js";
 import { reduceOnPlateau, type PlateauOptions } from "../optim/plateau.js";
@@ -133,8 +134,13 @@ export interface KeepBestOptions {
   readonly monitor?: Monitor;
 }
 
+const KeepBestCodec = optionsCodec("keepBest options", { path: t.string, writer: t.UnknownRecord, monitor: MonitorCodec });
+
 /** Writes the parameters, state and optimiser state to `path` whenever the monitored metric improves. */
 export function keepBest(options: KeepBestOptions): Callback {
+  decodeOptions("keepBest", KeepBestCodec, options);
+  if (typeof options?.path !== "string" || options.path === "") throw new ValueError('keepBest: option "path" (where to write the checkpoint) is required');
+  if (typeof options.writer?.save !== "function") throw new ValueError('keepBest: option "writer" must be a CheckpointWriter, { save(path, checkpoint) } (pass { save } from fx.train)');
   let best: number | undefined;
   return {
     async onEpochEnd(ctx, record) {
