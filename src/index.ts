@@ -54,3 +54,4 @@ export * as random from "./random/index.js";
 
 // the model author's library
 export * as nn from "./nn/index.js";
+export * as train from "./train/index.js";

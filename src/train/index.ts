@@ -1,0 +1,11 @@
+// fx.train: the fit loop, its callbacks, evaluation and the pictures of a run.
+
+export { fit, type FitOptions, type FitResult } from "./fit.js";
+export { earlyStopping, reduceLROnPlateau, keepBest, type Callback, type TrainingContext, type StepInfo, type CheckpointWriter, type EarlyStoppingOptions, type ReduceLROnPlateauOptions, type KeepBestOptions } from "./callbacks.js";
+export { evaluate, confusionMatrix, precisionRecall, type Evaluation, type EvaluateOptions } from "./evaluate.js";
+export { type EpochRecord, type History, type Monitor, MonitorError } from "./history.js";
+export { crossEntropy, type PerExampleLoss } from "./steps.js";
+export { epochLine, type Verbosity } from "./progress.js";
+export { batches, batchCount, type Batch, type BatchOptions } from "../data/batches.js";
+export type { Dataset, Split } from "../data/dataset.js";
+export { historyChart, confusionChart, misclassifiedGrid, type MisclassifiedOptions } from "./charts.js";
