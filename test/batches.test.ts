@@ -62,7 +62,7 @@ describe("batches", () => {
     expect(order(1)).not.toEqual(order(2));
     expect(order(1)).not.toEqual([...Array(30).keys()]);
     expect(() => [...fx.train.batches(numbered(3), { batchSize: 2, shuffle: true })]).toThrow(/batches: shuffle needs a random key/);
-    expect(() => [...fx.train.batches(numbered(3), { batchSize: 0 })]).toThrow(/batches: option "batchSize" must be a positive integer/);
+    expect(() => [...fx.train.batches(numbered(3), { batchSize: 0 })]).toThrow(/^batches: batchSize: expected a positive integer, got 0$/);
     expect(() => [...fx.train.batches({ x: fx.zeros([3, 2]), y: fx.zeros([4], { dtype: "int32" }) }, { batchSize: 2 })]).toThrow(/batches: x \[3,2\] and y \[4\] must have the same number of examples/);
   });
 });
