@@ -54,3 +54,6 @@ export * as random from "./random/index.js";
 
 // the model author's library
 export * as nn from "./nn/index.js";
+
+// data sets, their file formats, preprocessing and splits (Node: file loaders)
+export * as data from "./data/index.js";
