@@ -13,7 +13,7 @@ import { fromArray } from "../tensor/create.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkArg, checkOptions } from "../options/validate.js";
 import { optionsObject, PositiveInt } from "../options/codecs.js";
-import * as t from "io-ts";
+import { PathCodec } from "./codecs.js";
 import { DataFormatError, DataNotFoundError } from "./errors.js";
 
 /** The element types of IDX, by name. */
@@ -43,13 +43,6 @@ export interface IdxOptions {
   maxBytes?: number;
 }
 const IdxOptionsCodec = optionsObject({ maxBytes: PositiveInt });
-const PathCodec = new t.Type<string, string, unknown>(
-  "a file path (a non-empty string)",
-  (u): u is string => typeof u === "string" && u.length > 0,
-  (u, c) => (typeof u === "string" && u.length > 0 ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
-
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
