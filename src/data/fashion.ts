@@ -43,7 +43,7 @@ export function fashionMnist(options?: FashionMnistOptions): Dataset {
   const missing = names.filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0) {
     throw new DataNotFoundError(
-      `${op}: ${dir} lacks ${missing.join(", ")}. Install Debian's package (apt-get install dataset-fashion-mnist, ` +
+      `${op}: ${dir} ${existsSync(dir) ? `lacks ${missing.join(", ")}` : "does not exist"}. Install Debian's package (apt-get install dataset-fashion-mnist, ` +
         `which puts them in ${FASHION_MNIST_DIR}), or download them from github.com/zalandoresearch/fashion-mnist and pass { dir }`,
     );
   }

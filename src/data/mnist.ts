@@ -2,6 +2,7 @@
 // flattened 28×28 images already in [0, 1]): the data set that needs nothing but `npm ci`.
 
 import { createRequire } from "node:module";
+import { ValueError } from "../errors.js";
 import { optionsObject } from "../options/codecs.js";
 import { checkOptions } from "../options/validate.js";
 import { permutation } from "../random/permute.js";
@@ -56,7 +57,7 @@ export function mnist(options?: MnistOptions): Dataset {
   const o = checkOptions(op, MnistCodec, options);
   const { images, labels, count } = mnistDigits();
   const testCount = o.testCount ?? MNIST_TEST_COUNT;
-  if (testCount >= count) throw new DataNotFoundError(`${op}: testCount ${testCount} leaves no training digits of the ${count}`);
+  if (testCount >= count) throw new ValueError(`${op}: testCount ${testCount} leaves no training digits of the ${count}`);
   const all = { x: fromArray(images, [count, 1, 28, 28], "float32"), y: fromArray(labels, [count], "int32") };
   const perm = permutation(o.key ?? defaultKey(), count)._concrete(op) as Int32Array;
   return {
