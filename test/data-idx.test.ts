@@ -160,6 +160,7 @@ describe("loadIdx: bad files are DataFormatErrors naming the file and the fault"
     expect(() => fx.data.loadIdx(join(dir, "nope.idx"))).toThrow(/nope\.idx: cannot read the file \(ENOENT\)/);
     mkdirSync(join(dir, "sub"));
     expect(() => fx.data.loadIdx(join(dir, "sub"))).toThrow(/not a regular file/);
+    if (process.platform !== "win32") expect(() => fx.data.loadIdx("/dev/zero")).toThrow(/\/dev\/zero: not a regular file/); // never an endless read
     expect(() => fx.data.loadIdx(write(good), { maxbytes: 5 } as never)).toThrow(/loadIdx: unknown option "maxbytes"; did you mean "maxBytes"\?/);
     expect(() => fx.data.loadIdx(42 as never)).toThrow(/loadIdx: path: expected a file path/);
   });

@@ -59,7 +59,10 @@ function readBytes(op: string, path: string, maxBytes: number): Uint8Array {
     throw new DataNotFoundError(`${op}: ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   if (size > maxBytes) throw new DataFormatError(`${op}: ${path}: the file has ${size} bytes, more than maxBytes ${maxBytes}`);
-  const raw = new Uint8Array(readFileSync(path));
+  const buf = readFileSync(path);
+  // Checked again after reading: the file may have grown since stat.
+  if (buf.length > maxBytes) throw new DataFormatError(`${op}: ${path}: the file has ${buf.length} bytes, more than maxBytes ${maxBytes}`);
+  const raw = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   if (!isGzip(raw)) return raw;
   try {
     return new Uint8Array(gunzipSync(raw, { maxOutputLength: maxBytes }));
