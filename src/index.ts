@@ -54,4 +54,8 @@ export * as random from "./random/index.js";
 
 // the model author's library
 export * as nn from "./nn/index.js";
+// data sets, their file formats, preprocessing and splits (Node: file loaders)
+export * as data from "./data/index.js";
+
+// the training loop, its callbacks, evaluation and charts (Node: progress and checkpoint files)
 export * as train from "./train/index.js";

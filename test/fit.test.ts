@@ -8,7 +8,7 @@ const { layers: L } = fx.nn;
 type Tree = fx.nn.layers.Tree;
 
 /** Two Gaussian blobs in 4 dimensions, separable: label = whether x·(1,1,−1,1) > 0, pushed apart by a margin. */
-function blobs(seed: number, n: number): fx.train.Split {
+function blobs(seed: number, n: number): fx.data.Split {
   const x = fx.random.normal(fx.random.key(seed), [n, 4]).data() as Float32Array;
   const y = new Int32Array(n);
   const dir = [1, 1, -1, 1];
@@ -79,7 +79,7 @@ describe("fit", () => {
     let optState: unknown = opt.init(params);
     const sizes: number[] = [];
     for (let epoch = 0; epoch < 2; epoch++) {
-      for (const b of fx.train.batches(train, { batchSize: 64, key: fx.random.key(epoch) })) {
+      for (const b of fx.data.batches(train, { batchSize: 64, key: fx.random.key(epoch) })) {
         sizes.push(b.size);
         const out = step(params, state, optState, fx.scalar(epoch === 0 ? 1 : 0.5, "float32"), b.x, b.y, b.mask, fx.random.key(epoch)) as [fx.Tensor, fx.Tensor, Tree, Tree, unknown];
         [params, state, optState] = [out[2], out[3], out[4]];
@@ -97,8 +97,8 @@ describe("fit", () => {
     const optState = opt.init(params);
     const k = fx.random.key(0);
     const small = { x: fx.slice(train.x, [[0, 5]]), y: fx.slice(train.y, [[0, 5]]) };
-    const [padded] = [...fx.train.batches(small, { batchSize: 16 })];
-    const [exact] = [...fx.train.batches(small, { batchSize: 16, pad: false })];
+    const [padded] = [...fx.data.batches(small, { batchSize: 16 })];
+    const [exact] = [...fx.data.batches(small, { batchSize: 16, pad: false })];
     expect(padded!.x.shape).toEqual([16, 4]);
     expect(exact!.x.shape).toEqual([5, 4]);
     const a = step(params, state, optState, fx.scalar(1, "float32"), padded!.x, padded!.y, padded!.mask, k) as [fx.Tensor, fx.Tensor, Tree];

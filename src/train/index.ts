@@ -6,6 +6,4 @@ export { evaluate, confusionMatrix, precisionRecall, type Evaluation, type Evalu
 export { type EpochRecord, type History, type Monitor, MonitorError } from "./history.js";
 export { crossEntropy, type PerExampleLoss } from "./steps.js";
 export { epochLine, type Verbosity } from "./progress.js";
-export { batches, batchCount, type Batch, type BatchOptions } from "../data/batches.js";
-export type { Dataset, Split } from "../data/dataset.js";
 export { historyChart, confusionChart, misclassifiedGrid, type MisclassifiedOptions } from "./charts.js";
