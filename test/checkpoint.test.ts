@@ -156,8 +156,9 @@ describe("save rejects what a checkpoint cannot hold", () => {
     ["a cycle", () => { const p: any = { w: fx.ones([1]) }; p.self = p; save(fresh(), { params: p }); }, /save: params\.self contains itself/],
     ["meta with NaN", () => save(fresh(), { params: {}, meta: { loss: NaN } }), /save: meta\.loss is NaN, which JSON cannot hold/],
     ["meta with a tensor", () => save(fresh(), { params: {}, meta: { t: fx.ones([1]) } }), /save: meta\.t is a Tensor; meta must be JSON/],
-    ["an unknown part", () => save(fresh(), { params: {}, opt: {} } as any), /save: unknown checkpoint part "opt"/],
-    ["no params", () => save(fresh(), { state: {} } as any), /save: expected \{ params, state\?, optState\?, meta\? \}/],
+    ["an unknown part", () => save(fresh(), { params: {}, opt: {} } as any), /save: unknown option "opt"; did you mean "optState"\?/],
+    ["no params", () => save(fresh(), { state: {} } as any), /save: checkpoint: expected \{ params, state\?, optState\?, meta\? \}, got no params/],
+    ["not an object", () => save(fresh(), null as any), /save: .*expected an options object \{ params, state, optState, meta \}/],
     ["a traced tensor", () => fx.trace((x: Tensor) => { save(fresh(), { params: { x } }); return x; })(fx.ones([1])), /save: params\.x is a traced tensor/],
   ];
   for (const [what, f, message] of cases) {
@@ -255,6 +256,15 @@ describe("load rejects broken files with a CheckpointError naming the file", () 
       expect((error as Error).message.startsWith(`load: ${file}: `)).toBe(true);
     });
   }
+
+  it("names hostile deeply nested JSON without overflowing the stack", () => {
+    const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+    const entry = rawFile(null, undefined, `{"w":${deep}}`);
+    expect(() => load(entry)).toThrow(/tensor "w": expected \{ dtype.*got \[\[\[…\]\]\]/);
+    const tree = `[["params",["o",[[1,${deep}]]]]]`;
+    const node = rawFile(null, undefined, `{"__metadata__":{"fluxion.tree":${JSON.stringify(tree)}}}`);
+    expect(() => load(node)).toThrow(/an object node is \["o", \[\[key, node\], …\]\], got \["o",\[\[…\]\]\]/);
+  });
 
   it("rejects a tree nested deeper than the limit without overflowing the stack", () => {
     let node: unknown = ["o", []];

@@ -8,10 +8,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as t from "io-ts";
-import { ValueError } from "../errors.js";
+import { ArgumentError, ValueError } from "../errors.js";
+import { optionsObject } from "../options/codecs.js";
+import { checkArg } from "../options/validate.js";
 import { fromArray } from "../tensor/create.js";
 import { Tensor, isTensor } from "../tensor/tensor.js";
-import { CheckpointError, type StoredTensor, encode, headerLength, parseHeader, readTensors } from "./safetensors.js";
+import { CheckpointError, type StoredTensor, encode, headerLength, parseHeader, readTensors, show } from "./safetensors.js";
 
 export { CheckpointError } from "./safetensors.js";
 
@@ -47,7 +49,8 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-const SaveArgs = t.exact(t.intersection([t.type({ params: t.unknown }), t.partial({ state: t.unknown, optState: t.unknown, meta: t.unknown })]));
+// The parts of a checkpoint; any other key is refused with the closest valid name.
+const SaveArgs = optionsObject({ params: t.unknown, state: t.unknown, optState: t.unknown, meta: t.unknown });
 
 /**
  * Writes `checkpoint` to `file` atomically (the old file stays whole if anything fails).
@@ -57,11 +60,8 @@ const SaveArgs = t.exact(t.intersection([t.type({ params: t.unknown }), t.partia
 export function save(file: string, checkpoint: Checkpoint): void {
   const op = "save";
   if (typeof file !== "string" || file === "") throw new ValueError(`${op}: path must be a non-empty string, got ${typeof file}`);
-  if (!isPlainObject(checkpoint) || SaveArgs.decode(checkpoint)._tag === "Left" || !("params" in checkpoint)) {
-    throw new ValueError(`${op}: expected { params, state?, optState?, meta? }, got ${describe(checkpoint)}`);
-  }
-  const extra = Object.keys(checkpoint).filter((k) => !(PARTS as readonly string[]).includes(k) && k !== "meta");
-  if (extra.length > 0) throw new ValueError(`${op}: unknown checkpoint part ${JSON.stringify(extra[0])}; the parts are params, state, optState, meta`);
+  checkArg(op, "checkpoint", SaveArgs, checkpoint);
+  if (!("params" in checkpoint)) throw new ArgumentError(`${op}: checkpoint: expected { params, state?, optState?, meta? }, got no params`);
 
   const tensors: StoredTensor[] = [];
   const used = new Set<string>();
@@ -188,7 +188,7 @@ export function load<P = unknown, S = unknown, O = unknown, M = unknown>(file: s
   const claimed = new Set<string>();
   for (const [part, node] of parseTree(file, tree)) out[part] = rebuild({ file, byName, claimed }, node, 0);
   const unused = [...byName.keys()].find((n) => !claimed.has(n));
-  if (unused !== undefined) throw new CheckpointError(`load: ${file}: tensor ${JSON.stringify(unused)} is in the file but not in the tree description`);
+  if (unused !== undefined) throw new CheckpointError(`load: ${file}: tensor ${show(unused)} is in the file but not in the tree description`);
   const meta = header.metadata[META_KEY];
   if (meta !== undefined) out["meta"] = parseJson(file, META_KEY, meta);
   return out as unknown as Checkpoint<P, S, O, M>;
@@ -241,12 +241,8 @@ function parseTree(file: string, text: string): [string, Node][] {
     parts.every((p) => Array.isArray(p) && p.length === 2 && (PARTS as readonly unknown[]).includes(p[0]) && Array.isArray(p[1])) &&
     new Set(parts.map((p) => p[0])).size === parts.length &&
     parts.some((p) => p[0] === "params");
-  if (!ok) throw new CheckpointError(`load: ${file}: metadata "${TREE_KEY}" must list [part, tree] pairs for params (and state, optState), got ${clip(text)}`);
+  if (!ok) throw new CheckpointError(`load: ${file}: metadata "${TREE_KEY}" must list [part, tree] pairs for params (and state, optState), got ${show(text.length > 100 ? `${text.slice(0, 97)}...` : text)}`);
   return parts as [string, Node][];
-}
-
-function clip(s: string): string {
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 /** What rebuilding reads from: the file's tensors, and those already used (each may appear once). */
@@ -263,42 +259,42 @@ function rebuild(src: Source, node: unknown, depth: number): unknown {
     throw new CheckpointError(`load: ${file}: metadata "${TREE_KEY}": ${why}`);
   };
   if (depth > MAX_DEPTH) bad(`the tree nests deeper than ${MAX_DEPTH} levels`);
-  if (!Array.isArray(node) || typeof node[0] !== "string") return bad(`expected a node like ["t", name], got ${clip(JSON.stringify(node) ?? "")}`);
+  if (!Array.isArray(node) || typeof node[0] !== "string") return bad(`expected a node like ["t", name], got ${show(node)}`);
   const [kind, a, b] = node as [string, unknown, unknown];
   switch (kind) {
     case "t": {
-      if (typeof a !== "string" || node.length > 3 || (node.length === 3 && b !== 1)) return bad(`a tensor node is ["t", name] or ["t", name, 1], got ${clip(JSON.stringify(node))}`);
+      if (typeof a !== "string" || node.length > 3 || (node.length === 3 && b !== 1)) return bad(`a tensor node is ["t", name] or ["t", name, 1], got ${show(node)}`);
       const x = byName.get(a);
-      if (x === undefined) return bad(`tensor ${JSON.stringify(a)} is not in the file`);
-      if (claimed.has(a)) return bad(`tensor ${JSON.stringify(a)} appears twice in the tree`);
+      if (x === undefined) return bad(`tensor ${show(a)} is not in the file`);
+      if (claimed.has(a)) return bad(`tensor ${show(a)} appears twice in the tree`);
       const weak = node.length === 3;
-      if (weak && (x.shape.length !== 0 || (x.dtype !== "float64" && x.dtype !== "int32"))) return bad(`tensor ${JSON.stringify(a)} is marked weak but is not a float64 or int32 scalar`);
+      if (weak && (x.shape.length !== 0 || (x.dtype !== "float64" && x.dtype !== "int32"))) return bad(`tensor ${show(a)} is marked weak but is not a float64 or int32 scalar`);
       claimed.add(a);
       return weak ? new Tensor(x.shape, x.dtype, x.data, undefined, true) : fromArray(x.data, x.shape, x.dtype);
     }
     case "o": {
-      if (node.length !== 2 || !Array.isArray(a) || !a.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === "string")) return bad(`an object node is ["o", [[key, node], …]], got ${clip(JSON.stringify(node))}`);
+      if (node.length !== 2 || !Array.isArray(a) || !a.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === "string")) return bad(`an object node is ["o", [[key, node], …]], got ${show(node)}`);
       const out: Record<string, unknown> = {};
       for (const [k, child] of a as [string, unknown][]) {
-        if (Object.prototype.hasOwnProperty.call(out, k)) return bad(`key ${JSON.stringify(k)} appears twice in an object`);
+        if (Object.prototype.hasOwnProperty.call(out, k)) return bad(`key ${show(k)} appears twice in an object`);
         // Defined, not assigned: `out["__proto__"] = v` would set the prototype.
         Object.defineProperty(out, k, { value: rebuild(src, child, depth + 1), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
     case "a":
-      if (node.length !== 2 || !Array.isArray(a)) return bad(`an array node is ["a", [node, …]], got ${clip(JSON.stringify(node))}`);
+      if (node.length !== 2 || !Array.isArray(a)) return bad(`an array node is ["a", [node, …]], got ${show(node)}`);
       return a.map((c) => rebuild(src, c, depth + 1));
     case "n":
-      if (node.length !== 2 || typeof a !== "string" || (Number.isNaN(Number(a)) && a !== "NaN") || a.trim() !== a || a === "") return bad(`a number node is ["n", text], got ${clip(JSON.stringify(node))}`);
+      if (node.length !== 2 || typeof a !== "string" || (Number.isNaN(Number(a)) && a !== "NaN") || a.trim() !== a || a === "") return bad(`a number node is ["n", text], got ${show(node)}`);
       return Number(a);
     case "v":
-      if (node.length !== 2 || !(a === null || typeof a === "string" || typeof a === "boolean")) return bad(`a value node is ["v", null | boolean | string], got ${clip(JSON.stringify(node))}`);
+      if (node.length !== 2 || !(a === null || typeof a === "string" || typeof a === "boolean")) return bad(`a value node is ["v", null | boolean | string], got ${show(node)}`);
       return a;
     case "u":
-      if (node.length !== 1) return bad(`an undefined node is ["u"], got ${clip(JSON.stringify(node))}`);
+      if (node.length !== 1) return bad(`an undefined node is ["u"], got ${show(node)}`);
       return undefined;
     default:
-      return bad(`unknown node kind ${JSON.stringify(kind)}`);
+      return bad(`unknown node kind ${show(kind)}`);
   }
 }

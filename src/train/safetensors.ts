@@ -60,10 +60,18 @@ function fail(source: string, fault: string): never {
   throw new CheckpointError(`load: ${source}: ${fault}`);
 }
 
-/** The JSON of a value for messages, cut short. */
-function show(u: unknown): string {
-  const s = JSON.stringify(u) ?? String(u);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+/**
+ * A value for messages: JSON two levels deep (deeper parts as `[…]`, `{…}`), cut short. Never
+ * a full JSON.stringify, which a hostile, deeply nested header would overflow the stack with.
+ */
+export function show(u: unknown, depth = 2): string {
+  let s: string;
+  if (Array.isArray(u)) s = depth === 0 ? "[…]" : `[${u.slice(0, 8).map((x) => show(x, depth - 1)).join(",")}${u.length > 8 ? ",…" : ""}]`;
+  else if (typeof u === "object" && u !== null) {
+    const keys = Object.keys(u);
+    s = depth === 0 ? "{…}" : `{${keys.slice(0, 8).map((k) => `${JSON.stringify(k)}:${show((u as Record<string, unknown>)[k], depth - 1)}`).join(",")}${keys.length > 8 ? ",…" : ""}}`;
+  } else s = JSON.stringify(u) ?? String(u);
+  return s.length > 100 ? `${s.slice(0, 97)}...` : s;
 }
 
 /**
