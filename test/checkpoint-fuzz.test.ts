@@ -1,9 +1,9 @@
 // Fuzzing train.load: 1,600 deterministic mutations of valid checkpoints (flipped bytes and
 // bits, truncations, appended bytes, huge and off-by-some header lengths, overlapping and
-// shifted offsets, wrong dtypes and shapes, broken JSON, edited tree descriptions). Every
-// variant must either raise a CheckpointError that names the file, or load correctly: each
-// loaded tensor equal, bit for bit, to what an independent trusting reader finds at its
-// offsets. A data-only mutation (no BOOL tensor touched) must always load.
+// shifted offsets, wrong dtypes and shapes, broken JSON, hostile deep nesting, edited tree
+// descriptions). Every variant must either raise a CheckpointError that names the file, or
+// load correctly: each loaded tensor equal, bit for bit, to what an independent trusting
+// reader finds at its offsets. A data-only mutation (no BOOL tensor touched) must always load.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -151,6 +151,15 @@ const MUTATIONS: Record<string, Mutation> = {
     const variants = [cut, `${text}}`, text.replace(/"/, "'"), text.replace(/:/, ""), `[${text}]`, "null", "{}", " {}", text.replace(/\{/, "{\"a\":1,")];
     return { bytes: withHeader(bytes, null, r.pick(variants)), dataOnly: false };
   },
+  deepNesting(bytes, r) {
+    // Hostile JSON nested far deeper than any stack: as a tensor entry or as a tree node.
+    const { n, header } = layoutOf(bytes);
+    const k = 1000 + r.int(150_000);
+    const deep = `${"[".repeat(k)}${"]".repeat(k)}`;
+    if (r.next() < 0.5) return { bytes: withHeader(bytes, null, bytes.subarray(8, 8 + n).toString("utf8").replace(/^\{/, `{"deep":${deep},`)), dataOnly: false };
+    header["__metadata__"]["fluxion.tree"] = `[["params",["a",${deep}]]]`;
+    return { bytes: withHeader(bytes, header), dataOnly: false };
+  },
   editTree(bytes, r) {
     const { header } = layoutOf(bytes);
     const m = header["__metadata__"];
@@ -262,7 +271,7 @@ describe("load under fuzzing", () => {
     if (process.env.FUZZ_REPORT) console.log(outcomes);
     // Each kind of damage was tried many times, and the hostile ones were all caught.
     for (const kind of names) expect(outcomes[kind]!.ok + outcomes[kind]!.rejected).toBeGreaterThanOrEqual(100);
-    for (const kind of ["truncate", "hugeLength", "overlapOffsets", "badJson"]) expect(outcomes[kind]!.ok, kind).toBe(0);
+    for (const kind of ["truncate", "hugeLength", "overlapOffsets", "badJson", "deepNesting"]) expect(outcomes[kind]!.ok, kind).toBe(0);
     expect(outcomes["flipDataByte"]!.rejected).toBe(0);
     expect(outcomes["wrongDtype"]!.rejected).toBeGreaterThan(50);
   });

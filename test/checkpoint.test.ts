@@ -215,6 +215,7 @@ describe("load rejects broken files with a CheckpointError naming the file", () 
   const eight = new Uint8Array(8);
   const cases: [string, () => string, RegExp][] = [
     ["a missing file", () => path.join(dir, "absent.safetensors"), /cannot open the checkpoint/],
+    ["a directory", () => { const d = path.join(dir, `a-dir-${counter++}`); fs.mkdirSync(d); return d; }, /cannot read the checkpoint \(EISDIR/],
     ["an empty file", () => { const f = fresh(); fs.writeFileSync(f, ""); return f; }, /truncated: the file is 0 bytes/],
     ["a file shorter than the length field", () => { const f = fresh(); fs.writeFileSync(f, Buffer.from([1, 0, 0])); return f; }, /truncated: the file is 3 bytes/],
     ["a header length past the end", () => { const f = fresh(); const b = Buffer.alloc(16); b.writeBigUInt64LE(9n); fs.writeFileSync(f, b); return f; }, /header length 9 runs past the end of the file \(8 bytes follow/],

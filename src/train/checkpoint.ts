@@ -209,6 +209,10 @@ function readFile(file: string) {
     const header = parseHeader(file, readExactly(file, fd, 8, n), size - 8 - n);
     const buffer = readExactly(file, fd, 8 + n, size - 8 - n);
     return { header, tensors: readTensors(file, header, buffer) };
+  } catch (e) {
+    // The system's own failures (EISDIR, EIO) as the same kind of error as a bad file.
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`load: ${file}: cannot read the checkpoint (${(e as Error).message})`);
   } finally {
     fs.closeSync(fd);
   }
