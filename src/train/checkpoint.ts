@@ -171,8 +171,9 @@ function syncDirectory(dir: string): void {
 /**
  * Reads a checkpoint `save` wrote, or any safetensors file of F32/F64/I32/BOOL tensors (one
  * without fluxion's tree description loads as `{ params: { name: tensor, … } }` in file order,
- * its other metadata as `meta`). Everything is checked before anything is allocated; a bad
- * file raises a CheckpointError naming the file and the fault.
+ * its other metadata as `meta`). Sizes and offsets are checked against the file before any
+ * tensor is allocated, and nothing is returned until the whole file has passed; a bad file
+ * raises a CheckpointError naming the file and the fault.
  */
 export function load<P = unknown, S = unknown, O = unknown, M = unknown>(file: string): Checkpoint<P, S, O, M> {
   if (typeof file !== "string" || file === "") throw new ValueError(`load: path must be a non-empty string, got ${typeof file}`);
