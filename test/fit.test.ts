@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as fx from "../src/index.js";
@@ -154,6 +157,22 @@ describe("fit", () => {
     expect(() => fx.train.keepBest({ path: "", writer })).toThrow(/keepBest: option "path"/);
     expect(() => fx.train.keepBest({ path: "a", writer: {} as never })).toThrow(/keepBest: option "writer" must be a CheckpointWriter/);
     expect(() => fx.train.keepBest({ path: "a", writer, monitor: "acc" as never })).toThrow(/^keepBest: monitor: expected "loss", "accuracy", "val_loss" or "val_accuracy", got "acc"$/);
+  });
+
+  it("keepBest writes a safetensors checkpoint with fx.train.save by default; load gives the best parameters back, bit for bit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fluxion-keepbest-"));
+    try {
+      const path = join(dir, "best.safetensors");
+      const res = await fx.train.fit(mlp(), { train }, { optimizer: fx.optim.adam(0.02), epochs: 2, batchSize: 50, verbose: false, callbacks: [fx.train.keepBest({ path, monitor: "loss" })] });
+      const back = fx.train.load(path);
+      expect(back.meta).toMatchObject({ epoch: "2", monitor: "loss" });
+      const want = fx.tree.leaves<fx.Tensor>(res.params).map((t) => Array.from(t.data()));
+      const got = fx.tree.leaves<fx.Tensor>(back.params).map((t) => Array.from(t.data()));
+      expect(got.length).toBe(want.length);
+      got.forEach((g, i) => g.forEach((v, k) => expect(Object.is(v, want[i]![k])).toBe(true)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a callback can stop; SIGINT stops after the current step and the handler is removed", async () => {

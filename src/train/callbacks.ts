@@ -8,6 +8,7 @@ import { ValueError } from "../errors.js";
 import { decodeOptions, optionsCodec } from "../nn/options.js";
 import type { Tree } from "../nn/layers/layer.js";
 import { reduceOnPlateau, type PlateauOptions } from "../optim/plateau.js";
+import { save } from "./checkpoint.js";
 import type { EpochRecord, History, Monitor } from "./history.js";
 import { maximised, monitored } from "./history.js";
 
@@ -122,14 +123,15 @@ export function reduceLROnPlateau(options?: ReduceLROnPlateauOptions): Callback 
   };
 }
 
-/** The checkpoint format's writer (fx.train.save), taken as an option so callbacks can be tested without files. */
+/** What writes a checkpoint: fx.train.save by default; another writer can be given (tests use one that records calls). */
 export interface CheckpointWriter {
   save(path: string, checkpoint: { params: Tree; state: Tree; optState: unknown; meta: Record<string, string> }): void | Promise<void>;
 }
 
 export interface KeepBestOptions {
   readonly path: string;
-  readonly writer: CheckpointWriter;
+  /** Default: fx.train.save (safetensors, written atomically). */
+  readonly writer?: CheckpointWriter;
   /** Default val_loss when fit validates, else loss. */
   readonly monitor?: Monitor;
 }
@@ -140,7 +142,8 @@ const KeepBestCodec = optionsCodec("keepBest options", { path: t.string, writer:
 export function keepBest(options: KeepBestOptions): Callback {
   decodeOptions("keepBest", KeepBestCodec, options);
   if (typeof options?.path !== "string" || options.path === "") throw new ValueError('keepBest: option "path" (where to write the checkpoint) is required');
-  if (typeof options.writer?.save !== "function") throw new ValueError('keepBest: option "writer" must be a CheckpointWriter, { save(path, checkpoint) } (pass { save } from fx.train)');
+  const writer = options.writer ?? { save };
+  if (typeof writer.save !== "function") throw new ValueError('keepBest: option "writer" must be a CheckpointWriter, { save(path, checkpoint) }');
   let best: number | undefined;
   return {
     async onEpochEnd(ctx, record) {
@@ -149,7 +152,7 @@ export function keepBest(options: KeepBestOptions): Callback {
       if (best !== undefined && !improves(value, best, maximised(monitor), 0)) return;
       best = value;
       const meta = { epoch: String(record.epoch), monitor, [monitor]: String(value) };
-      await options.writer.save(options.path, { params: ctx.params, state: ctx.state, optState: ctx.optState, meta });
+      await writer.save(options.path, { params: ctx.params, state: ctx.state, optState: ctx.optState, meta });
     },
   };
 }

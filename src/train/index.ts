@@ -1,4 +1,4 @@
-// fx.train: the fit loop, its callbacks, evaluation and the pictures of a run.
+// fx.train: the fit loop, its callbacks, evaluation, the pictures of a run and checkpoints.
 
 export { fit, type FitOptions, type FitResult } from "./fit.js";
 export { earlyStopping, reduceLROnPlateau, keepBest, type Callback, type TrainingContext, type StepInfo, type CheckpointWriter, type EarlyStoppingOptions, type ReduceLROnPlateauOptions, type KeepBestOptions } from "./callbacks.js";
@@ -7,3 +7,4 @@ export { type EpochRecord, type History, type Monitor, MonitorError } from "./hi
 export { crossEntropy, type PerExampleLoss } from "./steps.js";
 export { epochLine, type Verbosity } from "./progress.js";
 export { historyChart, confusionChart, misclassifiedGrid, type MisclassifiedOptions } from "./charts.js";
+export { save, load, CheckpointError, type Checkpoint } from "./checkpoint.js";
