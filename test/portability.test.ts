@@ -1,7 +1,8 @@
 // The core runs in browsers too (DESIGN: portable core): nothing under src/ may import a Node
 // built-in or touch Node globals, except the folders DESIGN.md reserves for Node-only code
-// (data/ file loaders, train/ checkpoint files, cli/). None of those exists yet; the exemption
-// applies once they do.
+// (data/ file loaders, train/ checkpoint files and progress, cli/). Note that src/index.ts
+// re-exports fx.data and fx.train, so a browser build needs an entry point without them (the
+// browser issue's work).
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
