@@ -101,25 +101,16 @@ export const GlobalPoolOptions = optionsObject({ keepDims: Bool });
 
 // ---------------------------------------------------------------- convolution and pooling
 
-export const ConvOptions = bySpatialRank((nd) =>
-  optionsObject({
-    stride: perAxis(nd, PositiveInt),
-    padding: paddingCodec(nd),
-    dilation: perAxis(nd, PositiveInt),
-    groups: PositiveInt,
-    bias: TensorLikeCodec,
-  }),
-);
-export const ConvTransposeOptions = bySpatialRank((nd) =>
-  optionsObject({
-    stride: perAxis(nd, PositiveInt),
-    padding: paddingCodec(nd),
-    dilation: perAxis(nd, PositiveInt),
-    groups: PositiveInt,
-    bias: TensorLikeCodec,
-    outputPadding: perAxis(nd, NonNegativeInt),
-  }),
-);
+/** The options conv and its transpose share, for `nd` spatial axes. */
+const convProps = (nd: number) => ({
+  stride: perAxis(nd, PositiveInt),
+  padding: paddingCodec(nd),
+  dilation: perAxis(nd, PositiveInt),
+  groups: PositiveInt,
+  bias: TensorLikeCodec,
+});
+export const ConvOptions = bySpatialRank((nd) => optionsObject(convProps(nd)));
+export const ConvTransposeOptions = bySpatialRank((nd) => optionsObject({ ...convProps(nd), outputPadding: perAxis(nd, NonNegativeInt) }));
 export const ConvolveOptions = optionsObject({
   mode: described('"full", "same" or "valid"', t.keyof({ full: null, same: null, valid: null })),
 });

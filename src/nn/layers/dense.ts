@@ -2,12 +2,11 @@
 // [out]; per-example inputs [..., in] give [..., units].
 
 import * as t from "io-ts";
-import { ShapeError, fmtShape } from "../../errors.js";
 import { add, matmul } from "../../prims/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Layer, type Tree, applyOptions, checkShape, initOptions } from "./layer.js";
+import { type Layer, type Tree, applyOptions, checkFeatureShape, checkShape, initOptions } from "./layer.js";
 import { InitializerCodec, draw, positiveInt } from "./params.js";
 
 const DenseOptions = optionsCodec("dense options", { useBias: t.boolean, kernelInit: InitializerCodec, biasInit: InitializerCodec });
@@ -33,7 +32,7 @@ export function dense(units: number, options?: DenseOptions): Layer {
     init(key, inputShape, initOpts) {
       const shape = checkShape(name, inputShape);
       const { dtype } = initOptions(name, initOpts);
-      if (shape.length === 0) throw new ShapeError(`${name}: expected inputs of per-example shape [..., features] (rank ≥ 1), got ${fmtShape(shape)}`);
+      checkFeatureShape(name, shape, "..., features");
       const fanIn = shape[shape.length - 1]!;
       const specs: [string, Initializer, number[]][] = [["w", o.kernelInit ?? glorotUniform, [fanIn, units]]];
       if (useBias) specs.push(["b", o.biasInit ?? zeros, [units]]);

@@ -91,6 +91,11 @@ export function checkRank(op: string, inputShape: readonly number[], rank: numbe
   }
 }
 
+/** A per-example input of rank ≥ 1 (`axes` says what they mean, e.g. "..., features"). */
+export function checkFeatureShape(op: string, inputShape: readonly number[], axes: string): void {
+  if (inputShape.length === 0) throw new ShapeError(`${op}: expected inputs of per-example shape [${axes}] (rank ≥ 1), got ${fmtShape(inputShape)}`);
+}
+
 function aval(x: Tensor): Aval {
   return { shape: x.shape, dtype: x.dtype };
 }

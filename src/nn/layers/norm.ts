@@ -10,7 +10,7 @@ import { add, mul, reshape, rsqrt, sub } from "../../prims/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ones, zeros, type Initializer } from "../init.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Layer, type Tree, applyOptions, checkShape, initOptions } from "./layer.js";
+import { type Layer, type Tree, applyOptions, checkFeatureShape, checkShape, initOptions } from "./layer.js";
 import { draw } from "./params.js";
 
 const NormOptions = { eps: t.number, center: t.boolean, scale: t.boolean };
@@ -63,7 +63,7 @@ export function batchNorm(options?: BatchNormOptions): Layer {
     init(key, inputShape, initOpts) {
       const shape = checkShape(name, inputShape);
       const { dtype } = initOptions(name, initOpts);
-      if (shape.length === 0) throw new ShapeError(`${name}: expected inputs of per-example shape [features, ...] (rank ≥ 1), got ${fmtShape(shape)}`);
+      checkFeatureShape(name, shape, "features, ...");
       const f = shape[0]!;
       const state = { mean: zeros(key, [f], { dtype }), var: ones(key, [f], { dtype }) };
       return { params: affineParams(key, dtype, f, center, scale), state, outputShape: shape };
@@ -101,7 +101,7 @@ export function layerNorm(options?: LayerNormOptions): Layer {
     init(key, inputShape, initOpts) {
       const shape = checkShape(name, inputShape);
       const { dtype } = initOptions(name, initOpts);
-      if (shape.length === 0) throw new ShapeError(`${name}: expected inputs of per-example shape [..., features] (rank ≥ 1), got ${fmtShape(shape)}`);
+      checkFeatureShape(name, shape, "..., features");
       return { params: affineParams(key, dtype, shape[shape.length - 1]!, center, scale), state: {}, outputShape: shape };
     },
     apply(params: Tree, state: Tree, x: Tensor, applyOpts) {
