@@ -1,14 +1,14 @@
 // Callbacks: code fit runs after each step, after each epoch and at the end. The context
 // gives them the current parameters and lets them change the update scale, swap in other
 // parameters (restore-best) or ask fit to stop. Built-ins: earlyStopping, reduceLROnPlateau,
-// keepBest (writes the best parameters through a CheckpointWriter).
+// keepBest (writes the best parameters through a CheckpointWriter; the Node default writes a
+// file, keep-best.ts).
 
 import * as t from "io-ts";
 import { ValueError } from "../errors.js";
 import { decodeOptions, optionsCodec } from "../nn/options.js";
 import type { Tree } from "../nn/layers/layer.js";
 import { reduceOnPlateau, type PlateauOptions } from "../optim/plateau.js";
-import { save } from "./checkpoint.js";
 import type { EpochRecord, History, Monitor } from "./history.js";
 import { maximised, monitored } from "./history.js";
 
@@ -32,6 +32,8 @@ export interface StepInfo {
   readonly step: number;
   readonly loss: number;
   readonly size: number;
+  /** The fraction of the batch classified correctly, when fit records accuracy. */
+  readonly accuracy?: number;
 }
 
 export interface Callback {
@@ -123,14 +125,14 @@ export function reduceLROnPlateau(options?: ReduceLROnPlateauOptions): Callback 
   };
 }
 
-/** What writes a checkpoint: fx.train.save by default; another writer can be given (tests use one that records calls). */
+/** What writes a checkpoint: fx.train.save by default in Node; another writer can be given (tests use one that records calls; a page can keep the bytes of saveBytes). */
 export interface CheckpointWriter {
   save(path: string, checkpoint: { params: Tree; state: Tree; optState: unknown; meta: Record<string, string> }): void | Promise<void>;
 }
 
 export interface KeepBestOptions {
   readonly path: string;
-  /** Default: fx.train.save (safetensors, written atomically). */
+  /** Default in Node: fx.train.save (safetensors, written atomically); required in a browser. */
   readonly writer?: CheckpointWriter;
   /** Default val_loss when fit validates, else loss. */
   readonly monitor?: Monitor;
@@ -138,11 +140,15 @@ export interface KeepBestOptions {
 
 const KeepBestCodec = optionsCodec("keepBest options", { path: t.string, writer: t.UnknownRecord, monitor: MonitorCodec });
 
-/** Writes the parameters, state and optimiser state to `path` whenever the monitored metric improves. */
-export function keepBest(options: KeepBestOptions): Callback {
+/**
+ * keepBest with `defaultWriter` for when options give none (Node: fx.train.save; in a browser
+ * there is none, and a writer is required).
+ */
+export function keepBestWith(defaultWriter: CheckpointWriter | undefined, options: KeepBestOptions): Callback {
   decodeOptions("keepBest", KeepBestCodec, options);
   if (typeof options?.path !== "string" || options.path === "") throw new ValueError('keepBest: option "path" (where to write the checkpoint) is required');
-  const writer = options.writer ?? { save };
+  const writer = options.writer ?? defaultWriter;
+  if (writer === undefined) throw new ValueError('keepBest: option "writer" is required here (no file system): give { save(path, checkpoint) }, e.g. one that keeps fx.train.saveBytes(checkpoint)');
   if (typeof writer.save !== "function") throw new ValueError('keepBest: option "writer" must be a CheckpointWriter, { save(path, checkpoint) }');
   let best: number | undefined;
   return {

@@ -3,17 +3,9 @@
 // (logs stay readable), or nothing.
 
 import cliProgress from "cli-progress";
-import type { EpochRecord } from "./history.js";
+import { type Progress, type Verbosity, epochLine, plainProgress } from "./epoch-lines.js";
 
-export interface Progress {
-  epochStart(epoch: number, epochs: number, steps: number): void;
-  step(step: number, loss: number, accuracy: number | undefined, samplesPerSecond: number): void;
-  epochEnd(record: EpochRecord, epochs: number): void;
-  message(text: string): void;
-  end(): void;
-}
-
-export type Verbosity = "auto" | "bar" | "lines" | "silent";
+export { epochLine, type Progress, type Verbosity } from "./epoch-lines.js";
 
 /** "auto": a bar on a TTY unless process.env.CI is set, otherwise lines. */
 export function resolveVerbosity(v: Verbosity | boolean | undefined): Exclude<Verbosity, "auto"> {
@@ -24,23 +16,9 @@ export function resolveVerbosity(v: Verbosity | boolean | undefined): Exclude<Ve
 
 const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? "-" : x.toFixed(digits));
 
-/** The one-line summary of an epoch. */
-export function epochLine(r: EpochRecord, epochs: number): string {
-  const parts = [`epoch ${r.epoch}/${epochs}`, `loss ${fmt(r.loss)}`];
-  if (r.accuracy !== undefined) parts.push(`accuracy ${fmt(r.accuracy)}`);
-  if (r.val_loss !== undefined) parts.push(`val_loss ${fmt(r.val_loss)}`);
-  if (r.val_accuracy !== undefined) parts.push(`val_accuracy ${fmt(r.val_accuracy)}`);
-  if (r.lrScale !== 1) parts.push(`lr×${r.lrScale.toPrecision(3)}`);
-  parts.push(`${r.seconds.toFixed(1)} s`, `${Math.round(r.samplesPerSecond)} samples/s`);
-  return parts.join("  ");
-}
-
 /** `stream` is where the bar is drawn (stderr; tests pass a fake terminal). */
 export function makeProgress(verbosity: Exclude<Verbosity, "auto">, log: (line: string) => void = console.log, stream: NodeJS.WritableStream = process.stderr): Progress {
-  if (verbosity === "silent") return { epochStart() {}, step() {}, epochEnd() {}, message() {}, end() {} };
-  if (verbosity === "lines") {
-    return { epochStart() {}, step() {}, epochEnd: (r, epochs) => log(epochLine(r, epochs)), message: log, end() {} };
-  }
+  if (verbosity !== "bar") return plainProgress(verbosity, log);
   let bar: cliProgress.SingleBar | undefined;
   const stop = () => {
     bar?.stop();
