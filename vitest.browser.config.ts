@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/browser/**/*.e2e.ts"],
-    testTimeout: 90_000,
+    testTimeout: 150_000,
     hookTimeout: 60_000,
     fileParallelism: false,
   },

@@ -28,7 +28,7 @@ const startButton = $<HTMLButtonElement>("start");
 const saveButton = $<HTMLButtonElement>("save");
 const loadInput = $<HTMLInputElement>("load");
 const pad = $<HTMLCanvasElement>("pad");
-const lossChart = new LineChart($("loss-chart"), { title: "training loss (per batch, smoothed)", color: "#c0392b", yMin: 0, yMax: 2.5, smoothing: 0.2 });
+const lossChart = new LineChart($("loss-chart"), { title: "training loss (per batch, smoothed)", color: "#c0392b", yMin: 0, yMax: 3.5, smoothing: 0.2 });
 const accuracyChart = new LineChart($("accuracy-chart"), { title: "training accuracy (per batch, smoothed)", color: "#2471a3", yMin: 0, yMax: 1, smoothing: 0.2 });
 
 // The worker gets the page's query (?codegen=allow|off): the server sends its CSP by it.

@@ -61,7 +61,7 @@ async function train(): Promise<void> {
   const started = performance.now();
   let seen = 0;
   const result = await fx.train.fit(model, { train }, {
-    optimizer: fx.optim.adam(1e-3),
+    optimizer: fx.optim.adam(3e-3),
     epochs: 1000,
     batchSize: BATCH,
     verbose: false,

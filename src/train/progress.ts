@@ -1,6 +1,6 @@
-// How fit shows its progress: a cli-progress bar on a terminal (epoch, step, loss, accuracy,
-// samples/s, ETA), one plain line per epoch when the output is not a terminal or under CI
-// (logs stay readable), or nothing.
+// How fit shows its progress in Node: a cli-progress bar on a terminal (epoch, step, loss,
+// accuracy, samples/s, ETA), one plain line per epoch when the output is not a terminal or
+// under CI (logs stay readable), or nothing (those two are epoch-lines.ts, shared with browsers).
 
 import cliProgress from "cli-progress";
 import { type Progress, type Verbosity, epochLine, plainProgress } from "./epoch-lines.js";

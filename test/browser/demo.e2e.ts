@@ -21,7 +21,7 @@ const ROOT = resolve(__dirname, "../..");
 const ARTIFACTS = resolve(ROOT, process.env.FLUXION_ARTIFACTS ?? "test-results/browser");
 const SCREENSHOT = join(ROOT, "docs/images/browser-demo.png");
 /** Training steps to watch before stopping (batches of 32). */
-const STEPS = 16;
+const STEPS = 12;
 
 /** The page's window.fluxionDemo, as main.ts keeps it. */
 interface DemoState {
@@ -87,7 +87,8 @@ describe.skipIf(executablePath === undefined)("the browser demo in Chromium", ()
   });
 
   for (const mode of [{ name: "strict", query: "", backend: "interpreter" }, { name: "codegen", query: "?codegen=allow", backend: "codegen" }] as const) {
-    it(`${mode.name} CSP: trains, classifies a drawing, saves and loads the weights (${mode.backend})`, async () => {
+    // The two pages run side by side (each in its own context): the test's time is about one run's.
+    it.concurrent(`${mode.name} CSP: trains, classifies a drawing, saves and loads the weights (${mode.backend})`, async () => {
       const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1150, height: 760 } });
       const page = await context.newPage();
       const problems: string[] = [];
@@ -153,6 +154,6 @@ describe.skipIf(executablePath === undefined)("the browser demo in Chromium", ()
       } finally {
         await context.close();
       }
-    }, 90_000);
+    }, 150_000);
   }
 });
