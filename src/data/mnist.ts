@@ -39,6 +39,7 @@ export function mnistDigits(): { images: Float32Array; labels: Int32Array; count
   return { images, labels, count };
 }
 
+/** Options of `mnist`: the key of the train/test shuffle and how many digits are held out for testing. */
 export interface MnistOptions {
   /** The key of the shuffle that splits train from test (default fx.random.key(0)). */
   key?: Tensor;

@@ -42,8 +42,11 @@ const inspectCustom = Symbol.for("nodejs.util.inspect.custom");
  * String(t);     // "tensor([[1., 2.],\n        [3., 4.]], dtype=float32)"
  */
 export class Tensor {
+  /** The extent of each axis, outermost first (`[]` for a scalar). */
   readonly shape: Shape;
+  /** The element type: "float32", "float64", "int32" or "bool". */
   readonly dtype: DType;
+  /** The number of elements (the product of the shape; 1 for a scalar). */
   readonly size: number;
   /** @internal the storage of a concrete tensor; never written after construction. */
   readonly _data: TypedArray | null;
@@ -71,6 +74,7 @@ export class Tensor {
     }
   }
 
+  /** The number of axes (0 for a scalar). */
   get rank(): number {
     return this.shape.length;
   }
@@ -173,6 +177,7 @@ export function strongTensor(t: Tensor): Tensor {
   return alias;
 }
 
+/** Whether `x` is a fluxion `Tensor` (concrete or a tracer). */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }

@@ -21,9 +21,15 @@ import type { EpochRecord } from "./history.js";
 import { makeProgress, resolveVerbosity, type Verbosity } from "./progress.js";
 import { crossEntropy, makeEvalStep, makeTrainStep, type PerExampleLoss } from "./steps.js";
 
+/**
+ * Options of `fit`: the optimiser, epochs and batch size (required), and the loss, metrics, validation, callbacks and the rest.
+ */
 export interface FitOptions {
+  /** The optimiser (`fx.optim.adam(1e-3)`, …), run inside the jitted training step. */
   readonly optimizer: GradientTransformation;
+  /** How many passes over the training split. */
   readonly epochs: number;
+  /** Examples per step (the last batch is padded, so one compiled step serves every batch). */
   readonly batchSize: number;
   /** One loss per example, (outputs [B, …], labels [B]) → [B]. Default: softmax cross-entropy. */
   readonly loss?: PerExampleLoss;
@@ -31,6 +37,9 @@ export interface FitOptions {
   readonly metrics?: readonly "accuracy"[];
   /** The split to validate on after every epoch (default: data.validation, if any). */
   readonly validation?: Split;
+  /**
+   * Called after every step and epoch and at the end (early stopping, LR reduction, checkpoints, your own).
+   */
   readonly callbacks?: readonly Callback[];
   /** The root of every random choice (init, shuffling, dropout). Default fx.random.key(0). */
   readonly key?: Tensor;
@@ -46,10 +55,17 @@ export interface FitOptions {
   readonly shuffle?: boolean;
 }
 
+/**
+ * What `fit` returns: the trained parameters, state and optimiser state, the history of the epochs and why it stopped.
+ */
 export interface FitResult {
+  /** The trained parameters (of the best epoch when early stopping restores it). */
   readonly params: Tree;
+  /** The layers' state (batch-norm statistics) after training. */
   readonly state: Tree;
+  /** The optimiser's state, to continue training with `initial`. */
   readonly optState: unknown;
+  /** One record per epoch: losses, accuracies, timing and the learning-rate scale. */
   readonly history: EpochRecord[];
   /** Why training stopped before the last epoch (early stopping, Ctrl-C, a callback), if it did. */
   readonly stopReason?: string;

@@ -13,6 +13,9 @@ export interface Progress {
   end(): void;
 }
 
+/**
+ * How `fit` shows progress: "auto" (a bar on a terminal, lines otherwise or under CI), "bar", "lines" or "silent".
+ */
 export type Verbosity = "auto" | "bar" | "lines" | "silent";
 
 /** "auto": a bar on a TTY unless process.env.CI is set, otherwise lines. */
