@@ -139,7 +139,8 @@ console.log(total, shape);
     const strict = { strict: true, noEmit: true, skipLibCheck: false, types: [], target: "es2022" };
     const configs = {
       "tsconfig.node16.json": { compilerOptions: { ...strict, module: "node16", moduleResolution: "node16" }, files: ["check.ts", "check-require.cts"] },
-      "tsconfig.bundler.json": { compilerOptions: { ...strict, module: "esnext", moduleResolution: "bundler" }, files: ["check.ts"] },
+      // The declarations themselves are checked above; here only how they resolve and what they say.
+      "tsconfig.bundler.json": { compilerOptions: { ...strict, skipLibCheck: true, module: "esnext", moduleResolution: "bundler" }, files: ["check.ts"] },
     };
     for (const [name, config] of Object.entries(configs)) writeFileSync(join(dir, name), JSON.stringify(config));
     const check = (config: string) =>
