@@ -115,14 +115,14 @@ describe("the packed package", () => {
     const r = await train(dir, "train.js", `const fx = require("fluxion");\nconst resolved = require.resolve("fluxion");\n`);
     expect(r.resolved.replaceAll("\\", "/")).toMatch(/\/node_modules\/fluxion\/dist\/cjs\/index\.js$/);
     expect(r.last).toBeLessThan(r.first / 10);
-  });
+  }, 300_000);
 
   it("a fresh ES-module project imports it and trains", async () => {
     const dir = join(work, "esm");
     const r = await train(dir, "train.js", `import * as fx from "fluxion";\nconst resolved = import.meta.resolve("fluxion");\n`);
     expect(r.resolved).toMatch(/\/node_modules\/fluxion\/dist\/index\.js$/);
     expect(r.last).toBeLessThan(r.first / 10);
-  });
+  }, 300_000);
 
   it("tsc reads its types through import and require (node16) and through bundler resolution", async () => {
     const dir = join(work, "esm");
@@ -153,5 +153,5 @@ console.log(total, shape);
     expect(listed(node16.stdout)).toContain("node_modules/fluxion/dist/index.d.ts");
     expect(listed(node16.stdout)).toContain("node_modules/fluxion/dist/cjs/index.d.ts");
     expect(listed(bundler.stdout)).toContain("node_modules/fluxion/dist/index.d.ts");
-  });
+  }, 300_000);
 });
