@@ -14,7 +14,8 @@ export default defineConfig({
       "props/{grad,reductions,broadcasting,trace-interpret}.test.ts",
     ],
     // readme-claims runs the demo in a child process of its own (codegen allowed): once is enough.
-    exclude: ["test/readme-claims.test.ts"],
+    // package and readme-example build, pack and install in child processes of their own: once is enough.
+    exclude: ["test/readme-claims.test.ts", "test/package.test.ts", "test/readme-example.test.ts"],
     execArgv: ["--disallow-code-generation-from-strings"],
     testTimeout: 600_000,
     hookTimeout: 120_000,

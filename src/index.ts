@@ -1,6 +1,6 @@
 // fluxion: functional, immutable tensors with trace, grad and jit.
 
-export { Tensor, isTensor } from "./tensor/tensor.js";
+export { Tensor, isTensor, type NestedArray, type TensorJSON } from "./tensor/tensor.js";
 export type { DType, TypedArray } from "./tensor/dtype.js";
 export type { Shape } from "./tensor/shape.js";
 export { tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye } from "./tensor/create.js";

@@ -5,6 +5,7 @@
 import * as schemas from "../options/schemas.js";
 import { checkArg } from "../options/validate.js";
 
+/** The bounds of the compiler's caches (see `fx.cacheLimits()`, `fx.setCacheLimits`). */
 export interface CacheLimits {
   /** Signatures a jitted function keeps compiled, unless its `cacheLimit` option says otherwise. */
   jitEntries: number;
@@ -20,6 +21,7 @@ export interface CacheLimits {
   workspaceBytes: number;
 }
 
+/** The bounds a process starts with. */
 export const DEFAULT_CACHE_LIMITS: Readonly<CacheLimits> = Object.freeze({
   jitEntries: 32,
   eagerEntries: 512,
@@ -31,6 +33,7 @@ const limits: CacheLimits = { ...DEFAULT_CACHE_LIMITS };
 const trimmers: (() => void)[] = [];
 const clearers: (() => void)[] = [];
 
+/** The current bounds of the compiler's caches (read-only; change them with `setCacheLimits`). */
 export function cacheLimits(): Readonly<CacheLimits> {
   return limits;
 }

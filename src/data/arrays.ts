@@ -17,8 +17,11 @@ export interface SplitArrays {
   y: TensorData | Tensor;
 }
 
+/** What `fromArrays` makes a Dataset from: the arrays of each split, the class names and the sample shape. */
 export interface FromArraysInput {
+  /** The training examples and their labels. */
   train: SplitArrays;
+  /** The test examples and their labels. */
   test: SplitArrays;
   /** Class names; label i names classes[i] (default "0" … String(max label)). */
   classes?: readonly string[];

@@ -11,6 +11,7 @@ import { checkKey } from "../random/keys.js";
 import { fromArray } from "../tensor/create.js";
 import type { Tensor } from "../tensor/tensor.js";
 
+/** Options of `augment`: the largest shift and whether to mirror. */
 export interface AugmentOptions {
   /** The largest shift in pixels, each axis and direction (default 2; 0 for none). */
   shift?: number;

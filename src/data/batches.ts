@@ -14,6 +14,9 @@ import type { TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Split } from "./dataset.js";
 
+/**
+ * Options of `batches`: the batch size, the order (shuffled with a key) and whether to drop a last partial batch.
+ */
 export interface BatchOptions {
   /** Examples per batch (a positive integer). */
   readonly batchSize: number;

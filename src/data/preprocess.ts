@@ -28,6 +28,7 @@ function mapX(op: string, x: Tensor, f: (v: number, i: number) => number): Tenso
   return fromArray(out, x.shape, "float32");
 }
 
+/** Options of `scale`: the values that map to 0 and 1 (default: the training split's range). */
 export interface ScaleOptions {
   /** The value that maps to 0 (default: the training split's minimum). */
   min?: number;
@@ -64,6 +65,7 @@ export function scale(ds: Dataset, options?: ScaleOptions): Dataset {
   return { ...d, train: { x: mapX(op, d.train.x, f), y: d.train.y }, test: { x: mapX(op, d.test.x, f), y: d.test.y } };
 }
 
+/** Options of `standardize`: statistics per channel or for all, and the smallest deviation. */
 export interface StandardizeOptions {
   /** One mean and deviation per index of axis 1 (channels of NCHW, features of [N, D]) (default true), or one for all. */
   perChannel?: boolean;

@@ -22,6 +22,7 @@ export interface TrainVal {
   val: Split;
 }
 
+/** Options of `trainValSplit`: the held-out fraction and the shuffle's key. */
 export interface TrainValOptions {
   /** The fraction of samples held out for validation, in (0, 1) (default 0.1). */
   fraction?: number;
@@ -57,6 +58,7 @@ export function trainValSplit(data: Dataset | Split, options?: TrainValOptions):
   return { val: takeSplit(op, split, perm.subarray(0, nVal)), train: takeSplit(op, split, perm.subarray(nVal)) };
 }
 
+/** Options of `kFold`: the shuffle's key. */
 export interface KFoldOptions {
   /** The key of the shuffle (default fx.random.key(0)). */
   key?: Tensor;

@@ -23,6 +23,10 @@ export interface Constant {
   readonly value: Tensor;
 }
 
+/**
+ * A traced program (what `fx.trace` returns): SSA equations of primitives over typed variables, with
+ * its inputs, captured constants and outputs; `String(program)` prints it like a jaxpr.
+ */
 export class Program {
   readonly inputs: readonly Var[];
   readonly constants: readonly Constant[];
@@ -60,6 +64,7 @@ export class Program {
     });
   }
 
+  /** The program printed like JAX's jaxpr, one equation per line: `{ lambda ; a:f32[2,3]. let b:f32[2,3] = exp a in (b) }`. */
   toString(): string {
     return printProgram(this);
   }

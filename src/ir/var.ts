@@ -43,6 +43,7 @@ export class Lit implements Aval {
   }
 }
 
+/** An operand of an equation: a variable or a literal. */
 export type Atom = Var | Lit;
 
 export function isVar(a: Atom): a is Var {

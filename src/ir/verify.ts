@@ -7,8 +7,13 @@ import type { Program } from "./program.js";
 import { formatAval } from "./printer.js";
 import type { Atom, Var } from "./var.js";
 
+/** A program that breaks the IR's invariants (a bug in a transform, not in the user's code). */
 export class IRError extends FluxionError {}
 
+/**
+ * Checks a program's invariants (each variable defined once, before use; every output agreeing with
+ * its primitive's shape rule); throws an IRError naming the equation otherwise.
+ */
 export function verifyProgram(p: Program): void {
   const defined = new Set<Var>();
   const define = (v: Var, where: string) => {

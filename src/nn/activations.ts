@@ -116,6 +116,7 @@ function eluOf(v: Tensor, alpha: number): Tensor {
 
 /** SELU's constants λ and α (Klambauer et al. 2017), to float64 precision. */
 export const SELU_SCALE = 1.0507009873554804934193349852946;
+/** SELU's α (see `SELU_SCALE`). */
 export const SELU_ALPHA = 1.6732632423543772848170429916717;
 
 /** Scaled ELU: λ·elu(x, α) with the self-normalising constants. */

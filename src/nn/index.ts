@@ -1,3 +1,9 @@
+/**
+ * What a model author composes networks from: activations, losses and penalties (`nn.losses`),
+ * classification metrics, initialisers (`nn.init`), layers (`nn.layers`), ready-made models
+ * (`nn.models`) and `summary`.
+ * @module
+ */
 // fx.nn: what a model author composes networks from — activations, losses and penalties
 // (fx.nn.losses), classification metrics, parameter initialisers (fx.nn.init), layers
 // (fx.nn.layers), ready-made models (fx.nn.models) and `summary`.

@@ -1,3 +1,8 @@
+/**
+ * Parameter initialisers: each is a function (key, shape, options?) → Tensor that layers take
+ * (glorot, he, lecun, normal, uniform, zeros, …).
+ * @module
+ */
 // fx.nn.init: parameter initialisers. Each is an `Initializer`, a function
 // (key, shape, options?) → Tensor, so layers can take any of them (or a user's own).
 //
@@ -23,6 +28,7 @@ import type { DType } from "../tensor/dtype.js";
 import { sizeOf } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 
+/** Options of an initialiser: the dtype and a gain. */
 export interface InitOptions {
   /** float32 (default) or float64; zeros/ones/constant also accept int32 and bool. */
   readonly dtype?: DType;

@@ -1,3 +1,9 @@
+/**
+ * Losses over predictions and targets, with `reduction` "mean" (default), "sum" or "none"; the
+ * class losses take scores with the classes on the last axis. Also the penalties l1, l2 and
+ * elasticNet.
+ * @module
+ */
 // Losses (fx.nn.losses), composites of fluxion's primitives. Each takes predictions and
 // targets and an options object with `reduction`: "mean" (default) averages the per-element
 // (or, for the class losses, per-example) losses, "sum" adds them, "none" returns them.
@@ -27,13 +33,17 @@ export type Reduction = "mean" | "sum" | "none";
 
 const ReductionCodec = t.keyof({ mean: null, sum: null, none: null }, '"mean", "sum" or "none"');
 
+/** Options of every loss: how the per-element (or per-example) losses are reduced. */
 export interface LossOptions {
+  /** "mean" (default) averages the losses, "sum" adds them, "none" returns them unreduced. */
   reduction?: Reduction;
 }
+/** Options of `huber`: the reduction and δ. */
 export interface HuberOptions extends LossOptions {
   /** Where the loss turns from quadratic to linear (default 1). */
   delta?: number;
 }
+/** Options of the cross-entropy losses: the reduction and label smoothing. */
 export interface CrossEntropyOptions extends LossOptions {
   /** ε in [0, 1]: the targets become (1 − ε)·y + ε/C (default 0). */
   labelSmoothing?: number;

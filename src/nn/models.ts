@@ -1,3 +1,7 @@
+/**
+ * Ready-made models, each a Layer with readable parameter names: mlp, lenet5, cifarNet, alexNet.
+ * @module
+ */
 // Ready-made models, each a Layer built from fx.nn.layers with readable parameter names.
 // Per-example input shapes: mlp [sizes[0]], lenet5 [1, 28, 28], cifarNet [3, 32, 32],
 // alexNet [3, 224, 224].
@@ -21,6 +25,7 @@ const ActivationCodec = t.keyof(Object.fromEntries(Object.keys(ACTIVATIONS).map(
 const MlpOptions = optionsCodec("mlp options", { activation: ActivationCodec, dropout: t.number, batchNorm: t.boolean, kernelInit: InitializerCodec });
 const ClassesOptions = optionsCodec("model options", { classes: t.number });
 
+/** Options of `mlp`: the hidden layers' activation, dropout and batch norm. */
 export interface MlpOptions {
   /** The hidden layers' activation (default "relu"). */
   readonly activation?: ActivationName;

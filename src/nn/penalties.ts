@@ -18,7 +18,11 @@ import { decodeOptions, optionsCodec } from "./options.js";
 /** Which leaves a penalty covers. */
 export type PenaltySelection = "all" | "weights" | ((path: string, leaf: Tensor) => boolean);
 
+/** Options of the penalties l1, l2 and elasticNet. */
 export interface PenaltyOptions {
+  /**
+   * Which leaves the penalty covers: "all" (default), "weights" (rank ≥ 2) or a predicate on (path, leaf).
+   */
   include?: PenaltySelection;
 }
 

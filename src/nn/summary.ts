@@ -7,6 +7,7 @@ import { fmtShape } from "../errors.js";
 import { abstractInit, countAvals } from "./layers/abstract.js";
 import type { InitOptions, Layer } from "./layers/layer.js";
 
+/** One row of a model summary: a layer, its output shape and its parameter count. */
 export interface SummaryRow {
   /** The parameter path of the layer (`conv1`, `3.0`), "" for the model itself. */
   readonly path: string;
@@ -22,6 +23,7 @@ export interface SummaryRow {
   readonly state: number;
 }
 
+/** What `summary` returns: a row per layer and the totals, as data (and printed unless `print: false`). */
 export interface Summary {
   /** The model's name. */
   readonly model: string;
@@ -34,6 +36,7 @@ export interface Summary {
   toString(): string;
 }
 
+/** Options of `summary`: the dtype to initialise with and whether to print the table. */
 export interface SummaryOptions extends InitOptions {
   /** Print the table with console.log (default true). */
   readonly print?: boolean;

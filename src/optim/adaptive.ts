@@ -49,7 +49,9 @@ export function biasCorrection(beta: number, step: Tensor): Tensor {
 // ---------------------------------------------------------------- adagrad
 
 const AdagradOptions = optionsObject({ eps: NonNegativeNumber, initialAccumulator: NonNegativeNumber });
+/** Options of `adagrad`: ε (default 1e-7) and the accumulator's start (default 0.1). */
 export type AdagradOptions = t.TypeOf<typeof AdagradOptions>;
+/** The state of `adagrad`: the step count and the running sum of squared gradients. */
 export interface AdagradState {
   count: Count;
   /** G: the running sum of squared gradients (starts at `initialAccumulator`). */
@@ -79,7 +81,9 @@ export function adagrad(learningRate: LearningRate, options?: AdagradOptions): G
 // ---------------------------------------------------------------- rmsprop
 
 const RmspropOptions = optionsObject({ decay: DecayRate, eps: NonNegativeNumber, centered: Bool, momentum: DecayRate });
+/** Options of `rmsprop`: the decay of the running mean of g², ε, `centered` and momentum. */
 export type RmspropOptions = t.TypeOf<typeof RmspropOptions>;
+/** The state of `rmsprop`: the step count and the running means (and momentum when asked for). */
 export interface RmspropState {
   count: Count;
   /** ν: the running mean of g². */
@@ -133,9 +137,12 @@ export function rmsprop(learningRate: LearningRate, options?: RmspropOptions): G
 // ---------------------------------------------------------------- adam and adamw
 
 const AdamOptions = optionsObject({ b1: DecayRate, b2: DecayRate, eps: NonNegativeNumber });
+/** Options of `adam`: the moment decays b1 and b2 and ε. */
 export type AdamOptions = t.TypeOf<typeof AdamOptions>;
 const AdamWOptions = optionsObject({ b1: DecayRate, b2: DecayRate, eps: NonNegativeNumber, weightDecay: NonNegativeNumber });
+/** Options of `adamw`: those of `adam` and the decoupled weight decay. */
 export type AdamWOptions = t.TypeOf<typeof AdamWOptions>;
+/** The state of `adam`, `adamw` and `lamb`: the step count and the first and second moments. */
 export interface AdamState {
   count: Count;
   /** m: the running mean of g (first moment). */

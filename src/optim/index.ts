@@ -1,3 +1,8 @@
+/**
+ * Optimisers as pure `init`/`update` pairs over pytrees (optax's design): sgd, momentum, adam and
+ * the rest, the transformations they chain with, and learning-rate schedules.
+ * @module
+ */
 // fx.optim: optimisers as pure init/update pairs over pytrees (optax's design), the
 // transformations they chain with, and learning-rate schedules (fx.optim.schedules).
 

@@ -31,7 +31,9 @@ import { negated } from "./sgd.js";
 // ---------------------------------------------------------------- lion
 
 const LionOptions = optionsObject({ b1: DecayRate, b2: DecayRate, weightDecay: NonNegativeNumber });
+/** Options of `lion`: the interpolation rate b1, the momentum rate b2 and the decoupled weight decay. */
 export type LionOptions = t.TypeOf<typeof LionOptions>;
+/** The state of `lion`: the step count and the momentum. */
 export interface LionState {
   count: Count;
   /** m: the running mean of g (with rate b2). */
@@ -71,6 +73,7 @@ export function lion(learningRate: LearningRate, options?: LionOptions): Gradien
 // ---------------------------------------------------------------- lamb
 
 const LambOptions = optionsObject({ b1: DecayRate, b2: DecayRate, eps: NonNegativeNumber, weightDecay: NonNegativeNumber });
+/** Options of `lamb`: the moment decays b1 and b2, ε and the weight decay. */
 export type LambOptions = t.TypeOf<typeof LambOptions>;
 
 /** ‖x‖₂ of one leaf, a scalar of its dtype. */

@@ -11,8 +11,9 @@ import type { Tensor } from "../tensor/tensor.js";
 /** Decay rates of running averages: β = 1 would never forget, β ≥ 1 diverges. */
 export const DecayRate = refined("a number in [0, 1)", FiniteNumber, (n) => n >= 0 && n < 1);
 
-/** A learning rate: a number, or a schedule mapping the step count (a scalar tensor) to one. */
+/** A learning-rate schedule: maps the step count (a scalar tensor, 0 first) to the rate of that step. */
 export type Schedule = (step: Tensor) => Tensor | number;
+/** A learning rate: a number, or a schedule mapping the step count (a scalar tensor) to one. */
 export type LearningRate = number | Schedule;
 
 const isLearningRate = (u: unknown): u is LearningRate => typeof u === "function" || (typeof u === "number" && Number.isFinite(u) && u >= 0);

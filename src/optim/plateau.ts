@@ -31,6 +31,9 @@ const PlateauOptions = optionsObject({
   cooldown: NonNegativeInt,
   minScale: NonNegativeNumber,
 });
+/**
+ * Options of `reduceOnPlateau`: factor, patience, threshold and its mode, mode ("min"/"max"), cooldown and minScale.
+ */
 export type PlateauOptions = t.TypeOf<typeof PlateauOptions>;
 
 /** All float64 / int32 scalars. */
@@ -45,7 +48,11 @@ export interface PlateauState {
   scale: Tensor;
 }
 
+/**
+ * A learning-rate reduction on plateau as pure functions of its state: evaluate with `update`, scale updates by `scale`.
+ */
 export interface ReduceOnPlateau {
+  /** The state before the first evaluation (scale 1). */
   init(): PlateauState;
   /** The state after one evaluation of the metric (a number or scalar tensor). */
   update(metric: TensorLike, state: PlateauState): PlateauState;

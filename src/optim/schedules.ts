@@ -1,3 +1,8 @@
+/**
+ * Learning-rate schedules: functions of the step count built from fluxion ops, so they run under
+ * jit (constant, stepDecay, exponential, cosine, warmup, …).
+ * @module
+ */
 // Learning-rate schedules: functions of the step count t (the number of updates done before
 // this one, 0 first), built from fluxion ops so that they run under jit with t a traced tensor.
 // A schedule takes a float tensor (any shape: arange(n) gives a whole curve) or a JS number
@@ -50,6 +55,7 @@ export function constant(value: number): StepSchedule {
 }
 
 const StepDecayOptions = optionsObject({ factor: NonNegativeNumber }, { stepSize: PositiveInt });
+/** Options of `stepDecay`: every `stepSize` steps the rate is multiplied by `factor`. */
 export type StepDecayOptions = t.TypeOf<typeof StepDecayOptions>;
 
 /** α₀·factor^⌊t/stepSize⌋ (PyTorch's StepLR). Default factor 0.1. */
@@ -75,6 +81,7 @@ export function inverseTime(init: number, k: number): StepSchedule {
 }
 
 const PolynomialOptions = optionsObject({ end: FiniteNumber, power: PositiveNumber, begin: NonNegativeInt }, { steps: PositiveInt });
+/** Options of `polynomial`: the steps of the decay, its end value, power and first step. */
 export type PolynomialOptions = t.TypeOf<typeof PolynomialOptions>;
 
 /** From α₀ to `end` over `steps` steps after `begin`, along (1 − τ/steps)^power. Defaults: end 0, power 1, begin 0. */
@@ -91,6 +98,7 @@ export function polynomial(init: number, options: PolynomialOptions): StepSchedu
 }
 
 const CosineOptions = optionsObject({ alpha: NonNegativeNumber }, { steps: PositiveInt });
+/** Options of `cosine`: the steps of the decay and the final fraction `alpha` of the initial rate. */
 export type CosineOptions = t.TypeOf<typeof CosineOptions>;
 
 /** Cosine decay (Loshchilov & Hutter's SGDR without restarts) from α₀ to α₀·alpha over `steps` steps. Default alpha 0. */
@@ -107,6 +115,7 @@ export function cosine(init: number, options: CosineOptions): StepSchedule {
 }
 
 const WarmupCosineOptions = optionsObject({ init: FiniteNumber, end: FiniteNumber }, { peak: FiniteNumber, warmupSteps: NonNegativeInt, totalSteps: PositiveInt });
+/** Options of `warmupCosine`: start, peak and end rates, the warmup steps and the total steps. */
 export type WarmupCosineOptions = t.TypeOf<typeof WarmupCosineOptions>;
 
 /**

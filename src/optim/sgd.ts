@@ -24,10 +24,12 @@ import {
 import { checkArg } from "../options/validate.js";
 import { DecayRate, LearningRateCodec } from "./options.js";
 
+/** The state of `sgd`: the step count (for schedules). */
 export interface SgdState {
   count: Count;
 }
 
+/** The state of `momentum` and `nesterov`: the step count and the velocity. */
 export interface MomentumState {
   count: Count;
   /** The velocity v, one tensor per parameter (the parameters' structure). */

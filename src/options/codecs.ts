@@ -30,18 +30,22 @@ interface SizedBrand {
   readonly Sized: unique symbol;
 }
 
+/** A codec of integers (of some range). */
 export type IntCodec = t.Type<number, number, unknown>;
 
 /** Any integer (axes may be negative: they count from the end). */
 export const Int: IntCodec = described<number>("an integer", t.Int);
+/** An integer ≥ 0 (sizes, counts). */
 export const NonNegativeInt: IntCodec = described<number>(
   "a non-negative integer",
   t.brand(t.number, (n): n is t.Branded<number, NonNegativeIntBrand> => Number.isInteger(n) && n >= 0, "NonNegativeInt"),
 );
+/** An integer ≥ 1 (batch sizes, units, strides). */
 export const PositiveInt: IntCodec = described<number>(
   "a positive integer",
   t.brand(t.number, (n): n is t.Branded<number, PositiveIntBrand> => Number.isInteger(n) && n >= 1, "PositiveInt"),
 );
+/** A number that is neither ±Infinity nor NaN. */
 export const FiniteNumber: t.Type<number, number, unknown> = described<number>(
   "a finite number",
   t.brand(t.number, (n): n is t.Branded<number, FiniteBrand> => Number.isFinite(n), "Finite"),
@@ -59,11 +63,15 @@ export function refined<A>(name: string, base: t.Type<A, A, unknown>, test: (a: 
   );
 }
 
+/** A finite number > 0. */
 export const PositiveNumber = refined("a positive finite number", FiniteNumber, (n) => n > 0);
+/** A finite number ≥ 0. */
 export const NonNegativeNumber = refined("a non-negative finite number", FiniteNumber, (n) => n >= 0);
 /** A probability, a mixing ratio, a smoothing weight. */
 export const UnitInterval = refined("a number in [0, 1]", FiniteNumber, (n) => n <= 1 && n >= 0);
+/** true or false. */
 export const Bool: t.Type<boolean, boolean, unknown> = described("true or false", t.boolean);
+/** A number or a boolean (a fill value). */
 export const NumberOrBool: t.Type<number | boolean, number | boolean, unknown> = described("a number or a boolean", t.union([t.number, t.boolean]));
 
 const dtypeKeys = Object.fromEntries(DTYPES.map((d) => [d, null])) as Record<DType, null>;
@@ -73,18 +81,21 @@ export const DTypeCodec: t.Type<DType, DType, unknown> = described(`one of ${DTY
 /** "float32" or "float64": the dtypes samplers and initialisers draw in (a wrong one is an ArgumentError). */
 export const FloatDTypeCodec: t.Type<"float32" | "float64", "float32" | "float64", unknown> = described('"float32" or "float64"', t.keyof({ float32: null, float64: null }));
 
+/** A fluxion Tensor. */
 export const TensorCodec: t.Type<Tensor, Tensor, unknown> = new t.Type<Tensor, Tensor, unknown>(
   "a Tensor",
   (u): u is Tensor => u instanceof Tensor,
   (u, c) => (u instanceof Tensor ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
+/** A Tensor, or a JS number or boolean standing for one. */
 export const TensorLikeCodec: t.Type<Tensor | number | boolean, Tensor | number | boolean, unknown> = new t.Type<Tensor | number | boolean, Tensor | number | boolean, unknown>(
   "a Tensor, a number or a boolean",
   (u): u is Tensor | number | boolean => u instanceof Tensor || typeof u === "number" || typeof u === "boolean",
   (u, c) => (u instanceof Tensor || typeof u === "number" || typeof u === "boolean" ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
+/** Any function (a loss, a schedule, a predicate). */
 export const FunctionCodec: t.Type<(...args: any[]) => any, (...args: any[]) => any, unknown> = new t.Type<(...args: any[]) => any, (...args: any[]) => any, unknown>(
   "a function",
   (u): u is (...args: any[]) => any => typeof u === "function",
@@ -182,7 +193,9 @@ function isPlainObject(u: unknown): u is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** The decoded type of an options object's optional props. */
 export type OptionsOf<P extends t.Props> = { [K in keyof P]?: t.TypeOf<P[K]> };
+/** The decoded type of an options object's required props. */
 export type RequiredOf<R extends t.Props> = { [K in keyof R]: t.TypeOf<R[K]> };
 
 /**

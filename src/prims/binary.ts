@@ -112,10 +112,17 @@ const powOp = elementwiseOp(powPrim, "float", "pow");
 const maximumOp = elementwiseOp(maximumPrim, "numeric", "maximum");
 const minimumOp = elementwiseOp(minimumPrim, "numeric", "minimum");
 
+/** a + b elementwise, with broadcasting and dtype promotion (a JS number takes the tensor's dtype). */
 export const add = (a: TensorLike, b: TensorLike): Tensor => addOp([a, b], {});
+/** a − b elementwise, with broadcasting and dtype promotion. */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => subOp([a, b], {});
+/** a · b elementwise, with broadcasting and dtype promotion. */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => mulOp([a, b], {});
+/** a / b elementwise (true division: ints give float32), with broadcasting. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => divOp([a, b], {});
+/** aᵇ elementwise (floats), with broadcasting. */
 export const pow = (a: TensorLike, b: TensorLike): Tensor => powOp([a, b], {});
+/** The larger of a and b elementwise; NaN wins, and between equal values the first operand. */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => maximumOp([a, b], {});
+/** The smaller of a and b elementwise; NaN wins, and between equal values the first operand. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => minimumOp([a, b], {});

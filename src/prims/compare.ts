@@ -32,11 +32,17 @@ function comparison(name: string, publicName: string, jsOp: string, reference: (
 }
 
 // IEEE comparisons: NaN is unequal to everything (itself included), −0 equals +0.
+/** a === b elementwise (a bool tensor; NaN equals nothing, −0 equals +0), with broadcasting. */
 export const [equalPrim, equal] = comparison("eq", "equal", "===", (a, b) => a === b);
+/** a !== b elementwise (a bool tensor), with broadcasting. */
 export const [notEqualPrim, notEqual] = comparison("ne", "notEqual", "!==", (a, b) => !(a === b));
+/** a < b elementwise (a bool tensor), with broadcasting. */
 export const [lessPrim, less] = comparison("lt", "less", "<", (a, b) => a < b);
+/** a ≤ b elementwise (a bool tensor), with broadcasting. */
 export const [lessEqualPrim, lessEqual] = comparison("le", "lessEqual", "<=", (a, b) => a <= b);
+/** a > b elementwise (a bool tensor), with broadcasting. */
 export const [greaterPrim, greater] = comparison("gt", "greater", ">", (a, b) => b < a);
+/** a ≥ b elementwise (a bool tensor), with broadcasting. */
 export const [greaterEqualPrim, greaterEqual] = comparison("ge", "greaterEqual", ">=", (a, b) => b <= a);
 
 function logical(name: string, publicName: string, arity: number, expr: (args: readonly string[]) => string, reference: ScalarFn) {
@@ -56,8 +62,11 @@ const [logicalAndPrim, logicalAndOp] = logical("and", "logicalAnd", 2, ([a, b]) 
 const [logicalOrPrim, logicalOrOp] = logical("or", "logicalOr", 2, ([a, b]) => `(${a} | ${b})`, (a, b) => (a !== 0 || b !== 0 ? 1 : 0));
 const [logicalNotPrim, logicalNotOp] = logical("not", "logicalNot", 1, ([a]) => `(1 - ${a})`, (a) => (a === 0 ? 1 : 0));
 export { logicalAndPrim, logicalOrPrim, logicalNotPrim };
+/** a AND b elementwise over bool tensors. */
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => logicalAndOp([a, b], {});
+/** a OR b elementwise over bool tensors. */
 export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => logicalOrOp([a, b], {});
+/** NOT a elementwise over a bool tensor. */
 export const logicalNot = (a: TensorLike): Tensor => logicalNotOp([a], {});
 
 export const wherePrim = defineElementwise<Params>({

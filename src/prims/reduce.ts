@@ -21,6 +21,7 @@ import { div, mul } from "./binary.js";
 
 type ReduceParams = { readonly axes: readonly number[] };
 
+/** Options of the reductions (`sum`, `max`, `argmax`, …): the axes to reduce and whether to keep them. */
 export interface ReduceOptions {
   /** Axis or axes to reduce (negative counts from the end); all axes when omitted. */
   axis?: number | readonly number[] | null;

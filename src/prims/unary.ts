@@ -65,18 +65,29 @@ export const negPrim = defineElementwise<Params>({
   jvp: ({ tangents }) => (tangents[0] ? neg(tangents[0]) : null),
 });
 const negOp = elementwiseOp(negPrim, "numeric", "neg");
+/** −x elementwise (int32 wraps like C: −(−2³¹) is −2³¹). */
 export const neg = (x: TensorLike): Tensor => negOp([x], {});
 
+/** The sign of x elementwise: −1, 0 or 1 (−0 and NaN stay themselves). */
 export const [signPrim, sign] = flatUnary("sign", "sign", "numeric", (x) => `Math.sign(${x})`, () => (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
+/** |x| elementwise. */
 export const [absPrim, abs] = smoothUnary("abs", "abs", "numeric", (x) => `Math.abs(${x})`, () => Math.abs, (x) => sign(x));
+/** eˣ elementwise (floats; an int operand gives float32). */
 export const [expPrim, exp] = smoothUnary("exp", "exp", "float", (x) => `Math.exp(${x})`, () => Math.exp, (_x, out) => out);
+/** The natural logarithm elementwise (floats). */
 export const [logPrim, log] = smoothUnary("log", "log", "float", (x) => `Math.log(${x})`, () => Math.log, (x) => reciprocal(x), (g, x) => div(g, x));
+/** log(1 + x) elementwise, accurate for small x (floats). */
 export const [log1pPrim, log1p] = smoothUnary("log1p", "log1p", "float", (x) => `Math.log1p(${x})`, () => Math.log1p, (x) => reciprocal(add(x, 1)), (g, x) => div(g, add(x, 1)));
+/** eˣ − 1 elementwise, accurate for small x (floats). */
 export const [expm1Prim, expm1] = smoothUnary("expm1", "expm1", "float", (x) => `Math.expm1(${x})`, () => Math.expm1, (_x, out) => add(out, 1));
+/** √x elementwise (floats). */
 export const [sqrtPrim, sqrt] = smoothUnary("sqrt", "sqrt", "float", (x) => `Math.sqrt(${x})`, () => Math.sqrt, (_x, out) => div(0.5, out));
+/** 1/√x elementwise (floats). */
 export const [rsqrtPrim, rsqrt] = smoothUnary("rsqrt", "rsqrt", "float", (x) => `(1 / Math.sqrt(${x}))`, () => (x) => 1 / Math.sqrt(x), (x, out) => mul(-0.5, div(out, x)));
+/** 1/x elementwise (floats). */
 export const [reciprocalPrim, reciprocal] = smoothUnary("reciprocal", "reciprocal", "float", (x) => `(1 / ${x})`, () => (x) => 1 / x, (_x, out) => neg(mul(out, out)));
 // int32 squares wrap like C: Math.imul, not a double product (inexact beyond 2⁵³) truncated.
+/** x² elementwise (int32 wraps like C). */
 export const [squarePrim, square] = smoothUnary(
   "square",
   "square",
@@ -85,10 +96,14 @@ export const [squarePrim, square] = smoothUnary(
   (dtype) => (dtype === "int32" ? (x) => Math.imul(x, x) : (x) => x * x),
   (x) => mul(x, 2),
 );
+/** sin x elementwise (floats, radians). */
 export const [sinPrim, sin] = smoothUnary("sin", "sin", "float", (x) => `Math.sin(${x})`, () => Math.sin, (x) => cos(x));
+/** cos x elementwise (floats, radians). */
 export const [cosPrim, cos] = smoothUnary("cos", "cos", "float", (x) => `Math.cos(${x})`, () => Math.cos, (x) => neg(sin(x)));
+/** tanh x elementwise (floats). */
 export const [tanhPrim, tanh] = smoothUnary("tanh", "tanh", "float", (x) => `Math.tanh(${x})`, () => Math.tanh, (_x, out) => sub(1, mul(out, out)));
 // The logistic function, written so that neither branch overflows.
+/** The logistic function 1/(1 + e⁻ˣ) elementwise (floats). */
 export const [sigmoidPrim, sigmoid] = smoothUnary(
   "sigmoid",
   "sigmoid",
@@ -101,9 +116,12 @@ export const [sigmoidPrim, sigmoid] = smoothUnary(
   },
   (_x, out) => mul(out, sub(1, out)),
 );
+/** The largest integer ≤ x elementwise, in x's dtype. */
 export const [floorPrim, floor] = flatUnary("floor", "floor", "numeric", (x) => `Math.floor(${x})`, () => Math.floor);
+/** The smallest integer ≥ x elementwise, in x's dtype. */
 export const [ceilPrim, ceil] = flatUnary("ceil", "ceil", "numeric", (x) => `Math.ceil(${x})`, () => Math.ceil);
 // Round half to even, as NumPy does; a negative value that rounds to zero gives −0.
+/** The nearest integer elementwise, ties to even (as NumPy), in x's dtype. */
 export const [roundPrim, round] = flatUnary(
   "round",
   "round",
@@ -111,7 +129,9 @@ export const [roundPrim, round] = flatUnary(
   (x) => `(${x} - Math.floor(${x}) === 0.5 ? 2 * Math.round(${x} / 2) : Math.round(${x}))`,
   () => roundHalfEven,
 );
+/** Whether each element is NaN (a bool tensor). */
 export const [isNaNPrim, isNaN] = flatUnary("is_nan", "isNaN", "any", (x) => `(${x} !== ${x} ? 1 : 0)`, () => (x) => (Number.isNaN(x) ? 1 : 0), () => "bool");
+/** Whether each element is finite, neither ±Infinity nor NaN (a bool tensor). */
 export const [isFinitePrim, isFinite] = flatUnary(
   "is_finite",
   "isFinite",
@@ -130,4 +150,5 @@ function roundHalfEven(x: number): number {
 }
 
 // The identity whose derivative is zero: gradients do not flow through it (any order).
+/** x itself, as a constant for differentiation: grad, vjp and jvp see a zero derivative through it. */
 export const [stopGradientPrim, stopGradient] = flatUnary("stop_gradient", "stopGradient", "any", (x) => x, () => (x) => x);

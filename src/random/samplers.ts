@@ -65,6 +65,9 @@ function unitFloats(k: Tensor, shape: readonly number[], dtype: DType): Tensor {
 }
 
 const UniformOptions = optionsObject({ dtype: FloatDTypeCodec, minval: NumberOrTensorCodec, maxval: NumberOrTensorCodec });
+/**
+ * Options of `uniform`: the float dtype (default float32) and the interval [minval, maxval) (default [0, 1)).
+ */
 export type UniformOptions = { dtype?: DType; minval?: number | Tensor; maxval?: number | Tensor };
 
 /**

@@ -9,8 +9,13 @@ import * as schemas from "../options/schemas.js";
 import { checkArg, checkOptions } from "../options/validate.js";
 import { describeValue } from "../options/describe.js";
 
+/**
+ * Options of `fx.tensor`: the dtype (default: inferred, float32 for numbers) and a shape to give the values.
+ */
 export interface TensorOptions {
+  /** The dtype of the tensor (default: bool for booleans, float32 for numbers, the typed array's own). */
   dtype?: DType;
+  /** The shape to give the values (their count must fill it); default: the nesting of the arrays. */
   shape?: readonly number[];
 }
 
@@ -129,14 +134,17 @@ function filled(op: string, shape: readonly number[], value: number | boolean, o
   return new Tensor(s, dtype, out);
 }
 
+/** A tensor of `shape` with every element `value` (dtype: bool for a boolean, else float32, unless given). */
 export function full(shape: readonly number[], value: number | boolean, options: { dtype?: DType } = {}): Tensor {
   return filled("full", shape, checkArg("full", "value", schemas.NumberOrBool, value), options);
 }
 
+/** A tensor of `shape` filled with 0 (float32 unless `dtype` says otherwise): `fx.zeros([2, 3])`. */
 export function zeros(shape: readonly number[], options: { dtype?: DType } = {}): Tensor {
   return filled("zeros", shape, 0, options);
 }
 
+/** A tensor of `shape` filled with 1 (float32 unless `dtype` says otherwise): `fx.ones([2, 3])`. */
 export function ones(shape: readonly number[], options: { dtype?: DType } = {}): Tensor {
   return filled("ones", shape, 1, options);
 }
@@ -148,14 +156,17 @@ function filledLike(op: string, x: Tensor, value: number | boolean, options: { d
   return filled(op, like.shape, value, { dtype });
 }
 
+/** Zeros of `x`'s shape and dtype (or the `dtype` given). */
 export function zerosLike(x: Tensor, options: { dtype?: DType } = {}): Tensor {
   return filledLike("zerosLike", x, 0, options);
 }
 
+/** Ones of `x`'s shape and dtype (or the `dtype` given). */
 export function onesLike(x: Tensor, options: { dtype?: DType } = {}): Tensor {
   return filledLike("onesLike", x, 1, options);
 }
 
+/** A tensor of `x`'s shape and dtype (or the `dtype` given) with every element `value`. */
 export function fullLike(x: Tensor, value: number | boolean, options: { dtype?: DType } = {}): Tensor {
   return filledLike("fullLike", x, checkArg("fullLike", "value", schemas.NumberOrBool, value), options);
 }

@@ -3,9 +3,11 @@
 import { DTypeError } from "../errors.js";
 import { describeValue } from "../options/describe.js";
 
+/** The element types of a tensor: float32 (the default), float64, int32 and bool. */
 export type DType = "float32" | "float64" | "int32" | "bool";
 export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
 
+/** The storage of each dtype: Float32Array, Float64Array, Int32Array, Uint8Array (bool, 0 or 1). */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export function isDType(x: unknown): x is DType {

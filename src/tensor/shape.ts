@@ -3,6 +3,7 @@
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import type { DType } from "./dtype.js";
 
+/** The extent of each axis of a tensor, outermost first; `[]` for a scalar. */
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {

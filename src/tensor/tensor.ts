@@ -15,9 +15,38 @@ export interface TraceOwner {
   readonly active: boolean;
 }
 
+/** What `toArray()` returns: a number (a boolean for bool tensors) at rank 0, arrays of them nested once per axis above. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * A tensor as JSON (`JSON.stringify` calls `toJSON`): dtype, shape and the values in row-major
+ * order; booleans for bool tensors, and the names of the values JSON has no number for.
+ */
+export interface TensorJSON {
+  dtype: DType;
+  shape: number[];
+  data: (number | boolean | "NaN" | "Infinity" | "-Infinity")[];
+}
+
+// Node's util.inspect looks this symbol up (Symbol.for, so the core needs no Node import).
+const inspectCustom = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * An immutable n-dimensional array of one dtype: concrete (it owns its values) or, inside
+ * `trace`, `grad` and `jit`, a tracer that knows only its shape and dtype. Make tensors with
+ * `fx.tensor`, `fx.zeros`, `fx.arange`, …; every op returns a new one.
+ *
+ * @example
+ * const t = fx.tensor([[1, 2], [3, 4]]);
+ * t.shape;       // [2, 2]
+ * String(t);     // "tensor([[1., 2.],\n        [3., 4.]], dtype=float32)"
+ */
 export class Tensor {
+  /** The extent of each axis, outermost first (`[]` for a scalar). */
   readonly shape: Shape;
+  /** The element type: "float32", "float64", "int32" or "bool". */
   readonly dtype: DType;
+  /** The number of elements (the product of the shape; 1 for a scalar). */
   readonly size: number;
   /** @internal the storage of a concrete tensor; never written after construction. */
   readonly _data: TypedArray | null;
@@ -45,6 +74,7 @@ export class Tensor {
     }
   }
 
+  /** The number of axes (0 for a scalar). */
   get rank(): number {
     return this.shape.length;
   }
@@ -71,15 +101,15 @@ export class Tensor {
   }
 
   /** The values as nested JS arrays (booleans for bool tensors); a number for a scalar. */
-  toArray(): unknown {
+  toArray(): NestedArray {
     const data = this._concrete("toArray");
     const bool = this.dtype === "bool";
     const shape = this.shape;
-    const build = (dim: number, offset: number, stride: number): unknown => {
+    const build = (dim: number, offset: number, stride: number): NestedArray => {
       if (dim === shape.length) return bool ? data[offset] !== 0 : data[offset];
       const n = shape[dim]!;
       const inner = stride / (n || 1);
-      const out = new Array(n);
+      const out = new Array<NestedArray>(n);
       for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * inner, inner);
       return out;
     };
@@ -95,11 +125,30 @@ export class Tensor {
     return data[0]!;
   }
 
+  /** `{ dtype, shape, data }`, what `JSON.stringify` writes for a tensor (also inside a pytree). */
+  toJSON(): TensorJSON {
+    const data = this._concrete("JSON.stringify (toJSON)");
+    const bool = this.dtype === "bool";
+    const values: TensorJSON["data"] = new Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      values[i] = bool ? v !== 0 : Number.isFinite(v) ? v : Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+    }
+    return { dtype: this.dtype, shape: [...this.shape], data: values };
+  }
+
+  /** NumPy-like text of the values, summarised with "..." when large; `Tracer<float32[2,3]>` for a tracer. */
   toString(): string {
     if (this._data === null) return `Tracer<${this.dtype}[${this.shape.join(",")}]${this.weak ? "{weak}" : ""}>`;
     return formatTensor(this._data, this.shape, this.dtype);
   }
 
+  /** What `console.log` and Node's `util.inspect` show: the same text as `String(t)`. */
+  [inspectCustom](): string {
+    return this.toString();
+  }
+
+  /** A one-element tensor in JS arithmetic is its number; in a template string, its text. */
   [Symbol.toPrimitive](hint: string): number | string {
     if (hint === "string") return this.toString();
     if (this._data === null) {
@@ -128,6 +177,7 @@ export function strongTensor(t: Tensor): Tensor {
   return alias;
 }
 
+/** Whether `x` is a fluxion `Tensor` (concrete or a tracer). */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }

@@ -36,9 +36,15 @@ export interface StepInfo {
   readonly accuracy?: number;
 }
 
+/** What `fit` calls during training; every method is optional and may return a promise, which fit awaits. */
 export interface Callback {
+  /** After every training step, with the step's loss and batch size. */
   onStepEnd?(ctx: TrainingContext, info: StepInfo): void | Promise<void>;
+  /**
+   * After every epoch (and its validation), with the epoch's record; may stop training through the context.
+   */
   onEpochEnd?(ctx: TrainingContext, record: EpochRecord): void | Promise<void>;
+  /** Once, when training ends (also after a stop). */
   onTrainEnd?(ctx: TrainingContext): void | Promise<void>;
 }
 
@@ -56,6 +62,9 @@ function improves(value: number, best: number, max: boolean, minDelta: number): 
   return max ? value > best + minDelta : value < best - minDelta;
 }
 
+/**
+ * Options of `earlyStopping`: the metric, patience, smallest improvement and whether to restore the best epoch.
+ */
 export interface EarlyStoppingOptions {
   /** Default val_loss when fit validates, else loss. */
   readonly monitor?: Monitor;
@@ -98,6 +107,7 @@ export function earlyStopping(options?: EarlyStoppingOptions): Callback {
   };
 }
 
+/** Options of `reduceLROnPlateau`: those of `fx.optim.schedules.reduceOnPlateau` and the metric to follow. */
 export interface ReduceLROnPlateauOptions extends PlateauOptions {
   /** Default val_loss when fit validates, else loss. */
   readonly monitor?: Monitor;
@@ -127,10 +137,13 @@ export function reduceLROnPlateau(options?: ReduceLROnPlateauOptions): Callback 
 
 /** What writes a checkpoint: fx.train.save by default in Node; another writer can be given (tests use one that records calls; a page can keep the bytes of saveBytes). */
 export interface CheckpointWriter {
+  /** Writes `checkpoint` to `path` (may be asynchronous). */
   save(path: string, checkpoint: { params: Tree; state: Tree; optState: unknown; meta: Record<string, string> }): void | Promise<void>;
 }
 
+/** Options of `keepBest`: the file, the writer and the metric. */
 export interface KeepBestOptions {
+  /** The checkpoint file to write (replaced at each improvement). */
   readonly path: string;
   /** Default in Node: fx.train.save (safetensors, written atomically); required in a browser. */
   readonly writer?: CheckpointWriter;

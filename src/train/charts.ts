@@ -162,6 +162,7 @@ export function confusionChart(matrix: readonly (readonly number[])[], classes: 
   return svg + "</svg>\n";
 }
 
+/** Options of `misclassifiedGrid`: how many images, per row, and at what scale. */
 export interface MisclassifiedOptions {
   /** At most this many images (the first misclassified in split order). Default 36. */
   readonly max?: number;

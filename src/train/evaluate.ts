@@ -10,6 +10,9 @@ import { decodeOptions, optionsCodec } from "../nn/options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { crossEntropy, makeEvalStep, type EvalStep, type PerExampleLoss } from "./steps.js";
 
+/**
+ * What `evaluate` returns: loss, accuracy, confusion matrix, per-class precision and recall, and the predictions.
+ */
 export interface Evaluation {
   /** Mean loss per example. */
   readonly loss: number;
@@ -25,6 +28,7 @@ export interface Evaluation {
   readonly predictions: Int32Array;
 }
 
+/** Options of `evaluate`: the batch size and the per-example loss. */
 export interface EvaluateOptions {
   /** Examples per compiled batch. Default 256. */
   readonly batchSize?: number;

@@ -20,6 +20,7 @@ export interface EpochRecord {
   readonly samplesPerSecond: number;
 }
 
+/** The records of a run's epochs, first epoch first. */
 export type History = readonly EpochRecord[];
 
 /** The metric names a callback can monitor. */

@@ -1,3 +1,9 @@
+/**
+ * Training: the fit loop with one jitted step, its callbacks (early stopping, LR reduction on
+ * plateau, keep-best checkpoints), evaluation, the charts of a run and checkpoint files. Needs
+ * Node for files and the progress bar.
+ * @module
+ */
 // fx.train: the fit loop, its callbacks, evaluation, the pictures of a run and checkpoints.
 // (browser.ts lists the parts that need no Node: fit without the terminal bar, checkpoints as bytes.)
 

@@ -16,8 +16,17 @@ export function resolveVerbosity(v: Verbosity | boolean | undefined): Exclude<Ve
 
 const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? "-" : x.toFixed(digits));
 
+/**
+ * Where a progress bar is drawn: a terminal stream such as `process.stderr`. Typed by its shape
+ * so that fluxion's declarations need no Node types in a user's project.
+ */
+export interface ProgressStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
 /** `stream` is where the bar is drawn (stderr; tests pass a fake terminal). */
-export function makeProgress(verbosity: Exclude<Verbosity, "auto">, log: (line: string) => void = console.log, stream: NodeJS.WritableStream = process.stderr): Progress {
+export function makeProgress(verbosity: Exclude<Verbosity, "auto">, log: (line: string) => void = console.log, stream: ProgressStream = process.stderr): Progress {
   if (verbosity !== "bar") return plainProgress(verbosity, log);
   let bar: cliProgress.SingleBar | undefined;
   const stop = () => {
@@ -29,7 +38,7 @@ export function makeProgress(verbosity: Exclude<Verbosity, "auto">, log: (line: 
       bar = new cliProgress.SingleBar(
         {
           format: "epoch {epoch} |{bar}| step {value}/{total}  loss {loss}  accuracy {accuracy}  {sps} samples/s  ETA {eta_formatted}",
-          stream,
+          stream: stream as NodeJS.WritableStream, // cli-progress's types ask for Node's type; it writes text
           hideCursor: true,
           clearOnComplete: true,
         },

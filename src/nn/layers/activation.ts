@@ -12,8 +12,7 @@ import { decodeOptions, optionsCodec } from "../options.js";
 import { type Layer, type Tree, applyOptions, checkShape, initOptions, statelessLayer } from "./layer.js";
 import { draw, positiveInt } from "./params.js";
 
-/** The activations `activation(name)` knows, each as a function of one tensor. */
-export const ACTIVATIONS = {
+const activations = {
   identity: act.identity,
   sigmoid: act.sigmoid,
   tanh: act.tanh,
@@ -33,7 +32,11 @@ export const ACTIVATIONS = {
   logSoftmax: (x: Tensor) => act.logSoftmax(x),
 } as const satisfies Record<string, (x: Tensor) => Tensor>;
 
-export type ActivationName = keyof typeof ACTIVATIONS;
+/** The names `activation(name)` and the models' `activation` option know ("relu", "tanh", …). */
+export type ActivationName = keyof typeof activations;
+
+/** The activations `activation(name)` knows, each as a function of one tensor. */
+export const ACTIVATIONS: Readonly<Record<ActivationName, (x: Tensor) => Tensor>> = activations;
 
 /** An elementwise (or per-example) function as a layer: a name from ACTIVATIONS or a function. */
 export function activation(nameOrFn: ActivationName | ((x: Tensor) => Tensor)): Layer {
@@ -44,23 +47,39 @@ export function activation(nameOrFn: ActivationName | ((x: Tensor) => Tensor)): 
   return statelessLayer(nameOrFn, null, "", ACTIVATIONS[nameOrFn]);
 }
 
+/** A layer that returns its input. */
 export const identity = (): Layer => activation("identity");
+/** A layer applying `fx.sigmoid`. */
 export const sigmoid = (): Layer => activation("sigmoid");
+/** A layer applying `fx.tanh`. */
 export const tanh = (): Layer => activation("tanh");
+/** A layer applying `fx.nn.relu`. */
 export const relu = (): Layer => activation("relu");
+/** A layer applying `fx.nn.relu6`. */
 export const relu6 = (): Layer => activation("relu6");
+/** A layer applying `fx.nn.selu`. */
 export const selu = (): Layer => activation("selu");
+/** A layer applying `fx.nn.silu`. */
 export const silu = (): Layer => activation("silu");
+/** A layer applying `fx.nn.swish`. */
 export const swish = (): Layer => activation("swish");
+/** A layer applying `fx.nn.softplus`. */
 export const softplus = (): Layer => activation("softplus");
+/** A layer applying `fx.nn.softsign`. */
 export const softsign = (): Layer => activation("softsign");
+/** A layer applying `fx.nn.logSigmoid`. */
 export const logSigmoid = (): Layer => activation("logSigmoid");
+/** A layer clipping to [min, max] (default [−1, 1]). */
 export const hardTanh = (min = -1, max = 1): Layer => statelessLayer(`hardTanh(${min}, ${max})`, null, "", (x) => act.hardTanh(x, min, max));
+/** A layer applying `fx.nn.leakyRelu` with slope `alpha` below 0 (default 0.01). */
 export const leakyRelu = (alpha = 0.01): Layer => statelessLayer(`leakyRelu(${alpha})`, null, "", (x) => act.leakyRelu(x, alpha));
+/** A layer applying `fx.nn.elu` with `alpha` (default 1). */
 export const elu = (alpha = 1): Layer => statelessLayer(`elu(${alpha})`, null, "", (x) => act.elu(x, alpha));
+/** A layer applying `fx.nn.gelu` (exact, or its tanh approximation with `approximate: true`). */
 export const gelu = (options?: { approximate?: boolean }): Layer => statelessLayer(options?.approximate ? "gelu(tanh)" : "gelu", null, "", (x) => act.gelu(x, options));
 /** softmax over the last axis (the classes of [N, C]). */
 export const softmax = (): Layer => activation("softmax");
+/** log softmax over the last axis (the classes of [N, C]). */
 export const logSoftmax = (): Layer => activation("logSoftmax");
 
 /** Max over groups of k consecutive features along axis 1 (per example, axis 0): F → F/k. */

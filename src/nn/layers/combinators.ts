@@ -119,6 +119,7 @@ export function residual(...layers: LayerList): Layer {
 
 const ParallelOptions = optionsCodec("parallel options", { merge: t.keyof({ concat: null, sum: null }) });
 
+/** Options of `parallel`: how the branches' outputs combine. */
 export interface ParallelOptions {
   /** How the branches' outputs combine: "concat" along the feature axis (default) or "sum". */
   readonly merge?: "concat" | "sum";

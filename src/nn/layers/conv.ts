@@ -23,6 +23,7 @@ const CONV_OPTION_PROPS = {
 const ConvOptions = optionsCodec("conv options", CONV_OPTION_PROPS);
 const ConvTransposeOptions = optionsCodec("conv transpose options", { ...CONV_OPTION_PROPS, outputPadding: SpatialCodec });
 
+/** Options of the convolution layers: stride, padding, dilation, groups, bias and initialisers. */
 export interface ConvLayerOptions {
   /** Step between windows (default 1). */
   readonly stride?: number | readonly number[];
@@ -40,6 +41,7 @@ export interface ConvLayerOptions {
   readonly biasInit?: Initializer;
 }
 
+/** Options of `conv2dTranspose`: those of the convolutions and the output padding. */
 export interface ConvTransposeLayerOptions extends ConvLayerOptions {
   /** Extra elements at the high end of each output axis (default 0). */
   readonly outputPadding?: number | readonly number[];

@@ -11,6 +11,7 @@ import { InitializerCodec, draw, positiveInt } from "./params.js";
 
 const DenseOptions = optionsCodec("dense options", { useBias: t.boolean, kernelInit: InitializerCodec, biasInit: InitializerCodec });
 
+/** Options of `dense`: the initialisers and whether there is a bias. */
 export interface DenseOptions {
   /** Add a bias b (default true). */
   readonly useBias?: boolean;

@@ -1,3 +1,8 @@
+/**
+ * Layers as `init`/`apply` pairs over pytrees (dense, convolution, pooling, dropout,
+ * normalisation, activations) and the combinators that compose them (serial, parallel, residual).
+ * @module
+ */
 // fx.nn.layers: Layer constructors (init/apply pairs over pytrees) and their combinators.
 
 export type { Layer, Tree, Initialized, InitOptions, ApplyOptions } from "./layer.js";

@@ -25,11 +25,13 @@ export interface Initialized {
   readonly outputShape: number[];
 }
 
+/** Options of a layer's `init`. */
 export interface InitOptions {
   /** The dtype of the parameters and float state: float32 (default) or float64. */
   readonly dtype?: "float32" | "float64";
 }
 
+/** Options of a layer's `apply`: training mode and the random key of the layers that sample. */
 export interface ApplyOptions {
   /** Training mode: dropout drops, batch norm uses (and updates) batch statistics. Default false. */
   readonly train?: boolean;
@@ -37,10 +39,20 @@ export interface ApplyOptions {
   readonly key?: Tensor;
 }
 
+/**
+ * A layer: an `init`/`apply` pair over plain pytrees. Shapes are per example (without the batch axis).
+ *
+ * @example
+ * const layer = fx.nn.layers.dense(10);
+ * const { params, state } = layer.init(fx.random.key(0), [784]);
+ * const [y] = layer.apply(params, state, x);   // x: [batch, 784] → y: [batch, 10]
+ */
 export interface Layer {
   /** What the layer is, for messages and summaries: `dense(10)`, `conv2d(6, 5×5)`, `serial`. */
   readonly name: string;
+  /** New parameters and state for inputs of `inputShape` (per example), drawn with `key`. */
   init(key: Tensor, inputShape: readonly number[], options?: InitOptions): Initialized;
+  /** The output for a batch `x` and the new state (`[y, newState]`); a pure function. */
   apply(params: Tree, state: Tree, x: Tensor, options?: ApplyOptions): [Tensor, Tree];
   /** The sub-layers of a combinator, by their parameter names (for summaries). */
   readonly children?: readonly (readonly [string, Layer])[];

@@ -17,6 +17,7 @@ const NormOptions = { eps: t.number, center: t.boolean, scale: t.boolean };
 const BatchNormOptions = optionsCodec("batchNorm options", { ...NormOptions, momentum: t.number });
 const LayerNormOptions = optionsCodec("layerNorm options", NormOptions);
 
+/** Options of `layerNorm`: ε and whether to learn a scale and an offset. */
 export interface LayerNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
   readonly eps?: number;
@@ -26,6 +27,7 @@ export interface LayerNormOptions {
   readonly scale?: boolean;
 }
 
+/** Options of `batchNorm`: those of `layerNorm` and the running statistics' momentum. */
 export interface BatchNormOptions extends LayerNormOptions {
   /** running ← momentum·running + (1 − momentum)·batch statistic (default 0.99, as Keras and Flax). */
   readonly momentum?: number;

@@ -9,6 +9,7 @@ import { PaddingCodec, SpatialCodec, spatialSize } from "./params.js";
 const PoolOptions = optionsCodec("pool options", { stride: SpatialCodec, padding: PaddingCodec });
 const AvgPoolOptions = optionsCodec("avgPool options", { stride: SpatialCodec, padding: PaddingCodec, countIncludePad: t.boolean });
 
+/** Options of the pooling layers: the strides (default: the window) and the padding. */
 export interface PoolLayerOptions {
   /** Step between windows (default: the window). */
   readonly stride?: number | readonly number[];
