@@ -155,7 +155,7 @@ export function checkVjp(f: TensorFn, xs: readonly Tensor[], u: Tensor, tol: Tol
 
 /** Forward mode: jvp(f, xs, vs) agrees with the finite difference of f along vs. */
 export function checkJvp(f: TensorFn, xs: readonly Tensor[], vs: readonly Tensor[], tol: Tolerance = {}, label = "jvp"): void {
-  const [out, tan] = fx.jvp(f, xs, vs) as [Tensor, Tensor];
+  const [out, tan] = fx.jvp(f, [...xs], [...vs]);
   if (tan.shape.join() !== out.shape.join() || tan.dtype !== out.dtype) {
     throw new Error(`${label}: tangent ${tan.dtype}[${tan.shape}] for an output ${out.dtype}[${out.shape}]`);
   }
@@ -164,7 +164,7 @@ export function checkJvp(f: TensorFn, xs: readonly Tensor[], vs: readonly Tensor
 
 /** The dot-product test tying the modes: ⟨u, J v⟩ (jvp) = ⟨Jᵀ u, v⟩ (vjp), to rounding. */
 export function checkDotProduct(f: TensorFn, xs: readonly Tensor[], u: Tensor, vs: readonly Tensor[], tol: Tolerance = { rtol: 1e-10, atol: 1e-12 }): void {
-  const [, tan] = fx.jvp(f, xs, vs) as [Tensor, Tensor];
+  const [, tan] = fx.jvp(f, [...xs], [...vs]);
   const [, vjpFn] = fx.vjp(f, ...xs);
   const cts = vjpFn(u) as Tensor[];
   const lhs = dot(values(u), values(tan));
@@ -208,7 +208,7 @@ export function checkSecondOrder(f: TensorFn, xs: readonly Tensor[], u: Tensor, 
   const argnums = floatArgnums(xs);
   const gradS = flatGradient(f, u, xs);
   const numericHv = fdDirectional(gradS, xs, vs);
-  const [, hv] = fx.jvp(gradS, xs, vs) as [Tensor, Tensor];
+  const [, hv] = fx.jvp(gradS, [...xs], [...vs]);
   assertClose(values(hv), numericHv, `${label}: jvp of grad vs finite differences of grad`, tol);
 
   const vFlat = tensorOf(argnums.flatMap((i) => Array.from(values(vs[i]!))), [numericHv.length]);

@@ -370,7 +370,7 @@ describe("transforms", () => {
 
   it("clipByGlobalNorm under jit matches eager", () => {
     const clip = optim.clipByGlobalNorm(2);
-    const f = (g: unknown) => clip.update(g, {})[0];
+    const f = (g: fx.tree.TensorTree) => clip.update(g, {})[0];
     for (const dtype of JIT_DTYPES) {
       const g = { a: fx.tensor([0.3, -1.7, 2.2], { dtype }), b: fx.tensor([[0.1, 5]], { dtype }) };
       expectSameBits(values(fx.jit(f)(g)), values(f(g)), `jit clip ${dtype}`);

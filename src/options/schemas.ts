@@ -127,7 +127,7 @@ export const AvgPoolOptions = bySpatialRank((nd) =>
 const Argnums = described("a non-negative integer or a list of them", t.union([NonNegativeInt, t.array(NonNegativeInt)]));
 export const GradOptions = optionsObject({ argnums: Argnums, hasAux: Bool });
 export const JacobianOptions = optionsObject({ argnums: Argnums });
-export const HessianOptions = optionsObject({ argnums: NonNegativeInt });
+export const HessianOptions = optionsObject({ argnums: Argnums });
 export const JitOptions = optionsObject({ staticArgnums: Argnums, cacheLimit: PositiveInt });
 
 /** `setCacheLimits`: bounds of the compiler's caches. */
