@@ -192,7 +192,7 @@ export function flatGradient(f: TensorFn, u: Tensor, xs: readonly Tensor[]): Ten
   return (...ys) => {
     const gs = g(...ys) as Tensor[];
     const flat = gs.map((t) => fx.reshape(fx.cast(t, "float64"), [t.size]));
-    return flat.length === 1 ? flat[0]! : fx.concat(flat, 0);
+    return flat.length === 1 ? flat[0]! : fx.concat(flat, { axis: 0 });
   };
 }
 
@@ -388,14 +388,14 @@ export const PROGRAM_OPS: Readonly<Record<string, (a: Tensor, b: Tensor) => Tens
   },
   slice: (a) => (a.shape.length === 0 || a.shape[0]! < 2 ? a : fx.slice(a, [[1, null]])),
   pad: (a) => (a.shape.length === 0 ? a : fx.pad(a, a.shape.map((_, i) => (i === 0 ? [1, 1] : [0, 0]) as [number, number]))),
-  flip: (a) => (a.shape.length === 0 ? a : fx.flip(a, 0)),
+  flip: (a) => (a.shape.length === 0 ? a : fx.flip(a, { axis: 0 })),
   concat: (a, b) => {
     if (a.shape.length === 0) return a;
     const ok = b.shape.length === a.shape.length && b.shape.every((d, i) => i === 0 || d === a.shape[i]);
-    return fx.concat([a, ok ? b : a], 0);
+    return fx.concat([a, ok ? b : a], { axis: 0 });
   },
   // Fan-out through a gather with repeated indices: its gradient is a scatter-add.
-  gatherRepeat: (a) => (a.shape.length === 0 ? a : fx.take(a, [0, a.shape[0]! - 1, 0], 0)),
+  gatherRepeat: (a) => (a.shape.length === 0 ? a : fx.take(a, [0, a.shape[0]! - 1, 0], { axis: 0 })),
   // A fixed condition (alternating elements): a data-dependent one would put a jump within
   // finite-difference reach now and then.
   where: (a, b) => binary((x, y) => fx.where(alternating(fxShapeOf(x, y)), fx.mul(x, 2), fx.neg(y)), a, b),

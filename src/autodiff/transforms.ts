@@ -349,7 +349,7 @@ export function jacobian(f: Fn, options: JacobianOptions = {}): (...args: any[])
         cotangents.forEach((c, k) => wrt[k] && rows[k]!.push(c ?? zerosOf(xs[k]!)));
       }
       const jacOf = (x: Tensor, k: number) =>
-        m === 0 ? broadcastTo(scalar(0, x.dtype), [...out.shape, ...x.shape]) : reshape(concat(rows[k]!.map((r) => reshape(r, [1, ...r.shape])), 0), [...out.shape, ...x.shape]);
+        m === 0 ? broadcastTo(scalar(0, x.dtype), [...out.shape, ...x.shape]) : reshape(concat(rows[k]!.map((r) => reshape(r, [1, ...r.shape])), { axis: 0 }), [...out.shape, ...x.shape]);
       const jacs = xs.flatMap((x, k) => (wrt[k] ? [derivativeOf(jacOf(x, k), tensors[k]!)] : []));
       return t.finish(jacs);
     });

@@ -170,7 +170,7 @@ export function parallel(branches: Layer[] | Readonly<Record<string, Layer>>, op
         outs.push(y);
         next.push(s);
       });
-      const y = merge === "sum" ? outs.reduce((a, b) => add(a, b)) : outs.length === 1 ? outs[0]! : concat(outs, 1);
+      const y = merge === "sum" ? outs.reduce((a, b) => add(a, b)) : outs.length === 1 ? outs[0]! : concat(outs, { axis: 1 });
       return [y, collect(children, named, next)];
     },
   };
