@@ -67,7 +67,7 @@ export const logSoftmax = (): Layer => activation("logSoftmax");
 export function maxout(k: number): Layer {
   positiveInt("maxout", "k", k);
   const name = `maxout(${k})`;
-  const layer = statelessLayer(name, null, "", (x) => act.maxout(x, k, 1));
+  const layer = statelessLayer(name, null, "", (x) => act.maxout(x, k, { axis: 1 }));
   return {
     ...layer,
     init(key, inputShape, initOpts) {
