@@ -21,7 +21,13 @@ import type { EpochRecord } from "./history.js";
 import { makeProgress, resolveVerbosity, type Verbosity } from "./progress.js";
 import { crossEntropy, makeEvalStep, makeTrainStep, type PerExampleLoss } from "./steps.js";
 
-export interface FitOptions {
+/**
+ * Options of `fit`.
+ *
+ * @typeParam P - the model's parameter tree (for `initial`)
+ * @typeParam S - the model's state tree (for `initial`)
+ */
+export interface FitOptions<P = Tree, S = Tree> {
   readonly optimizer: GradientTransformation;
   readonly epochs: number;
   readonly batchSize: number;
@@ -39,16 +45,17 @@ export interface FitOptions {
   /** Where plain lines go (default console.log). */
   readonly log?: (line: string) => void;
   /** Continue from these instead of initialising (optState defaults to optimizer.init(params)). */
-  readonly initial?: { readonly params: Tree; readonly state: Tree; readonly optState?: unknown };
+  readonly initial?: { readonly params: P; readonly state: S; readonly optState?: unknown };
   /** The dtype of fresh parameters. Default float32. */
   readonly dtype?: "float32" | "float64";
   /** Shuffle the training split every epoch. Default true. */
   readonly shuffle?: boolean;
 }
 
-export interface FitResult {
-  readonly params: Tree;
-  readonly state: Tree;
+/** What `fit` returns: the trained params and state (of the model's types), the optimiser state and the history. */
+export interface FitResult<P = Tree, S = Tree> {
+  readonly params: P;
+  readonly state: S;
   readonly optState: unknown;
   readonly history: EpochRecord[];
   /** Why training stopped before the last epoch (early stopping, Ctrl-C, a callback), if it did. */
@@ -85,7 +92,15 @@ function splitsOf(data: Dataset | { train: Split; validation?: Split }, validati
 /** Yields to the event loop, so that a SIGINT handler can run between steps. */
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Trains `model` on `data` and returns the final parameters, state, optimiser state and history. */
+/**
+ * Trains `model` on `data` and returns the final parameters, state, optimiser state and
+ * history; the params and state have the model's types.
+ *
+ * @example
+ * const model = fx.nn.layers.serial(dense(32), relu(), dense(10));
+ * const { params, history } = await fx.train.fit(model, data, { optimizer: fx.optim.adam(1e-3), epochs: 3, batchSize: 64 });
+ */
+export async function fit<P = Tree, S = Tree>(model: Layer<P, S>, data: Dataset | { train: Split; validation?: Split }, options: FitOptions<P, S>): Promise<FitResult<P, S>>;
 export async function fit(model: Layer, data: Dataset | { train: Split; validation?: Split }, options: FitOptions): Promise<FitResult> {
   const o = decodeOptions("fit", FitCodec, options);
   if (!isLayer(model)) throw new ValueError("fit: model must be a fx.nn layer (with init and apply)");
