@@ -172,12 +172,22 @@ export type Argnums = number | readonly number[];
  */
 export type GradsAt<A extends readonly unknown[], N> = N extends number
   ? GradOf<A[N]>
-  : { -readonly [K in keyof N]: GradOf<A[N[K] & number]> };
+  : N extends readonly number[]
+    ? GradsOfList<A, Mutable<N>>
+    : never;
+
+/** One gradient per position of the list `L` (a fresh tuple type, so the mapping gives a tuple). */
+type GradsOfList<A extends readonly unknown[], L extends number[]> = { [K in keyof L]: GradOf<A[L[K]]> };
 
 /** The Hessian blocks for arguments `A` and argnums `N`: `H` for one position, `H[i][j]` for a list. */
 export type HessianAt<A extends readonly unknown[], N> = N extends number
   ? GradOf<A[N]>
-  : { -readonly [K in keyof N]: GradsAt<A, N> };
+  : N extends readonly number[]
+    ? HessianRows<A, Mutable<N>, Mutable<N>>
+    : never;
+
+/** Row a of the Hessian blocks: the gradients for the whole list, once per position. */
+type HessianRows<A extends readonly unknown[], L extends number[], All extends number[]> = { [K in keyof L]: GradsOfList<A, All> };
 
 /** The union of the leaf types of a pytree type (what `tree.map`'s function receives). */
 export type LeafOf<T> = IsUnknown<T> extends true
@@ -197,3 +207,6 @@ type LeafOfNarrow<T> = T extends Leaf
       : T extends object
         ? LeafOf<T[keyof T]>
         : T;
+
+/** A list type without readonly (argnums `as const` and const-inferred lists are readonly). */
+type Mutable<N extends readonly number[]> = N extends readonly [infer H extends number, ...infer R extends readonly number[]] ? [H, ...Mutable<R>] : N extends readonly [] ? [] : number[];
