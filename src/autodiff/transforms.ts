@@ -190,6 +190,7 @@ export function valueAndGrad<A extends unknown[], Aux, const N extends Argnums =
   f: AuxFn<A, Aux>,
   options: GradOptions<N> & { hasAux: true },
 ): (...args: A) => [[Tensor, Traced<Aux>], GradsAt<A, NoInfer<N>>];
+/** `valueAndGrad(f)(...args)` → `[value, grads]` for a scalar-valued f (see the hasAux form above). */
 export function valueAndGrad<A extends unknown[], const N extends Argnums = 0>(
   f: ScalarFn<A>,
   options?: GradOptions<N> & { hasAux?: false },
@@ -217,6 +218,7 @@ export function grad<A extends unknown[], Aux, const N extends Argnums = 0>(
   f: AuxFn<A, Aux>,
   options: GradOptions<N> & { hasAux: true },
 ): (...args: A) => [GradsAt<A, NoInfer<N>>, Traced<Aux>];
+/** `grad(f)(...args)` → `GradOf` the argument(s) `argnums` selects, for a scalar-valued f (see the hasAux form above). */
 export function grad<A extends unknown[], const N extends Argnums = 0>(
   f: ScalarFn<A>,
   options?: GradOptions<N> & { hasAux?: false },

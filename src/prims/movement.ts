@@ -36,6 +36,7 @@ function rangeLength(start: number, stop: number, step: number): number {
   return stop <= start ? 0 : Math.ceil((stop - start) / step);
 }
 
+/** The `slice` primitive: strided windows. */
 export const slicePrim: Primitive<SliceParams> = definePrimitive<SliceParams>({
   name: "slice",
   abstractEval([x], { start, stop, step }) {
@@ -125,6 +126,7 @@ function paddedLength(n: number, lo: number, hi: number, interior: number): numb
   return lo + hi + n + Math.max(0, n - 1) * interior;
 }
 
+/** The `pad` primitive: low, high and interior padding with a constant. */
 export const padPrim: Primitive<PadParams> = definePrimitive<PadParams>({
   name: "pad",
   abstractEval([x], { lo, hi, interior, value }) {
@@ -161,6 +163,7 @@ export function padRaw(x: Tensor, lo: readonly number[], hi: readonly number[], 
   return bind(padPrim, [x], { lo: [...lo], hi: [...hi], interior: [...interior], value });
 }
 
+/** Options of `pad`. */
 export interface PadOptions {
   /** The constant written into the padding (default 0; coerced to the tensor's dtype). */
   value?: number | boolean;
@@ -172,6 +175,10 @@ export interface PadOptions {
  * Constant padding. `widths` is a number (that many on both sides of every axis), a pair
  * `[lo, hi]` used for every axis, or one `[lo, hi]` pair per axis. Widths must be ≥ 0
  * (use `slice` to crop).
+ *
+ * @example
+ * fx.pad(fx.ones([2, 2]), 1);                   // shape [4, 4], zeros around
+ * fx.pad(fx.ones([2, 2]), [[0, 0], [1, 2]], { value: -1 }); // shape [2, 5]
  */
 export function pad(x: TensorLike, widths: number | readonly [number, number] | readonly (readonly [number, number])[], options: PadOptions = {}): Tensor {
   const w = checkArg("pad", "widths", schemas.PadWidths, widths);
@@ -207,6 +214,7 @@ export function pad(x: TensorLike, widths: number | readonly [number, number] | 
 
 type ConcatParams = { readonly axis: number };
 
+/** The `concatenate` primitive. */
 export const concatPrim: Primitive<ConcatParams> = definePrimitive<ConcatParams>({
   name: "concatenate",
   abstractEval(inputs, { axis }) {
@@ -318,6 +326,7 @@ export function concat(xs: readonly TensorLike[], options: AxisOptions = {}): Te
 
 type FlipParams = { readonly axes: readonly number[] };
 
+/** The `rev` primitive: reversal along axes. */
 export const flipPrim: Primitive<FlipParams> = definePrimitive<FlipParams>({
   name: "rev",
   abstractEval([x], { axes }) {
@@ -375,6 +384,7 @@ function readIndex(op: string, indices: ConcreteArg, j: number, size: number, ax
   return k;
 }
 
+/** The `gather` primitive: indexing along one axis. */
 export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>({
   name: "gather",
   abstractEval([x, idx], { axis }) {
@@ -407,6 +417,7 @@ export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>
   lowering: { kind: "kernel", kernel: "gather" },
 });
 
+/** The `scatter_add` primitive: the transpose of gather. */
 export const scatterAddPrim: Primitive<ScatterParams> = definePrimitive<ScatterParams>({
   name: "scatter_add",
   abstractEval([u, idx], { axis, size }) {

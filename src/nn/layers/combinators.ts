@@ -76,6 +76,7 @@ const describe = (name: string, i: number, l: AnyLayer) => (name === String(i) ?
  * const named = fx.nn.layers.serial({ hidden: dense(128), act: relu(), out: dense(10) });
  */
 export function serial<const L extends readonly AnyLayer[]>(...layers: L): CombinedLayer<L>;
+/** The named layers applied one after the other (params and state keyed by the names). */
 export function serial<const L extends Readonly<Record<string, AnyLayer>>>(layers: L): CombinedLayer<L>;
 export function serial(...layers: LayerList): Layer<any, any> {
   const { children, named } = childrenOf("serial", layers);
@@ -124,6 +125,7 @@ export function serial(...layers: LayerList): Layer<any, any> {
  * const block = fx.nn.layers.residual(dense(64), relu(), dense(64));
  */
 export function residual<const L extends readonly AnyLayer[]>(...layers: L): CombinedLayer<L>;
+/** y = x + body(x) with the body given as named layers. */
 export function residual<const L extends Readonly<Record<string, AnyLayer>>>(layers: L): CombinedLayer<L>;
 export function residual(...layers: LayerList): Layer<any, any> {
   const body: Layer = (serial as (...ls: LayerList) => Layer)(...layers);
