@@ -314,7 +314,7 @@ function applyNode(node: RecipeNode, values: readonly Tensor[], smooth: boolean)
         case 1:
           return rank >= 2 ? fx.flatten(a, { startAxis: p1 % (rank - 1), endAxis: (p1 % (rank - 1)) + 1 }) : null;
         case 2:
-          return fx.expandDims(a, p1 % (rank + 1));
+          return fx.expandDims(a, { axis: p1 % (rank + 1) });
         case 3:
           return a.shape.includes(1) ? fx.squeeze(a) : null;
         default: {
@@ -358,11 +358,11 @@ function applyNode(node: RecipeNode, values: readonly Tensor[], smooth: boolean)
           return fx.pad(a, widths, { value: smooth ? 0 : (p2 % 3) - 1 });
         }
         case 2:
-          return fx.flip(a, ax);
+          return fx.flip(a, { axis: ax });
         case 3: {
           const b = pick(pb);
           const ok = b.shape.length === rank && b.shape.every((e, i) => i === ax || e === a.shape[i]);
-          return fx.concat([a, ok ? b : a], ax);
+          return fx.concat([a, ok ? b : a], { axis: ax });
         }
         default: {
           const n = 1 + (p2 % 3);

@@ -366,7 +366,7 @@ function checkHessianVector(f: TensorFn, xs: readonly Tensor[], seed: number, la
   const vs = xs.map((x) => randomLike(x, rand));
   const gradS = flatGradient(f, u, xs);
   const numeric = fdDirectional(gradS, xs, vs);
-  const [, hv] = fx.jvp(gradS, xs, vs) as [Tensor, Tensor];
+  const [, hv] = fx.jvp(gradS, [...xs], [...vs]);
   assertClose(values(hv), numeric, `${label}: jvp of grad vs finite differences of grad`);
   const vFlat = tensorOf(vs.flatMap((v) => Array.from(values(v))), [numeric.length]);
   const argnums = xs.map((_, i) => i);

@@ -138,7 +138,7 @@ function applyCornerNode(node: CornerNode, values: readonly Tensor[], dtype: Flo
         case 1:
           return rank >= 2 ? fx.transpose(a, permutation(rank, p1)) : null;
         case 2:
-          return fx.expandDims(a, p1 % (rank + 1));
+          return fx.expandDims(a, { axis: p1 % (rank + 1) });
         default:
           return rank >= 1 ? fx.broadcastTo(a, [1 + (p2 % 3), ...a.shape]) : fx.broadcastTo(a, [1 + (p2 % 3)]);
       }
@@ -166,11 +166,11 @@ function applyCornerNode(node: CornerNode, values: readonly Tensor[], dtype: Flo
       const d = a.shape[ax]!;
       switch (variant % 3) {
         case 0:
-          return fx.flip(a, ax);
+          return fx.flip(a, { axis: ax });
         case 1: {
           const b = pick(pb);
           const ok = b.dtype === a.dtype && b.shape.length === rank && b.shape.every((e, i) => i === ax || e === a.shape[i]);
-          return fx.concat([a, ok ? b : a], ax);
+          return fx.concat([a, ok ? b : a], { axis: ax });
         }
         default: {
           const n = 1 + (p2 % 3);

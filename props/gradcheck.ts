@@ -155,7 +155,7 @@ export function checkVjp(f: TensorFn, xs: readonly Tensor[], u: Tensor, tol: Tol
 
 /** Forward mode: jvp(f, xs, vs) agrees with the finite difference of f along vs. */
 export function checkJvp(f: TensorFn, xs: readonly Tensor[], vs: readonly Tensor[], tol: Tolerance = {}, label = "jvp"): void {
-  const [out, tan] = fx.jvp(f, xs, vs) as [Tensor, Tensor];
+  const [out, tan] = fx.jvp(f, [...xs], [...vs]);
   if (tan.shape.join() !== out.shape.join() || tan.dtype !== out.dtype) {
     throw new Error(`${label}: tangent ${tan.dtype}[${tan.shape}] for an output ${out.dtype}[${out.shape}]`);
   }
@@ -164,7 +164,7 @@ export function checkJvp(f: TensorFn, xs: readonly Tensor[], vs: readonly Tensor
 
 /** The dot-product test tying the modes: ⟨u, J v⟩ (jvp) = ⟨Jᵀ u, v⟩ (vjp), to rounding. */
 export function checkDotProduct(f: TensorFn, xs: readonly Tensor[], u: Tensor, vs: readonly Tensor[], tol: Tolerance = { rtol: 1e-10, atol: 1e-12 }): void {
-  const [, tan] = fx.jvp(f, xs, vs) as [Tensor, Tensor];
+  const [, tan] = fx.jvp(f, [...xs], [...vs]);
   const [, vjpFn] = fx.vjp(f, ...xs);
   const cts = vjpFn(u) as Tensor[];
   const lhs = dot(values(u), values(tan));
@@ -192,7 +192,7 @@ export function flatGradient(f: TensorFn, u: Tensor, xs: readonly Tensor[]): Ten
   return (...ys) => {
     const gs = g(...ys) as Tensor[];
     const flat = gs.map((t) => fx.reshape(fx.cast(t, "float64"), [t.size]));
-    return flat.length === 1 ? flat[0]! : fx.concat(flat, 0);
+    return flat.length === 1 ? flat[0]! : fx.concat(flat, { axis: 0 });
   };
 }
 
@@ -208,7 +208,7 @@ export function checkSecondOrder(f: TensorFn, xs: readonly Tensor[], u: Tensor, 
   const argnums = floatArgnums(xs);
   const gradS = flatGradient(f, u, xs);
   const numericHv = fdDirectional(gradS, xs, vs);
-  const [, hv] = fx.jvp(gradS, xs, vs) as [Tensor, Tensor];
+  const [, hv] = fx.jvp(gradS, [...xs], [...vs]);
   assertClose(values(hv), numericHv, `${label}: jvp of grad vs finite differences of grad`, tol);
 
   const vFlat = tensorOf(argnums.flatMap((i) => Array.from(values(vs[i]!))), [numericHv.length]);
@@ -388,14 +388,14 @@ export const PROGRAM_OPS: Readonly<Record<string, (a: Tensor, b: Tensor) => Tens
   },
   slice: (a) => (a.shape.length === 0 || a.shape[0]! < 2 ? a : fx.slice(a, [[1, null]])),
   pad: (a) => (a.shape.length === 0 ? a : fx.pad(a, a.shape.map((_, i) => (i === 0 ? [1, 1] : [0, 0]) as [number, number]))),
-  flip: (a) => (a.shape.length === 0 ? a : fx.flip(a, 0)),
+  flip: (a) => (a.shape.length === 0 ? a : fx.flip(a, { axis: 0 })),
   concat: (a, b) => {
     if (a.shape.length === 0) return a;
     const ok = b.shape.length === a.shape.length && b.shape.every((d, i) => i === 0 || d === a.shape[i]);
-    return fx.concat([a, ok ? b : a], 0);
+    return fx.concat([a, ok ? b : a], { axis: 0 });
   },
   // Fan-out through a gather with repeated indices: its gradient is a scatter-add.
-  gatherRepeat: (a) => (a.shape.length === 0 ? a : fx.take(a, [0, a.shape[0]! - 1, 0], 0)),
+  gatherRepeat: (a) => (a.shape.length === 0 ? a : fx.take(a, [0, a.shape[0]! - 1, 0], { axis: 0 })),
   // A fixed condition (alternating elements): a data-dependent one would put a jump within
   // finite-difference reach now and then.
   where: (a, b) => binary((x, y) => fx.where(alternating(fxShapeOf(x, y)), fx.mul(x, 2), fx.neg(y)), a, b),

@@ -73,7 +73,7 @@ function caseArb(wide = false): fc.Arbitrary<Case> {
     });
 }
 
-function inputsOf(c: Case, dtype: "float32" | "float64" = c.dtype): Tensor[] {
+function inputsOf(c: Case, dtype: "float32" | "float64" = c.dtype): [Tensor, Tensor, Tensor] {
   const rand = prng(c.seed);
   const x = randomLike({ shape: [c.n, c.groups * c.cg, ...c.sizes], dtype }, rand);
   const w = randomLike({ shape: [c.groups * c.og, c.cg, ...c.k], dtype }, rand);

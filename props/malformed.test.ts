@@ -49,7 +49,6 @@ const junk = {
   oneHotIndices: [1.5, "1", [0.5], [[0], [1, 2]], {}, null, true, [2 ** 32], [NaN], fx.ones([2]), [true]],
   tensorList: [[], "x", {}, null, 5, [fx.ones([2]), "x"], [null], fx.ones([2])],
   argnums: [-1, 1.5, NaN, "0", [0.5], [-1], {}, null, true],
-  hessianArgnums: [-1, 1.5, NaN, "0", [0], {}, null, true],
   list: [fx.ones([2]), 5, "x", null, {}, true],
   // fx.random, fx.nn and fx.optim
   key: ["x", {}, null, 3, [0, 1], true, () => 1, fx.ones([2]), fx.tensor([1, 2, 3], { dtype: "int32" })],
@@ -99,6 +98,7 @@ const scalarFn = (x: fx.Tensor) => fx.sum(fx.mul(x, x));
 const dtypeOpt = { options: { dtype: "dtype" } } as const;
 const reduceOpt = { options: { axis: "axes", keepDims: "bool" } } as const;
 const axisOpt = { options: { axis: "int" } } as const;
+const axesOpt = { options: { axis: "axes" } } as const;
 
 const convKeys = { stride: "posInt", padding: "padding", dilation: "posInt", groups: "posInt", bias: "tensorLike" } as const;
 const poolKeys = { stride: "posInt", padding: "windowPadding" } as const;
@@ -122,8 +122,8 @@ const groups: Record<string, Row[]> = {
     { name: "reshape", args: () => [x2(), [3, -1]], call: fx.reshape, corrupt: [[1, "reshapeTarget"]] },
     { name: "broadcastTo", args: () => [x2(), [4, 2, 3]], call: fx.broadcastTo, corrupt: [[1, "shape"]] },
     { name: "transpose", args: () => [x2(), [1, 0]], call: fx.transpose, corrupt: [[1, "perm"]] },
-    { name: "expandDims", args: () => [x2(), 1], call: fx.expandDims, corrupt: [[1, "axes"]] },
-    { name: "squeeze", args: () => [fx.ones([2, 1]), 1], call: fx.squeeze, corrupt: [[1, "axes"]] },
+    { name: "expandDims", args: () => [x2(), { axis: 1 }], call: fx.expandDims, corrupt: [[1, "axes"], [1, axesOpt]] },
+    { name: "squeeze", args: () => [fx.ones([2, 1]), { axis: 1 }], call: fx.squeeze, corrupt: [[1, "axes"], [1, axesOpt]] },
     { name: "flatten", args: () => [x2(), { startAxis: 0 }], call: fx.flatten, corrupt: [[1, { options: { startAxis: "int", endAxis: "int" } }]] },
     { name: "tile", args: () => [x2(), [2, 1]], call: fx.tile, corrupt: [[1, "reps"]] },
   ],
@@ -135,11 +135,11 @@ const groups: Record<string, Row[]> = {
   movement: [
     { name: "slice", args: () => [x2(), [[0, 1], null]], call: fx.slice, corrupt: [[1, "sliceSpec"]] },
     { name: "pad", args: () => [x2(), 1, { value: 0 }], call: fx.pad, corrupt: [[1, "widths"], [2, { options: { value: "numberOrBool", interior: "reps" } }]] },
-    { name: "concat", args: () => [[x2(), x2()], 1], call: fx.concat, corrupt: [[0, "tensorList"], [1, "axisArg"], [1, axisOpt]] },
+    { name: "concat", args: () => [[x2(), x2()], { axis: 1 }], call: fx.concat, corrupt: [[0, "tensorList"], [1, "axisArg"], [1, axisOpt]] },
     { name: "stack", args: () => [[x2(), x2()], { axis: 0 }], call: fx.stack, corrupt: [[0, "tensorList"], [1, "axisArg"], [1, axisOpt]] },
-    { name: "split", args: () => [fx.ones([4, 2]), 2], call: fx.split, corrupt: [[1, "sections"], [2, axisOpt]] },
-    { name: "flip", args: () => [x2(), 0], call: fx.flip, corrupt: [[1, "axes"]] },
-    { name: "take", args: () => [x2(), [1, 0]], call: fx.take, corrupt: [[1, "indices"], [2, axisOpt]] },
+    { name: "split", args: () => [fx.ones([4, 2]), 2], call: fx.split, corrupt: [[1, "sections"], [2, "axisArg"], [2, axisOpt]] },
+    { name: "flip", args: () => [x2(), { axis: 0 }], call: fx.flip, corrupt: [[1, "axes"], [1, axesOpt]] },
+    { name: "take", args: () => [x2(), [1, 0]], call: fx.take, corrupt: [[1, "indices"], [2, "axisArg"], [2, axisOpt]] },
     { name: "gather", args: () => [x2(), ints([2]), { axis: 1 }], call: fx.gather, corrupt: [[1, "indices"], [2, axisOpt]] },
     {
       name: "scatterAdd",
@@ -183,7 +183,7 @@ const groups: Record<string, Row[]> = {
       corrupt: [[0, "fn"], [1, { options: { argnums: "argnums", hasAux: "bool" } }]],
     },
     { name: "jacobian", args: () => [fx.exp, {}], call: (f, o) => fx.jacobian(f, o)(x2()), corrupt: [[0, "fn"], [1, { options: { argnums: "argnums" } }]] },
-    { name: "hessian", args: () => [scalarFn, {}], call: (f, o) => fx.hessian(f, o)(fx.ones([2])), corrupt: [[0, "fn"], [1, { options: { argnums: "hessianArgnums" } }]] },
+    { name: "hessian", args: () => [scalarFn, {}], call: (f, o) => fx.hessian(f, o)(fx.ones([2])), corrupt: [[0, "fn"], [1, { options: { argnums: "argnums" } }]] },
     { name: "vjp", args: () => [fx.exp, x2()], call: fx.vjp, corrupt: [[0, "fn"]] },
     { name: "jvp", args: () => [fx.exp, [x2()], [x2()]], call: fx.jvp, corrupt: [[0, "fn"], [1, "list"], [2, "list"]] },
     {
@@ -247,8 +247,8 @@ const libraryGroups: Record<string, Row[]> = {
   ],
   "nn activations": [
     { name: "gelu", args: () => [x2(), { approximate: true }], call: fx.nn.gelu, corrupt: [[0, "tensorLike"], [1, { options: { approximate: "bool" } }]] },
-    ...(["softmax", "logSoftmax"] as const).map((name): Row => ({ name, args: () => [x2(), -1], call: fx.nn[name], corrupt: [[0, "tensorLike"], [1, "int"]] })),
-    { name: "maxout", args: () => [fx.ones([2, 4]), 2], call: fx.nn.maxout, corrupt: [[0, "tensorLike"], [1, "posInt"], [2, "int"]] },
+    ...(["softmax", "logSoftmax"] as const).map((name): Row => ({ name, args: () => [x2(), { axis: -1 }], call: fx.nn[name], corrupt: [[0, "tensorLike"], [1, "axisArg"], [1, axisOpt]] })),
+    { name: "maxout", args: () => [fx.ones([2, 4]), 2, { axis: -1 }], call: fx.nn.maxout, corrupt: [[0, "tensorLike"], [1, "posInt"], [2, "axisArg"], [2, axisOpt]] },
     ...(["leakyRelu", "elu"] as const).map((name): Row => ({ name, args: () => [x2(), 0.5], call: fx.nn[name], corrupt: [[0, "tensorLike"], [1, "number"]] })),
     { name: "hardTanh", args: () => [x2(), -1, 1], call: fx.nn.hardTanh, corrupt: [[0, "tensorLike"], [1, "number"], [2, "number"]] },
     { name: "prelu", args: () => [x2(), 0.1], call: fx.nn.prelu, corrupt: [[0, "tensorLike"], [1, "tensorLike"]] },

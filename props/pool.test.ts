@@ -242,7 +242,7 @@ function checkDerivatives(f: TensorFn, xs: readonly Tensor[], seed: number, labe
   checkDotProduct(f, xs, u, vs);
   const gradS = flatGradient(f, u, xs);
   const numeric = fdDirectional(gradS, xs, vs);
-  const [, hv] = fx.jvp(gradS, xs, vs) as [Tensor, Tensor];
+  const [, hv] = fx.jvp(gradS, [...xs], [...vs]);
   assertClose(values(hv), numeric, `${label}: jvp of grad vs finite differences of grad`);
   const vFlat = tensorOf(vs.flatMap((v) => Array.from(values(v))), [numeric.length]);
   const gg = fx.grad((...ys: Tensor[]) => fx.sum(fx.mul(vFlat, gradS(...ys))), { argnums: xs.map((_, i) => i) })(...xs) as Tensor[];

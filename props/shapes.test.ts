@@ -66,9 +66,9 @@ describe("reshape and transpose", () => {
   it("expandDims then squeeze at the same axis is the identity", () => {
     fc.assert(
       fc.property(tensorArbRank(0).chain((x) => fc.tuple(fc.constant(x), fc.integer({ min: -(x.rank + 1), max: x.rank }))), ([x, ax]) => {
-        const y = fx.expandDims(x, ax);
+        const y = fx.expandDims(x, { axis: ax });
         expect(y.rank).toBe(x.rank + 1);
-        expect(sameValues(fx.squeeze(y, ax), x)).toBe(true);
+        expect(sameValues(fx.squeeze(y, { axis: ax }), x)).toBe(true);
       }),
       RUNS,
     );
@@ -105,10 +105,10 @@ describe("movement inverses", () => {
         ([x, ax, cuts]) => {
           const n = x.shape[ax]!;
           const idx = cuts.map((c) => Math.min(c, n)).sort((a, b) => a - b);
-          const parts = fx.split(x, idx, ax);
+          const parts = fx.split(x, idx, { axis: ax });
           expect(parts.length).toBe(idx.length + 1);
-          expect(sameValues(fx.concat(parts, ax), x)).toBe(true);
-          const equal = fx.split(x, 1, ax);
+          expect(sameValues(fx.concat(parts, { axis: ax }), x)).toBe(true);
+          const equal = fx.split(x, 1, { axis: ax });
           expect(sameValues(equal[0]!, x)).toBe(true);
         },
       ),
@@ -123,7 +123,7 @@ describe("movement inverses", () => {
         const other = shape.map((d, i) => (i === ax ? extra : d));
         const a = fx.arange(shape.reduce((p, d) => p * d, 1)).reshape(shape);
         const b = fx.arange(other.reduce((p, d) => p * d, 1)).reshape(other).neg();
-        const c = fx.concat([a, b], ax);
+        const c = fx.concat([a, b], { axis: ax });
         const specA = shape.map((d, i) => (i === ax ? ([0, d] as [number, number]) : null));
         const specB = shape.map((d, i) => (i === ax ? ([d, null] as [number, null]) : null));
         expect(sameValues(fx.slice(c, specA), a)).toBe(true);
@@ -136,8 +136,8 @@ describe("movement inverses", () => {
   it("flip is an involution and reverses element order along its axes", () => {
     fc.assert(
       fc.property(tensorArbRank(1).chain((x) => fc.tuple(fc.constant(x), fc.subarray([...Array(x.rank).keys()]))), ([x, axes]) => {
-        const y = fx.flip(x, axes);
-        expect(sameValues(fx.flip(y, axes), x)).toBe(true);
+        const y = fx.flip(x, { axis: axes });
+        expect(sameValues(fx.flip(y, { axis: axes }), x)).toBe(true);
         expect(fx.sum(y).item()).toBeCloseTo(fx.sum(x).item(), 9);
         if (x.rank === 1 && axes.length === 1) expect(Array.from(y.data())).toEqual(Array.from(x.data()).reverse());
       }),
@@ -148,7 +148,7 @@ describe("movement inverses", () => {
   it("stack then take along the new axis gives each tensor back", () => {
     fc.assert(
       fc.property(shapeArb({ maxRank: 3, maxDim: 3 }).chain((s) => fc.tuple(fc.array(tensorArb(s), { minLength: 1, maxLength: 4 }), fc.nat(s.length))), ([xs, ax]) => {
-        const st = fx.stack(xs, ax);
+        const st = fx.stack(xs, { axis: ax });
         xs.forEach((x, i) => expect(sameValues(fx.take(st, i, { axis: ax }), x)).toBe(true));
       }),
       RUNS,
@@ -163,7 +163,7 @@ describe("movement inverses", () => {
         const stop = Math.min(n, start + 1 + l0);
         const idx = Array.from({ length: stop - start }, (_, i) => start + i);
         const spec = x.shape.map((_, i) => (i === ax ? ([start, stop] as [number, number]) : null));
-        expect(sameValues(fx.take(x, idx, ax), fx.slice(x, spec))).toBe(true);
+        expect(sameValues(fx.take(x, idx, { axis: ax }), fx.slice(x, spec))).toBe(true);
       }),
       RUNS,
     );
@@ -173,7 +173,7 @@ describe("movement inverses", () => {
     fc.assert(
       fc.property(tensorArbRank(1).chain((x) => fc.tuple(fc.constant(x), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: x.rank, maxLength: x.rank }))), ([x, reps]) => {
         let y = x;
-        reps.forEach((r, ax) => (y = fx.concat(Array(r).fill(y), ax)));
+        reps.forEach((r, ax) => (y = fx.concat(Array(r).fill(y), { axis: ax })));
         expect(sameValues(fx.tile(x, reps), y)).toBe(true);
       }),
       RUNS,

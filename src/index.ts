@@ -27,6 +27,7 @@ export { trace } from "./trace/trace.js";
 export { evalProgram } from "./trace/interpret.js";
 
 export * as tree from "./tree/index.js";
+export type { Tree, TensorTree, GradOf, Traced } from "./tree/types.js";
 export * as optim from "./optim/index.js";
 
 // autodiff
@@ -34,7 +35,7 @@ export { stopGradient } from "./prims/unary.js";
 export { grad, valueAndGrad, vjp, jvp, jacobian, hessian, type GradOptions } from "./autodiff/transforms.js";
 
 // movement primitives and shape / reduction / linear-algebra composites
-export { slice, pad, concat, flip, take, gather, scatterAdd, type SliceRange, type PadOptions } from "./prims/movement.js";
+export { slice, pad, concat, flip, take, gather, scatterAdd, type SliceRange, type PadOptions, type AxisOptions, type AxesOptions } from "./prims/movement.js";
 export { expandDims, squeeze, flatten, stack, split, tile, oneHot } from "./ops/shape.js";
 export { mean, logSumExp, variance, std, type VarianceOptions } from "./ops/reductions.js";
 export { dot, outer } from "./ops/linalg.js";

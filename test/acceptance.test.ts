@@ -176,8 +176,11 @@ describe("a full training step: jit computes what eager computes, and compiles o
     out: L.dense(3),
   });
   const optimizer = fx.optim.chain(fx.optim.clipByGlobalNorm(1), fx.optim.adam(0.01));
-  const trainStep = (p: Tree, s: Tree, o: unknown[], x: Tensor, y: Tensor, k: Tensor) => {
-    const loss = (q: Tree) => {
+  type P = fx.nn.layers.ParamsOf<typeof model>;
+  type S = fx.nn.layers.StateOf<typeof model>;
+  type O = ReturnType<typeof optimizer.init>;
+  const trainStep = (p: P, s: S, o: O, x: Tensor, y: Tensor, k: Tensor) => {
+    const loss = (q: P) => {
       const [logits, s1] = model.apply(q, s, x, { train: true, key: k });
       return [fx.nn.losses.softmaxCrossEntropy(logits, y), s1] as const;
     };
@@ -190,8 +193,8 @@ describe("a full training step: jit computes what eager computes, and compiles o
     it(`${dtype}: loss, gradients, parameters, batch-norm state and optimiser state, bit for bit over an epoch`, () => {
       const init = model.init(key(0), [1, 6, 6], { dtype });
       const jitted = fx.jit(trainStep);
-      let eager: [Tree, Tree, unknown[]] = [init.params, init.state, optimizer.init(init.params)];
-      let compiled: [Tree, Tree, unknown[]] = [...eager];
+      let eager: [P, S, O] = [init.params, init.state, optimizer.init(init.params)];
+      let compiled: [P, S, O] = [...eager];
       const batches = 6;
       for (let b = 0; b < batches; b++) {
         const x = fx.random.normal(fx.random.foldIn(key(1), b), [8, 1, 6, 6], { dtype });
@@ -201,7 +204,7 @@ describe("a full training step: jit computes what eager computes, and compiles o
         const j = jitted(...compiled, x, y, k);
         expectSameBits(e, j, `${dtype} batch ${b}`);
         eager = [e[2], e[3], e[4]];
-        compiled = [j[2] as Tree, j[3] as Tree, j[4] as unknown[]];
+        compiled = [j[2], j[3], j[4]];
       }
       expect(jitted.cacheSize).toBe(1);
       // The state really moved: batch-norm statistics and adam's count.

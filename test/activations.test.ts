@@ -124,24 +124,24 @@ describe("softmax, logSoftmax, maxout", () => {
     };
     const rows = [rowRef(data.slice(0, 3)), rowRef(data.slice(3))];
     expectClose(valuesOf(fx.nn.softmax(x)), rows.flat().map((p) => p[0]), 1e-15);
-    expectClose(valuesOf(fx.nn.logSoftmax(x, 1)), rows.flat().map((p) => p[1]), 1e-15);
+    expectClose(valuesOf(fx.nn.logSoftmax(x, { axis: 1 })), rows.flat().map((p) => p[1]), 1e-15);
     const cols = [0, 1, 2].map((j) => rowRef([data[j]!, data[j + 3]!]));
-    expectClose(valuesOf(fx.nn.softmax(x, 0)), [0, 1].flatMap((i) => cols.map((c) => c[i]![0])), 1e-15);
-    expectClose(valuesOf(fx.nn.logSoftmax(x, -2)), [0, 1].flatMap((i) => cols.map((c) => c[i]![1])), 1e-15);
+    expectClose(valuesOf(fx.nn.softmax(x, { axis: 0 })), [0, 1].flatMap((i) => cols.map((c) => c[i]![0])), 1e-15);
+    expectClose(valuesOf(fx.nn.logSoftmax(x, { axis: -2 })), [0, 1].flatMap((i) => cols.map((c) => c[i]![1])), 1e-15);
   });
 
   it("softmax and logSoftmax derivatives agree with finite differences", () => {
     const x = f64([0.3, -1.2, 2.5, 0.7, 4.1, -0.9], [2, 3]);
     checkAllDerivatives((v) => fx.nn.softmax(v), [x], 11, {}, "softmax");
-    checkAllDerivatives((v) => fx.nn.logSoftmax(v, 0), [x], 12, {}, "logSoftmax");
+    checkAllDerivatives((v) => fx.nn.logSoftmax(v, { axis: 0 }), [x], 12, {}, "logSoftmax");
   });
 
   it("maxout takes the max of consecutive groups of k along the axis", () => {
     const x = f64([1, 5, 2, 4, 9, 0, 3, 3, 7, -1, 8, 6], [2, 6]);
     expect(valuesOf(fx.nn.maxout(x, 2))).toEqual([5, 4, 9, 3, 7, 8]);
     expect(valuesOf(fx.nn.maxout(x, 3))).toEqual([5, 9, 7, 8]);
-    expect(fx.nn.maxout(x, 2, 0).shape).toEqual([1, 6]);
-    expect(valuesOf(fx.nn.maxout(x, 2, 0))).toEqual([3, 5, 7, 4, 9, 6]);
+    expect(fx.nn.maxout(x, 2, { axis: 0 }).shape).toEqual([1, 6]);
+    expect(valuesOf(fx.nn.maxout(x, 2, { axis: 0 }))).toEqual([3, 5, 7, 4, 9, 6]);
     const g = valuesOf(fx.grad((v: Tensor) => fx.sum(fx.nn.maxout(v, 2)))(x));
     expect(g).toEqual([0, 1, 0, 1, 1, 0, 0.5, 0.5, 1, 0, 1, 0]);
     checkAllDerivatives((v) => fx.nn.maxout(v, 3), [f64([1, 5, 2, 4, 9, 0.5], [1, 6])], 5, {}, "maxout");
@@ -158,9 +158,9 @@ describe("activations: errors", () => {
     expect(() => fx.nn.maxout(fx.tensor([[1, 2, 3]]), 2)).toThrow(/maxout: axis 1 of shape \[1,3\] \(length 3\) does not divide into groups of 2/);
     expect(() => fx.nn.maxout(fx.tensor([1, 2]), 0)).toThrow(/maxout: k must be a positive integer, got 0/);
     expect(() => fx.nn.softmax(fx.scalar(1))).toThrow(/softmax: needs at least one axis/);
-    expect(() => fx.nn.logSoftmax(fx.tensor([1, 2]), 1)).toThrow(fx.FluxionError);
+    expect(() => fx.nn.logSoftmax(fx.tensor([1, 2]), { axis: 1 })).toThrow(fx.FluxionError);
     expect(() => fx.nn.leakyRelu(fx.tensor([1]), NaN)).toThrow(/leakyRelu: alpha must be a finite number, got NaN/);
-    expect(() => fx.nn.softmax(fx.tensor([1]), Symbol("axis") as never)).toThrow(/^softmax: axis: expected an integer, got Symbol\(axis\)$/);
+    expect(() => fx.nn.softmax(fx.tensor([1]), { axis: Symbol("axis") as never })).toThrow(/^softmax: axis: expected an integer, got Symbol\(axis\)$/);
     expect(() => fx.nn.maxout(fx.tensor([1, 2]), Symbol("k") as never)).toThrow(/^maxout: k must be a positive integer, got Symbol\(k\)$/);
     expect(() => fx.nn.hardTanh(fx.tensor([1]), 1, -1)).toThrow(/hardTanh: minValue 1 must be below maxValue -1/);
   });

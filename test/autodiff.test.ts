@@ -31,7 +31,7 @@ describe("grad and valueAndGrad", () => {
   it("hasAux: f returns [value, aux]; grad gives [grads, aux] and aux is not differentiated", () => {
     const f = (x: Tensor) => {
       const y = fx.square(x);
-      return [fx.sum(y), { y, n: fx.max(x) }];
+      return [fx.sum(y), { y, n: fx.max(x) }] as const;
     };
     const [g, aux] = fx.grad(f, { hasAux: true })(f64([1, -3]));
     expect(arr(g)).toEqual([2, -6]);
@@ -92,7 +92,7 @@ describe("grad and valueAndGrad", () => {
     const g = fx.grad((x: Tensor) => fx.sum(fx.square(x)))(fx.tensor([1, 2]));
     expect(g.dtype).toBe("float32");
     expect(arr(g)).toEqual([2, 4]);
-    const h = fx.grad((x: Tensor) => fx.mul(x, x))(3);
+    const h = fx.grad((x: Tensor | number) => fx.mul(x, x))(3);
     expect(h.dtype).toBe("float32");
     expect(arr(h)).toBe(6);
   });
@@ -145,7 +145,7 @@ describe("vjp, jvp, jacobian, hessian", () => {
     expect(arr(cp.b)).toEqual([10, 100]);
     expect(arr(cx)).toEqual([11, 102]); // a·1 + 1·ct_t
     // vjpFn can be called again with another cotangent.
-    const [cp2] = vjpFn({ s: f64([2, 0]), t: [f64([0, 0])] }) as [{ a: Tensor }];
+    const [cp2] = vjpFn({ s: f64([2, 0]), t: [f64([0, 0])] });
     expect(arr(cp2.a)).toEqual([10, 0]);
   });
 
@@ -162,6 +162,7 @@ describe("vjp, jvp, jacobian, hessian", () => {
     expect(() => vjpFn(f64([1, 2, 3]))).toThrow(fx.ShapeError);
     expect(() => vjpFn(f64([1, 2, 3]))).toThrow(/vjp: cotangent 0 must be float64\[2\]/);
     expect(() => vjpFn(fx.tensor([1, 2]))).toThrow(/float64\[2\].*float32\[2\]/);
+    // @ts-expect-error the cotangent must have the output's structure
     expect(() => vjpFn([f64([1, 2])])).toThrow(fx.ValueError);
   });
 
@@ -175,6 +176,7 @@ describe("vjp, jvp, jacobian, hessian", () => {
 
   it("jvp rejects tangents of the wrong structure or shape", () => {
     expect(() => fx.jvp((x: Tensor) => x, [f64(1)], [f64([1, 2])])).toThrow(/jvp: tangent 0 must be float64\[\]/);
+    // @ts-expect-error tangents must have the primals' structure
     expect(() => fx.jvp((x: Tensor) => x, [f64(1)], [f64(1), f64(1)])).toThrow(fx.ValueError);
   });
 
@@ -205,6 +207,18 @@ describe("vjp, jvp, jacobian, hessian", () => {
     expect(arr(H)).toEqual([[6, 0], [0, 8]]);
     const Hy = fx.hessian(f, { argnums: 1 })(f64([1, 2]), f64([3, 4])) as Tensor;
     expect(arr(Hy)).toEqual([[0, 0], [0, 0]]);
+  });
+
+  it("hessian takes a list of argnums as jacobian does: the blocks H[a][b]", () => {
+    // f = Σ x²·y: ∂²f/∂x² = diag(2y), ∂²f/∂x∂y = diag(2x), ∂²f/∂y² = 0.
+    const f = (x: Tensor, y: Tensor) => fx.sum(fx.mul(fx.mul(x, x), y));
+    const [[hxx, hxy], [hyx, hyy]] = fx.hessian(f, { argnums: [0, 1] })(f64([1, 2]), f64([3, 4]));
+    expect(arr(hxx)).toEqual([[6, 0], [0, 8]]);
+    expect(arr(hxy)).toEqual([[2, 0], [0, 4]]);
+    expect(arr(hyx)).toEqual([[2, 0], [0, 4]]);
+    expect(arr(hyy)).toEqual([[0, 0], [0, 0]]);
+    const [[only]] = fx.hessian(f, { argnums: [1] })(f64([1, 2]), f64([3, 4]));
+    expect(arr(only)).toEqual([[0, 0], [0, 0]]);
   });
 
   it("nested transforms keep their perturbations apart", () => {
@@ -244,6 +258,7 @@ describe("errors", () => {
   it("grad of a non-scalar output is a ShapeError naming the shape", () => {
     expect(() => fx.grad((x: Tensor) => fx.mul(x, 2))(f64([1, 2]))).toThrow(fx.ShapeError);
     expect(() => fx.grad((x: Tensor) => fx.mul(x, 2))(f64([1, 2]))).toThrow(/grad: the function must return a scalar \(shape \[\]\), got shape \[2\]/);
+    // @ts-expect-error grad needs f to return a tensor
     expect(() => fx.grad((x: Tensor) => [fx.sum(x), fx.sum(x)])(f64([1, 2]))).toThrow(/single scalar tensor.*hasAux/);
   });
 
@@ -263,14 +278,20 @@ describe("errors", () => {
   });
 
   it("a function that returns no tensor is a ValueError", () => {
+    // @ts-expect-error f must return a tensor
     expect(() => fx.grad(() => undefined)(f64(1))).toThrow(/grad: the function returned no tensor/);
+    // @ts-expect-error f must return a tensor
     expect(() => fx.grad(() => ({}))(f64(1))).toThrow(fx.ValueError);
+    // @ts-expect-error f must return a tensor
     expect(() => fx.grad(() => "loss")(f64(1))).toThrow(/returned a string leaf/);
+    // @ts-expect-error f must return a tensor
     expect(() => fx.vjp(() => [], f64(1))).toThrow(/vjp: the function returned no tensor/);
+    // @ts-expect-error f must return a tensor
     expect(() => fx.jvp(() => null, [f64(1)], [f64(1)])).toThrow(/jvp: the function returned no tensor/);
   });
 
   it("hasAux with a non-pair result is a ValueError", () => {
+    // @ts-expect-error with hasAux, f returns [value, aux]
     expect(() => fx.grad((x: Tensor) => fx.sum(x), { hasAux: true })(f64([1]))).toThrow(/hasAux.*\[value, aux\]/);
   });
 });

@@ -99,7 +99,7 @@ describe("round trip", () => {
     const model = fx.nn.models.lenet5();
     const { params, state } = model.init(fx.random.key(0), [1, 28, 28]);
     const opt = fx.optim.adam(1e-3);
-    const grads = fx.tree.map<fx.nn.layers.Tree>((p: Tensor) => fx.onesLike(p), params);
+    const grads = fx.tree.map((p: Tensor) => fx.onesLike(p), params);
     const [updates, optState] = opt.update(grads, opt.init(params), params);
     const next = fx.optim.applyUpdates(params, updates);
     const file = fresh("lenet");

@@ -142,7 +142,7 @@ describe("conv2d", () => {
   });
 
   it("is depthwise when groups equals the channel count", () => {
-    const two = fx.concat([x, fx.mul(x, -1)], 1); // [1, 2, 3, 3]
+    const two = fx.concat([x, fx.mul(x, -1)], { axis: 1 }); // [1, 2, 3, 3]
     const y = fx.conv2d(two, t([[[[1, 1], [1, 1]]], [[[1, 0], [0, 0]]]]), { groups: 2 });
     expect(y.toArray()).toEqual([[[[12, 16], [24, 28]], [[-1, -2], [-4, -5]]]]);
   });

@@ -39,7 +39,7 @@ describe("ShapeError", () => {
     expectError(() => fx.broadcastTo(fx.ones([2]), [3]), fx.ShapeError, "broadcastTo", "[2]", "[3]");
     expectError(() => fx.concat([fx.ones([2, 2]), fx.ones([2, 3])]), fx.ShapeError, "concat", "[2,2]", "[2,3]");
     expectError(() => fx.stack([fx.ones([2]), fx.ones([3])]), fx.ShapeError, "stack", "[2]", "[3]");
-    expectError(() => fx.squeeze(fx.ones([2, 1]), 0), fx.ShapeError, "squeeze", "[2,1]", "size 2");
+    expectError(() => fx.squeeze(fx.ones([2, 1]), { axis: 0 }), fx.ShapeError, "squeeze", "[2,1]", "size 2");
     expectError(() => fx.split(fx.ones([5]), 2), fx.ShapeError, "split", "[5]", "2 equal parts");
     expectError(() => fx.tensor([[1], [1, 2]]), fx.ShapeError, "tensor", "ragged");
     expectError(() => fx.dot(fx.ones([3]), fx.ones([4])), fx.ShapeError, "dot", "[3]", "[4]");
@@ -69,6 +69,39 @@ describe("ValueError", () => {
     expectError(() => fx.variance(fx.ones([2]), { ddof: 2 }), fx.ValueError, "variance", "ddof 2");
     expectError(() => fx.mean(fx.zeros([0])), fx.ValueError, "mean", "[0]");
     expectError(() => fx.tile(fx.ones([2]), [1.5]), fx.ValueError, "tile", "1.5");
+  });
+});
+
+describe("positional axis arguments (removed: the axis is an options object { axis })", () => {
+  const x = fx.ones([2, 1, 3]);
+  // Each old positional call, and the call the message must tell a JavaScript user to write.
+  const calls: [string, () => unknown, string][] = [
+    ["concat", () => fx.concat([x, x], 1 as any), "concat(xs, { axis: 1 })"],
+    ["stack", () => fx.stack([x, x], -1 as any), "stack(xs, { axis: -1 })"],
+    ["split", () => fx.split(x, 3, 2 as any), "split(x, sections, { axis: 2 })"],
+    ["take", () => fx.take(x, [0], 2 as any), "take(x, indices, { axis: 2 })"],
+    ["gather", () => fx.gather(x, [0], 2 as any), "gather(x, indices, { axis: 2 })"],
+    ["scatterAdd", () => fx.scatterAdd(x, [0], 2, 1 as any), "scatterAdd(updates, indices, size, { axis: 1 })"],
+    ["flip", () => fx.flip(x, [0, 2] as any), "flip(x, { axis: [0,2] })"],
+    ["expandDims", () => fx.expandDims(x, 0 as any), "expandDims(x, { axis: 0 })"],
+    ["squeeze", () => fx.squeeze(x, 1 as any), "squeeze(x, { axis: 1 })"],
+    ["softmax", () => fx.nn.softmax(x, 0 as any), "softmax(x, { axis: 0 })"],
+    ["logSoftmax", () => fx.nn.logSoftmax(x, 0 as any), "logSoftmax(x, { axis: 0 })"],
+    ["maxout", () => fx.nn.maxout(x, 3, -1 as any), "maxout(x, k, { axis: -1 })"],
+    ["x.split", () => x.split(3, 2 as any), "split(x, sections, { axis: 2 })"],
+    ["x.squeeze", () => x.squeeze(1 as any), "squeeze(x, { axis: 1 })"],
+  ];
+  for (const [name, call, fix] of calls) {
+    it(`${name}: an ArgumentError naming the op and the { axis } form to write`, () => {
+      const op = name.replace("x.", "");
+      expectError(call, fx.ArgumentError, op, "options object", fix, "positionally");
+    });
+  }
+
+  it("the { axis } form gives what the positional form used to", () => {
+    expect(fx.concat([x, x], { axis: 1 }).shape).toEqual([2, 2, 3]);
+    expect(fx.squeeze(x, { axis: 1 }).shape).toEqual([2, 3]);
+    expect(fx.nn.softmax(fx.tensor([[0, 0]]), { axis: 0 }).toArray()).toEqual([[1, 1]]);
   });
 });
 
@@ -149,8 +182,8 @@ describe("malformed arguments and options", () => {
   it("an option of the wrong type says what was expected and what came", () => {
     expectError(() => fx.sum(fx.ones([2, 3]), { axis: "0" } as any), fx.ArgumentError, "sum", "axis: expected", 'got "0"');
     expectError(() => fx.concat([fx.ones([2])], { axis: "0" } as any), fx.ArgumentError, "concat", "axis", '"0"');
-    expectError(() => fx.squeeze(fx.ones([2, 1]), "1" as any), fx.ArgumentError, "squeeze", "axis", '"1"');
-    expectError(() => fx.hessian((a: fx.Tensor) => a, { argnums: [0] } as any), fx.ArgumentError, "hessian", "argnums", "[0]");
+    expectError(() => fx.squeeze(fx.ones([2, 1]), { axis: "1" as any }), fx.ArgumentError, "squeeze", "axis", '"1"');
+    expectError(() => fx.hessian((a: fx.Tensor) => a, { argnums: [0.5] } as any), fx.ArgumentError, "hessian", "argnums", "[0.5]");
     expectError(() => fx.zeros([1], { dtype: "f16" as fx.DType }), fx.DTypeError, "zeros", '"f16"');
   });
 });

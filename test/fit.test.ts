@@ -84,7 +84,7 @@ describe("fit", () => {
     for (let epoch = 0; epoch < 2; epoch++) {
       for (const b of fx.data.batches(train, { batchSize: 64, key: fx.random.key(epoch) })) {
         sizes.push(b.size);
-        const out = step(params, state, optState, fx.scalar(epoch === 0 ? 1 : 0.5, "float32"), b.x, b.y, b.mask, fx.random.key(epoch)) as [fx.Tensor, fx.Tensor, Tree, Tree, unknown];
+        const out = step(params, state, optState, fx.scalar(epoch === 0 ? 1 : 0.5, "float32"), b.x, b.y, b.mask, fx.random.key(epoch)) as [fx.Tensor, fx.Tensor, typeof params, typeof state, unknown];
         [params, state, optState] = [out[2], out[3], out[4]];
       }
     }
@@ -253,11 +253,12 @@ describe("fit against a hand-written loop", () => {
     // fit splits its key into [init, shuffle, dropout]; initialise the same way.
     const [initKey] = fx.random.splitKeys(fx.random.key(5), 3);
     let { params } = model.init(initKey!, [4]);
+    const { state } = model.init(initKey!, [4]);
     const losses: number[] = [];
     for (let s = 0; s < 120; s += 40) {
       const x = fx.slice(train.x, [[s, s + 40]]);
       const y = fx.slice(train.y, [[s, s + 40]]);
-      const [value, grads] = fx.valueAndGrad((p: Tree) => fx.nn.losses.softmaxCrossEntropy(model.apply(p, {}, x)[0], y))(params);
+      const [value, grads] = fx.valueAndGrad((p: typeof params) => fx.nn.losses.softmaxCrossEntropy(model.apply(p, state, x)[0], y))(params);
       losses.push(value.item());
       params = fx.optim.applyUpdates(params, opt.update(grads, opt.init(params), params)[0]);
     }

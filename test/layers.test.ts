@@ -220,14 +220,16 @@ describe("apply computes what the layer promises", () => {
     const b = L.dense(1, { kernelInit: fx.nn.init.constant(2), useBias: false });
     const x = fx.tensor([[1, 2]], f64);
     const par = L.parallel({ a, b });
-    const { params, outputShape } = par.init(key(0), [2], f64);
+    const { params, state, outputShape } = par.init(key(0), [2], f64);
     expect(outputShape).toEqual([3]);
     expect(Object.keys(params)).toEqual(["a", "b"]);
-    expect(valuesOf(par.apply(params, {}, x)[0])).toEqual([3, 3, 6]);
+    expect(valuesOf(par.apply(params, state, x)[0])).toEqual([3, 3, 6]);
     const sum = L.parallel([a, a], { merge: "sum" });
-    expect(valuesOf(sum.apply(sum.init(key(0), [2], f64).params, {}, x)[0])).toEqual([6, 6]);
+    const s0 = sum.init(key(0), [2], f64);
+    expect(valuesOf(sum.apply(s0.params, s0.state, x)[0])).toEqual([6, 6]);
     const res = L.residual(a);
-    expect(valuesOf(res.apply(res.init(key(0), [2], f64).params, {}, x)[0])).toEqual([4, 5]);
+    const r0 = res.init(key(0), [2], f64);
+    expect(valuesOf(res.apply(r0.params, r0.state, x)[0])).toEqual([4, 5]);
   });
 });
 
@@ -342,7 +344,7 @@ describe("errors", () => {
     expect(() => L.dropout(1.5)).toThrow(/dropout: rate must be a number in \[0, 1\], got 1.5/);
     expect(() => L.dense(0)).toThrow(/dense: units must be a positive integer, got 0/);
     expect(() => L.conv2d(3, [3])).toThrow(/conv2d: kernel must be a positive integer or 2 of them/);
-    expect(() => L.dense(2).apply({}, {}, fx.ones([1, 2]), { training: true } as never)).toThrow(/dense\(2\)\.apply: unknown option "training"; did you mean "train"\?/);
+    expect(() => L.dense(2).apply({} as never, {}, fx.ones([1, 2]), { training: true } as never)).toThrow(/dense\(2\)\.apply: unknown option "training"; did you mean "train"\?/);
     expect(() => L.dense(2).init(key(0), [2], { dtype: "int32" } as never)).toThrow(/dense\(2\)\.init: dtype: expected "float32" \| "float64", got "int32"/);
     expect(() => L.serial(L.dense(2), {} as never)).toThrow(/serial: argument 1 is not a layer/);
   });

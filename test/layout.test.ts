@@ -52,21 +52,21 @@ describe("broadcastTo", () => {
 
 describe("expandDims / squeeze / flatten", () => {
   it("expandDims inserts size-1 axes at result positions", () => {
-    expect(fx.expandDims(x, 0).shape).toEqual([1, 2, 3]);
-    expect(fx.expandDims(x, -1).shape).toEqual([2, 3, 1]);
-    expect(fx.expandDims(x, [0, 2]).shape).toEqual([1, 2, 1, 3]);
-    expect(x.expandDims(1).toArray()).toEqual([[[0, 1, 2]], [[3, 4, 5]]]);
-    expect(() => fx.expandDims(x, 4)).toThrow(/expandDims: axis 4 is out of range for a tensor of rank 3/);
-    expect(() => fx.expandDims(x, [1, 1])).toThrow(/repeated axis/);
+    expect(fx.expandDims(x, { axis: 0 }).shape).toEqual([1, 2, 3]);
+    expect(fx.expandDims(x, { axis: -1 }).shape).toEqual([2, 3, 1]);
+    expect(fx.expandDims(x, { axis: [0, 2] }).shape).toEqual([1, 2, 1, 3]);
+    expect(x.expandDims({ axis: 1 }).toArray()).toEqual([[[0, 1, 2]], [[3, 4, 5]]]);
+    expect(() => fx.expandDims(x, { axis: 4 })).toThrow(/expandDims: axis 4 is out of range for a tensor of rank 3/);
+    expect(() => fx.expandDims(x, { axis: [1, 1] })).toThrow(/repeated axis/);
   });
   it("squeeze removes all or the named size-1 axes", () => {
     const y = fx.zeros([1, 2, 1, 3]);
     expect(fx.squeeze(y).shape).toEqual([2, 3]);
-    expect(fx.squeeze(y, 2).shape).toEqual([1, 2, 3]);
-    expect(fx.squeeze(y, [0, -2]).shape).toEqual([2, 3]);
+    expect(fx.squeeze(y, { axis: 2 }).shape).toEqual([1, 2, 3]);
+    expect(fx.squeeze(y, { axis: [0, -2] }).shape).toEqual([2, 3]);
     expect(y.squeeze({ axis: 0 }).shape).toEqual([2, 1, 3]);
-    expect(() => fx.squeeze(y, 1)).toThrow(/squeeze: axis 1 of shape \[1,2,1,3\] has size 2, not 1/);
-    expect(() => fx.squeeze(y, 5)).toThrow(fx.ValueError);
+    expect(() => fx.squeeze(y, { axis: 1 })).toThrow(/squeeze: axis 1 of shape \[1,2,1,3\] has size 2, not 1/);
+    expect(() => fx.squeeze(y, { axis: 5 })).toThrow(fx.ValueError);
   });
   it("flatten collapses a range of axes", () => {
     const y = fx.zeros([2, 3, 4, 5]);

@@ -61,7 +61,7 @@ describe("concat", () => {
     expect(c.dtype).toBe("float32");
     expect(c.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
     expect(fx.concat([x, x], { axis: 1 }).shape).toEqual([3, 8]);
-    expect(fx.concat([x, x], -1).shape).toEqual([3, 8]);
+    expect(fx.concat([x, x], { axis: -1 }).shape).toEqual([3, 8]);
     expect(fx.concat([x])).toBe(x);
   });
   it("rejects mismatched shapes, scalars and empty input", () => {
@@ -74,11 +74,11 @@ describe("concat", () => {
 
 describe("flip", () => {
   it("reverses the given axes, or all", () => {
-    expect(fx.flip(x, 0).toArray()).toEqual([[8, 9, 10, 11], [4, 5, 6, 7], [0, 1, 2, 3]]);
+    expect(fx.flip(x, { axis: 0 }).toArray()).toEqual([[8, 9, 10, 11], [4, 5, 6, 7], [0, 1, 2, 3]]);
     expect(fx.flip(x).toArray()).toEqual([[11, 10, 9, 8], [7, 6, 5, 4], [3, 2, 1, 0]]);
     expect(x.flip({ axis: -1 }).toArray()).toEqual([[3, 2, 1, 0], [7, 6, 5, 4], [11, 10, 9, 8]]);
     expect(fx.flip(fx.zeros([0, 2])).shape).toEqual([0, 2]);
-    expect(() => fx.flip(x, 2)).toThrow(/flip: axis 2 is out of range/);
+    expect(() => fx.flip(x, { axis: 2 })).toThrow(/flip: axis 2 is out of range/);
   });
 });
 
@@ -87,14 +87,14 @@ describe("take / gather / scatterAdd", () => {
     expect(fx.take(x, [2, 0]).toArray()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3]]);
     expect(fx.take(x, [[0, 3]], { axis: 1 }).shape).toEqual([3, 1, 2]);
     expect(fx.take(x, [[0, 3]], { axis: 1 }).toArray()).toEqual([[[0, 3]], [[4, 7]], [[8, 11]]]);
-    expect(fx.take(x, 1, 1).toArray()).toEqual([1, 5, 9]);
+    expect(fx.take(x, 1, { axis: 1 }).toArray()).toEqual([1, 5, 9]);
     expect(fx.gather(x, fx.tensor([1, 1], { dtype: "int32" })).shape).toEqual([2, 4]);
     expect(x.take([0], { axis: -1 }).shape).toEqual([3, 1]);
   });
   it("rejects out-of-range and negative indices, naming index and size", () => {
     expect(() => fx.take(x, [3])).toThrow(fx.ValueError);
     expect(() => fx.take(x, [3])).toThrow(/take: index 3 is out of range for axis 0 of size 3/);
-    expect(() => fx.take(x, [-1], 1)).toThrow(/index -1 is out of range for axis 1 of size 4/);
+    expect(() => fx.take(x, [-1], { axis: 1 })).toThrow(/index -1 is out of range for axis 1 of size 4/);
   });
   it("requires integer indices", () => {
     expect(() => fx.take(x, fx.tensor([0]))).toThrow(/take: indices must be int32, got float32/);
@@ -119,18 +119,18 @@ describe("stack / split / tile / oneHot", () => {
     const a = fx.tensor([1, 2]);
     const b = fx.tensor([3, 4]);
     expect(fx.stack([a, b]).toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(fx.stack([a, b], 1).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(fx.stack([a, b], { axis: 1 }).toArray()).toEqual([[1, 3], [2, 4]]);
     expect(fx.stack([fx.scalar(1), fx.scalar(2)]).toArray()).toEqual([1, 2]);
     expect(() => fx.stack([a, fx.ones([3])])).toThrow(/stack: all tensors must have the same shape, got \[2\], \[3\]/);
   });
   it("split into equal parts or at indices", () => {
     const parts = fx.split(x, 2, { axis: 1 });
     expect(parts.map((p) => p.toArray())).toEqual([[[0, 1], [4, 5], [8, 9]], [[2, 3], [6, 7], [10, 11]]]);
-    expect(fx.split(x, [1, 3], 1).map((p) => p.shape)).toEqual([[3, 1], [3, 2], [3, 1]]);
+    expect(fx.split(x, [1, 3], { axis: 1 }).map((p) => p.shape)).toEqual([[3, 1], [3, 2], [3, 1]]);
     expect(fx.split(x, [0]).map((p) => p.shape)).toEqual([[0, 4], [3, 4]]);
     expect(x.split(3).length).toBe(3);
     expect(() => fx.split(x, 2)).toThrow(/split: axis 0 of shape \[3,4\] \(length 3\) does not divide into 2 equal parts/);
-    expect(() => fx.split(x, [3, 1], 1)).toThrow(/must be non-decreasing/);
+    expect(() => fx.split(x, [3, 1], { axis: 1 })).toThrow(/must be non-decreasing/);
   });
   it("tile repeats like NumPy", () => {
     const a = fx.tensor([[1, 2], [3, 4]]);
@@ -166,8 +166,8 @@ describe("gradient rules of movement primitives", () => {
     expect(vjpShapes((t) => fx.mul(fx.pad(t, 1, { interior: 1, value: 5 }), 2), xf).toArray()).toEqual([[2, 2, 2, 2], [2, 2, 2, 2], [2, 2, 2, 2]]);
   });
   it("concat, flip and take route gradients back", () => {
-    expect(vjpShapes((t) => fx.concat([t, fx.mul(t, 3)], 1), xf).toArray()).toEqual([[4, 4, 4, 4], [4, 4, 4, 4], [4, 4, 4, 4]]);
-    expect(vjpShapes((t) => fx.mul(fx.flip(t, 0), fx.arange(4).cast("float64")), xf).toArray()).toEqual([[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]);
+    expect(vjpShapes((t) => fx.concat([t, fx.mul(t, 3)], { axis: 1 }), xf).toArray()).toEqual([[4, 4, 4, 4], [4, 4, 4, 4], [4, 4, 4, 4]]);
+    expect(vjpShapes((t) => fx.mul(fx.flip(t, { axis: 0 }), fx.arange(4).cast("float64")), xf).toArray()).toEqual([[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]);
     expect(vjpShapes((t) => fx.take(t, [0, 0, 2]), xf).toArray()).toEqual([[2, 2, 2, 2], [0, 0, 0, 0], [1, 1, 1, 1]]);
   });
 });

@@ -250,7 +250,7 @@ describe("optimisers under jit", () => {
     const y = fx.tensor([1, 0, -1, 2]);
     const loss = (p: { w: Tensor; b: Tensor }, x: Tensor, y: Tensor) => fx.mean(fx.square(fx.sub(fx.add(fx.matmul(x, p.w), p.b), y)));
     const opt = optim.chain(optim.clipByGlobalNorm(10), optim.adam(optim.schedules.warmupCosine({ peak: 0.05, warmupSteps: 5, totalSteps: 20 })));
-    const trainStep = fx.jit((p: { w: Tensor; b: Tensor }, s: unknown[], x: Tensor, y: Tensor) => {
+    const trainStep = fx.jit((p: { w: Tensor; b: Tensor }, s: ReturnType<typeof opt.init>, x: Tensor, y: Tensor) => {
       const [l, g] = fx.valueAndGrad(loss)(p, x, y) as [Tensor, { w: Tensor; b: Tensor }];
       const [u, s1] = opt.update(g, s, p);
       return [optim.applyUpdates(p, u), s1, l] as const;
@@ -370,7 +370,7 @@ describe("transforms", () => {
 
   it("clipByGlobalNorm under jit matches eager", () => {
     const clip = optim.clipByGlobalNorm(2);
-    const f = (g: unknown) => clip.update(g, {})[0];
+    const f = (g: fx.tree.TensorTree) => clip.update(g, {})[0];
     for (const dtype of JIT_DTYPES) {
       const g = { a: fx.tensor([0.3, -1.7, 2.2], { dtype }), b: fx.tensor([[0.1, 5]], { dtype }) };
       expectSameBits(values(fx.jit(f)(g)), values(f(g)), `jit clip ${dtype}`);

@@ -36,14 +36,14 @@ describe("trace", () => {
   });
 
   it("JS numbers as arguments become weak scalars, converted as the number would be", () => {
-    const p = fx.trace((a: fx.Tensor, b: fx.Tensor) => fx.add(a, b))(1, fx.ones([2]));
+    const p = fx.trace((a: fx.Tensor | number, b: fx.Tensor) => fx.add(a, b))(1, fx.ones([2]));
     expect(p.inputs[0]!.shape).toEqual([]);
     expect(p.inputs[0]!.dtype).toBe("int32");
     expect(p.inputs[0]!.weak).toBe(true);
     expect(String(p)).toBe(
       "{ lambda ; a:i32[]{weak} b:f32[2]. let\n    c:f32[] = convert[dtype=float32] a\n    d:f32[2] = add c b\n  in (d) }",
     );
-    const q = fx.trace((a: fx.Tensor) => a)(0.5);
+    const q = fx.trace((a: fx.Tensor | number) => a)(0.5);
     expect(String(q)).toBe("{ lambda ; a:f64[]{weak}. let\n    b:f32[] = convert[dtype=float32] a\n  in (b) }"); // returned like a number: float32
   });
 
@@ -68,7 +68,7 @@ describe("trace", () => {
     expect(() => fx.trace(f)(fx.ones([1]))).toThrow(/fx.where\(cond, a, b\)/);
     const g = (x: fx.Tensor) => ((x as unknown as number) > 0 ? x : fx.neg(x));
     expect(() => fx.trace(g)(fx.ones([1]))).toThrow(/where/);
-    expect(() => fx.trace((x: fx.Tensor) => x.toArray())(fx.ones([1]))).toThrow(/toArray: cannot read the values of a traced tensor \(shape \[1\], float32\)/);
+    expect(() => fx.trace((x: fx.Tensor) => x.toArray() as fx.tree.TreeLike)(fx.ones([1]))).toThrow(/toArray: cannot read the values of a traced tensor \(shape \[1\], float32\)/);
   });
 
   it("an escaped tracer raises a clear error when used later", () => {
@@ -84,7 +84,7 @@ describe("trace", () => {
   });
 
   it("rejects non-tensor leaves", () => {
-    expect(() => fx.trace((x: unknown) => x)("hello")).toThrow(/trace: argument leaf 0 is string/);
+    expect(() => fx.trace((x: unknown) => x as fx.tree.TreeLike)("hello")).toThrow(/trace: argument leaf 0 is string/);
     expect(() => fx.trace(() => ({ a: "s" }))()).toThrow(/returned a string leaf/);
   });
 });

@@ -104,7 +104,7 @@ describe("eager: a number takes the tensor's dtype only when nothing of its kind
 });
 
 describe("number arguments of jit, grad and trace are weak", () => {
-  const cases: [string, (x: Tensor, s: Tensor) => Tensor, Tensor, number][] = [
+  const cases: [string, (x: Tensor, s: Tensor | number) => Tensor, Tensor, number][] = [
     ["add int32 + 2.5", (x, s) => fx.add(x, s), i32([1, 2, 3]), 2.5],
     ["add int32 + 2", (x, s) => fx.add(x, s), i32([1, 2, 3]), 2],
     ["equal int32 == 1.5", (x, s) => fx.equal(x, s), i32([1, 2, 3]), 1.5],
@@ -127,14 +127,14 @@ describe("number arguments of jit, grad and trace are weak", () => {
       const program = fx.trace(f)(x, s);
       expectSame(fx.evalProgram(program, [x, fx.tensor(s, { dtype: program.inputs[1]!.dtype })])[0]!, eager);
       // Under grad, s is not differentiated (z is), so it stays a weak number of its own kind.
-      const g = (z: Tensor, a: Tensor, b: Tensor) => fx.add(fx.mul(z, 0), fx.sum(fx.cast(f(a, b), "float64")));
+      const g = (z: Tensor, a: Tensor, b: Tensor | number) => fx.add(fx.mul(z, 0), fx.sum(fx.cast(f(a, b), "float64")));
       const [value] = fx.valueAndGrad(g)(fx.scalar(1, "float64"), x, s);
       expectSame(value, g(fx.scalar(1, "float64"), x, s as unknown as Tensor));
     });
   }
 
   it("the issue's precision repro: float64 0.1 · 0.1 under jit and grad", () => {
-    const f = (x: Tensor, s: Tensor) => fx.sum(fx.mul(x, s));
+    const f = (x: Tensor, s: Tensor | number) => fx.sum(fx.mul(x, s));
     const x = f64([0.1]);
     expect(f(x, 0.1 as unknown as Tensor).item()).toBe(0.010000000000000002);
     expect((fx.jit(f) as unknown as (x: Tensor, s: number) => Tensor)(x, 0.1).item()).toBe(0.010000000000000002);
@@ -144,7 +144,7 @@ describe("number arguments of jit, grad and trace are weak", () => {
   });
 
   it("the abstract value is weak: int32 storage for a weak int, float64 for a weak float", () => {
-    const p = fx.trace((x: Tensor, a: Tensor, b: Tensor) => fx.add(fx.add(x, a), b))(fx.ones([2]), 3, 0.5);
+    const p = fx.trace((x: Tensor, a: number, b: number) => fx.add(fx.add(x, a), b))(fx.ones([2]), 3, 0.5);
     expect(p.inputs.map((v) => [v.dtype, v.weak])).toEqual([
       ["float32", false],
       ["int32", true],
@@ -154,7 +154,7 @@ describe("number arguments of jit, grad and trace are weak", () => {
   });
 
   it("the jit cache key tells a weak int from a weak float and from a tensor", () => {
-    const f = fx.jit((x: Tensor, s: Tensor) => fx.add(x, s)) as unknown as (x: Tensor, s: number | Tensor) => Tensor;
+    const f = fx.jit((x: Tensor, s: Tensor | number) => fx.add(x, s)) as unknown as (x: Tensor, s: number | Tensor) => Tensor;
     const x = i32([1, 2]);
     expect(f(x, 2).toArray()).toEqual([3, 4]);
     expect(f(x, 2).dtype).toBe("int32");
@@ -166,32 +166,32 @@ describe("number arguments of jit, grad and trace are weak", () => {
   });
 
   it("a differentiated number is a weak float and its gradient a float32 scalar", () => {
-    const g = fx.grad((s: Tensor) => fx.mul(s, s))(3);
+    const g = fx.grad((s: Tensor | number) => fx.mul(s, s))(3);
     expect(g.dtype).toBe("float32");
     expect(g.shape).toEqual([]);
     expect(g.item()).toBe(6);
-    const h = fx.grad((x: Tensor, s: Tensor) => fx.sum(fx.mul(x, s)), { argnums: 1 })(f64([0.1, 0.2]), 2);
+    const h = fx.grad((x: Tensor, s: Tensor | number) => fx.sum(fx.mul(x, s)), { argnums: 1 })(f64([0.1, 0.2]), 2);
     expect(h.dtype).toBe("float32");
     expect(h.item()).toBe(Math.fround(0.1 + 0.2));
-    const [, vj] = fx.vjp((s: Tensor) => fx.mul(s, 2), 1.5);
+    const [, vj] = fx.vjp((s: Tensor | number) => fx.mul(s, 2), 1.5);
     const [ct] = vj(fx.scalar(1));
     expect((ct as Tensor).dtype).toBe("float32");
     expect((ct as Tensor).item()).toBe(2);
-    const [out, tan] = fx.jvp((s: Tensor) => fx.mul(s, s), [1.5], [1]);
+    const [out, tan] = fx.jvp((s: Tensor | number) => fx.mul(s, s), [1.5], [1]);
     expect(out.item()).toBe(2.25);
     expect(tan.item()).toBe(3);
-    const [, tan32] = fx.jvp((s: Tensor) => fx.mul(s, s), [1.5], [fx.scalar(1)]); // a float32 tangent for a number primal
+    const [, tan32] = fx.jvp((s: Tensor | number) => fx.mul(s, s), [1.5], [fx.scalar(1)]); // a float32 tangent for a number primal
     expect(tan32.item()).toBe(3);
   });
 
   it("undifferentiated numbers stay weak under grad (int32 stays int32)", () => {
-    const f = (x: Tensor, k: Tensor) => fx.sum(fx.mul(x, fx.cast(fx.add(fx.arange(2), k), "float32")));
+    const f = (x: Tensor, k: number) => fx.sum(fx.mul(x, fx.cast(fx.add(fx.arange(2), k), "float32")));
     const g = fx.grad(f)(fx.tensor([1, 1]), 3);
     expect(g.toArray()).toEqual([3, 4]);
   });
 
   it("jit of grad and grad of jit agree with eager grad bit for bit", () => {
-    const f = (x: Tensor, s: Tensor) => fx.sum(fx.mul(fx.exp(fx.mul(x, s)), s));
+    const f = (x: Tensor, s: Tensor | number) => fx.sum(fx.mul(fx.exp(fx.mul(x, s)), s));
     const x = f64([0.1, 0.7]);
     const eager = fx.grad(f)(x, 0.3);
     expectSame((fx.jit(fx.grad(f)) as unknown as (x: Tensor, s: number) => Tensor)(x, 0.3), eager);
@@ -201,13 +201,13 @@ describe("number arguments of jit, grad and trace are weak", () => {
 
 describe("hessian and nested transforms of a number", () => {
   it("hessian of s³ at 2 is a float32 12", () => {
-    const h = fx.hessian((s: Tensor) => fx.mul(fx.mul(s, s), s))(2);
+    const h = fx.hessian((s: Tensor | number) => fx.mul(fx.mul(s, s), s))(2);
     expect(h.dtype).toBe("float32");
     expect(h.item()).toBe(12);
   });
 
   it("grad of grad at a number agrees with a float32 tensor argument", () => {
-    const f = (s: Tensor) => fx.sin(fx.mul(s, 3));
+    const f = (s: Tensor | number) => fx.sin(fx.mul(s, 3));
     const viaNumber = fx.grad(fx.grad(f))(0.5);
     const viaTensor = fx.grad(fx.grad(f))(fx.scalar(0.5));
     expectSame(viaNumber, viaTensor);
@@ -226,7 +226,7 @@ describe("docs/sharp-bits.md", () => {
     expect(f(x).toArray()).toEqual([2, 4]);
     scale = 3;
     expect(f(x).toArray()).toEqual([2, 4]);
-    expect(jit((x: Tensor, s: Tensor) => fx.mul(x, s))(x, 3).toArray()).toEqual([3, 6]);
+    expect(jit((x: Tensor, s: Tensor | number) => fx.mul(x, s))(x, 3).toArray()).toEqual([3, 6]);
   });
 
   it("a tensor is truthy, eagerly and under jit; where selects by value; JS comparison of a tracer throws", () => {
@@ -261,7 +261,7 @@ describe("docs/sharp-bits.md", () => {
     check(fx.add(i, -0), "float32", [1, 2, 3]);
     check(fx.add(fx.tensor([true, false]), 1), "int32", [2, 1]);
     check(fx.add(1, 2), "float32", 3);
-    check(fx.grad((s: Tensor) => fx.mul(s, s))(3), "float32", 6);
+    check(fx.grad((s: Tensor | number) => fx.mul(s, s))(3), "float32", 6);
     check(fx.add(fx.tensor([2147483647], { dtype: "int32" }), 1), "int32", [-2147483648]);
   });
 
@@ -277,7 +277,7 @@ describe("docs/sharp-bits.md", () => {
   it("a jitted function returns tensors where f returns numbers", () => {
     const seven = jit(() => 7)();
     expect([seven.dtype, seven.item()]).toEqual(["float32", 7]);
-    const two = jit((s: Tensor) => s)(2);
+    const two = jit((s: Tensor | number) => s)(2);
     expect([two.dtype, two.item()]).toEqual(["float32", 2]);
   });
 
@@ -297,7 +297,7 @@ describe("docs/sharp-bits.md", () => {
 
 describe("property: a number beside a tensor gives the same bits eagerly, under jit, trace and grad", () => {
   const corners = [0, -0, 1, -1, 2, 7, 0.1, 0.3, 0.5, 2.5, 1e-30, 1e300, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 16777217];
-  const ops: [string, (a: Tensor, b: Tensor) => Tensor][] = [
+  const ops: [string, (a: Tensor | number, b: Tensor | number) => Tensor][] = [
     ["add", fx.add],
     ["sub", fx.sub],
     ["mul", fx.mul],
@@ -324,14 +324,14 @@ describe("property: a number beside a tensor gives the same bits eagerly, under 
       fc.property(fc.constantFrom(...ops), fc.constantFrom(...dtypes), fc.constantFrom(...corners), fc.boolean(), ([name, op], dtype, v, numberFirst) => {
         if (dtype === "bool" && arith.has(name)) return; // arithmetic rejects bool operands
         const x = fx.tensor([...inputs[dtype]], { dtype });
-        const f = (a: Tensor, s: Tensor) => (numberFirst ? op(s, a) : op(a, s));
+        const f = (a: Tensor, s: Tensor | number) => (numberFirst ? op(s, a) : op(a, s));
         const eager = f(x, v as unknown as Tensor);
         expectSame((fx.jit(f) as unknown as (a: Tensor, s: number) => Tensor)(x, v), eager);
         const program = fx.trace(f)(x, v);
         expect(program.inputs[1]!.weak).toBe(true);
         const weakArg = fx.tensor([v], { dtype: program.inputs[1]!.dtype, shape: [] });
         expectSame(fx.evalProgram(program, [x, weakArg])[0]!, eager);
-        const g = (z: Tensor, a: Tensor, s: Tensor) => fx.add(fx.mul(z, 0), fx.sum(fx.cast(f(a, s), "float64")));
+        const g = (z: Tensor, a: Tensor, s: Tensor | number) => fx.add(fx.mul(z, 0), fx.sum(fx.cast(f(a, s), "float64")));
         const [value] = fx.valueAndGrad(g)(fx.scalar(1, "float64"), x, v);
         expectSame(value, g(fx.scalar(1, "float64"), x, v as unknown as Tensor));
       }),
@@ -343,8 +343,8 @@ describe("property: a number beside a tensor gives the same bits eagerly, under 
 describe("weak values inside nested transforms", () => {
   it("an outer weak tracer captured by an inner transform: a valid program and the right float32 gradient", () => {
     const x = f64([0.5, 2]);
-    const inner = (s: Tensor) => (w: Tensor) => fx.sum(fx.mul(fx.add(w, s), fx.add(w, s)));
-    const outer = (s: Tensor) => fx.sum(fx.grad(inner(s))(x));
+    const inner = (s: Tensor | number) => (w: Tensor) => fx.sum(fx.mul(fx.add(w, s), fx.add(w, s)));
+    const outer = (s: Tensor | number) => fx.sum(fx.grad(inner(s))(x));
     const program = fx.trace(fx.grad(outer))(0.25);
     fx.verifyProgram(program);
     expect(String(program)).toContain("a:f64[]{weak}");
@@ -352,7 +352,7 @@ describe("weak values inside nested transforms", () => {
     const g = fx.grad(outer)(0.25);
     expect(g.dtype).toBe("float32");
     expect(g.item()).toBe(4);
-    const p2 = fx.trace((s: Tensor) => fx.grad(inner(s))(x))(0.25);
+    const p2 = fx.trace((s: Tensor | number) => fx.grad(inner(s))(x))(0.25);
     expect(p2.constants.map((c) => c.value)).toEqual([x]); // only the closure tensor; s is the input
   });
 });

@@ -13,6 +13,7 @@ import { eliminateDeadCode } from "../compile/passes/dce.js";
 import { foldConstants } from "../compile/passes/fold-constants.js";
 import { simplifyAlgebra } from "../compile/passes/simplify.js";
 
+/** A derived program simplified: the passes that are exact for every input (see the file comment). */
 export function simplifyDerivative(p: Program): Program {
   let q = eliminateDeadCode(p);
   q = simplifyAlgebra(q);

@@ -20,6 +20,7 @@ import { evalProgram } from "../trace/interpret.js";
 import { flattenArgs, strongAval, traceFlat } from "../trace/trace.js";
 import { cast } from "../prims/compare.js";
 import { type TreeDef, flatten, numLeaves, treeDefKey, unflatten } from "../tree/index.js";
+import type { Argnums, CotangentOf, GradsAt, HessianAt, TangentOf, Traced, TreeLike } from "../tree/types.js";
 import { broadcastTo, reshape } from "../prims/layout.js";
 import { backwardPass, forwardTangents } from "./rules.js";
 import { simplifyDerivative } from "./simplify.js";
@@ -29,12 +30,28 @@ import { checkArg, checkJvpArgs, checkTransform } from "../options/validate.js";
 
 type Fn = (...args: any[]) => any;
 
-export interface GradOptions {
-  /** Which positional argument(s) to differentiate with respect to (default 0). */
-  argnums?: number | readonly number[];
+/**
+ * Options of `grad` and `valueAndGrad`.
+ *
+ * @typeParam N - the literal type of `argnums` (inferred: `{ argnums: [0, 2] }` is `readonly [0, 2]`).
+ */
+export interface GradOptions<N extends Argnums = Argnums> {
+  /** Which positional argument(s) to differentiate with respect to (default 0); a list gives a tuple of gradients. */
+  argnums?: N;
   /** f returns [value, aux]; aux is passed through undifferentiated. */
   hasAux?: boolean;
 }
+
+/** Options of `jacobian` and `hessian`: which positional argument(s) to differentiate (default 0). */
+export interface JacobianOptions<N extends Argnums = Argnums> {
+  /** One position, or a list (a tuple of results, one per position). */
+  argnums?: N;
+}
+
+/** A scalar-valued function to differentiate (grad, valueAndGrad, hessian): it must return a tensor. */
+type ScalarFn<A extends unknown[]> = (...args: A) => Tensor;
+/** A function returning `[value, aux]` (hasAux): value a scalar tensor, aux any pytree. */
+type AuxFn<A extends unknown[], Aux> = (...args: A) => readonly [Tensor, Aux];
 
 /**
  * Flattened arguments (numbers in differentiated arguments become weak floats) with, for each
@@ -161,9 +178,23 @@ function gradProgram(f: Fn, options: GradOptions, withValue: boolean, args: read
 
 /**
  * `valueAndGrad(f)(...args)` → `[value, grads]` (`[[value, aux], grads]` with hasAux). The
- * gradients have the structure of the differentiated argument (an array of them when argnums
- * is an array).
+ * gradients have the structure of the differentiated argument (a tuple of them when argnums
+ * is a list). f must return a scalar float tensor.
+ *
+ * @example
+ * const loss = (w: Tensor, x: Tensor) => fx.sum(fx.square(fx.matmul(x, w)));
+ * const [value, dw] = fx.valueAndGrad(loss)(w, x); // [Tensor, Tensor]
+ * const [[v, aux], [gw, gx]] = fx.valueAndGrad((w: Tensor, x: Tensor) => [loss(w, x), { n: 1 }], { argnums: [0, 1], hasAux: true })(w, x);
  */
+export function valueAndGrad<A extends unknown[], Aux, const N extends Argnums = 0>(
+  f: AuxFn<A, Aux>,
+  options: GradOptions<N> & { hasAux: true },
+): (...args: A) => [[Tensor, Traced<Aux>], GradsAt<A, NoInfer<N>>];
+/** `valueAndGrad(f)(...args)` → `[value, grads]` for a scalar-valued f (see the hasAux form above). */
+export function valueAndGrad<A extends unknown[], const N extends Argnums = 0>(
+  f: ScalarFn<A>,
+  options?: GradOptions<N> & { hasAux?: false },
+): (...args: A) => [Tensor, GradsAt<A, NoInfer<N>>];
 export function valueAndGrad(f: Fn, options: GradOptions = {}): (...args: any[]) => [any, any] {
   checkTransform("valueAndGrad", f, schemas.GradOptions, options);
   return (...args: any[]) => {
@@ -172,7 +203,26 @@ export function valueAndGrad(f: Fn, options: GradOptions = {}): (...args: any[])
   };
 }
 
-/** `grad(f)(...args)` → the gradient of scalar f w.r.t. argument argnums (default 0); `[grads, aux]` with hasAux. */
+/**
+ * `grad(f)(...args)` → the gradient of scalar-valued f with respect to argument `argnums`
+ * (default 0), shaped like that argument (`GradOf`); a tuple of gradients when argnums is a
+ * list; `[grads, aux]` with hasAux. The returned function has f's parameters.
+ *
+ * @example
+ * const loss = (p: { w: Tensor; b: Tensor }, x: Tensor) => fx.sum(fx.square(fx.add(fx.matmul(x, p.w), p.b)));
+ * const g = fx.grad(loss)(params, x);                       // { w: Tensor; b: Tensor }
+ * const [gp, gx] = fx.grad(loss, { argnums: [0, 1] })(params, x);
+ * const [g2, aux] = fx.grad((p: typeof params) => [loss(p, x), 42], { hasAux: true })(params); // aux: Tensor
+ */
+export function grad<A extends unknown[], Aux, const N extends Argnums = 0>(
+  f: AuxFn<A, Aux>,
+  options: GradOptions<N> & { hasAux: true },
+): (...args: A) => [GradsAt<A, NoInfer<N>>, Traced<Aux>];
+/** `grad(f)(...args)` → `GradOf` the argument(s) `argnums` selects, for a scalar-valued f (see the hasAux form above). */
+export function grad<A extends unknown[], const N extends Argnums = 0>(
+  f: ScalarFn<A>,
+  options?: GradOptions<N> & { hasAux?: false },
+): (...args: A) => GradsAt<A, NoInfer<N>>;
 export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any {
   checkTransform("grad", f, schemas.GradOptions, options);
   return (...args: any[]) => {
@@ -182,10 +232,16 @@ export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any 
 }
 
 /**
- * `vjp(f, ...primals)` → `[out, vjpFn]`; `vjpFn(cotangent)` (shaped like `out`) returns the
- * cotangents of all primals as an array (null at JS boolean leaves, which are static). The
- * backward program is derived once and re-runs the forward equations it needs.
+ * `vjp(f, ...primals)` → `[out, vjpFn]`; `vjpFn(cotangent)` (shaped like `out`; a number may
+ * stand for a scalar) returns the cotangents of all primals as a tuple (null at JS boolean
+ * leaves, which are static). The backward program is derived once and re-runs the forward
+ * equations it needs.
+ *
+ * @example
+ * const [y, back] = fx.vjp((x: Tensor, w: Tensor) => fx.matmul(x, w), x, w);
+ * const [dx, dw] = back(fx.onesLike(y)); // [Tensor, Tensor]
  */
+export function vjp<A extends unknown[], R extends TreeLike>(f: (...args: A) => R, ...primals: A): [Traced<R>, (cotangent: TangentOf<Traced<R>>) => { -readonly [K in keyof A]: CotangentOf<A[K]> }];
 export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] {
   checkArg("vjp", "f", schemas.Function, f);
   const op = "vjp";
@@ -224,8 +280,13 @@ export function vjp(f: Fn, ...primals: any[]): [any, (cotangent: any) => any[]] 
 
 /**
  * `jvp(f, primals, tangents)` → `[out, tangentOut]`: forward-mode derivative of f at `primals`
- * in the direction `tangents` (an array shaped like `primals`).
+ * in the direction `tangents` (an array shaped like `primals`; a number may stand for a
+ * scalar). Both results are shaped like f's output.
+ *
+ * @example
+ * const [y, dy] = fx.jvp((x: Tensor) => fx.sin(x), [x], [fx.onesLike(x)]); // [Tensor, Tensor]: sin x, cos x
  */
+export function jvp<A extends unknown[] | [], R extends TreeLike>(f: (...args: A) => R, primals: A, tangents: TangentOf<NoInfer<A>>): [Traced<R>, Traced<R>];
 export function jvp(f: Fn, primals: readonly any[], tangents: readonly any[]): [any, any] {
   checkJvpArgs(f, primals, tangents);
   const op = "jvp";
@@ -258,10 +319,15 @@ export function jvp(f: Fn, primals: readonly any[], tangents: readonly any[]): [
 
 /**
  * `jacobian(f, { argnums })(...args)`: the Jacobian of a tensor-valued f by reverse mode, shaped
- * `out.shape ++ arg.shape` (a pytree like the argument for pytree arguments; an array of those
- * when argnums is an array). All rows are derived in one program.
+ * `out.shape ++ arg.shape` (a pytree like the argument for pytree arguments; a tuple of those
+ * when argnums is a list). All rows are derived in one program.
+ *
+ * @example
+ * const J = fx.jacobian((x: Tensor) => fx.sin(x))(x);                          // Tensor, shape [n, n]
+ * const [Jx, Jw] = fx.jacobian((x: Tensor, w: Tensor) => fx.matmul(x, w), { argnums: [0, 1] })(x, w);
  */
-export function jacobian(f: Fn, options: { argnums?: number | readonly number[] } = {}): (...args: any[]) => any {
+export function jacobian<A extends unknown[], const N extends Argnums = 0>(f: (...args: A) => Tensor, options?: JacobianOptions<N>): (...args: A) => GradsAt<A, NoInfer<N>>;
+export function jacobian(f: Fn, options: JacobianOptions = {}): (...args: any[]) => any {
   checkTransform("jacobian", f, schemas.JacobianOptions, options);
   const op = "jacobian";
   return (...args: any[]) => {
@@ -285,7 +351,7 @@ export function jacobian(f: Fn, options: { argnums?: number | readonly number[] 
         cotangents.forEach((c, k) => wrt[k] && rows[k]!.push(c ?? zerosOf(xs[k]!)));
       }
       const jacOf = (x: Tensor, k: number) =>
-        m === 0 ? broadcastTo(scalar(0, x.dtype), [...out.shape, ...x.shape]) : reshape(concat(rows[k]!.map((r) => reshape(r, [1, ...r.shape])), 0), [...out.shape, ...x.shape]);
+        m === 0 ? broadcastTo(scalar(0, x.dtype), [...out.shape, ...x.shape]) : reshape(concat(rows[k]!.map((r) => reshape(r, [1, ...r.shape])), { axis: 0 }), [...out.shape, ...x.shape]);
       const jacs = xs.flatMap((x, k) => (wrt[k] ? [derivativeOf(jacOf(x, k), tensors[k]!)] : []));
       return t.finish(jacs);
     });
@@ -295,9 +361,21 @@ export function jacobian(f: Fn, options: { argnums?: number | readonly number[] 
   };
 }
 
-/** `hessian(f, { argnums })(...args)`: the Jacobian of the gradient of scalar f. */
-export function hessian(f: Fn, options: { argnums?: number } = {}): (...args: any[]) => any {
+/**
+ * `hessian(f, { argnums })(...args)`: the Jacobian of the gradient of scalar-valued f, shaped
+ * `arg.shape ++ arg.shape`. argnums is as for `jacobian`: for a list `[i, j, …]` the result is
+ * the tuple of blocks `H[a][b]` = ∂²f / ∂arg(argnums[a]) ∂arg(argnums[b]).
+ *
+ * @example
+ * const H = fx.hessian((x: Tensor) => fx.sum(fx.pow(x, 3)))(x);                  // Tensor: diag(6x)
+ * const [[Hxx, Hxy], [Hyx, Hyy]] = fx.hessian((x: Tensor, y: Tensor) => fx.sum(fx.mul(x, y)), { argnums: [0, 1] })(x, y);
+ */
+export function hessian<A extends unknown[], const N extends Argnums = 0>(f: (...args: A) => Tensor, options?: JacobianOptions<N>): (...args: A) => HessianAt<A, NoInfer<N>>;
+export function hessian(f: Fn, options: JacobianOptions = {}): (...args: any[]) => any {
   checkTransform("hessian", f, schemas.HessianOptions, options);
   const argnums = options.argnums ?? 0;
-  return jacobian(grad(f, { argnums }), { argnums });
+  if (typeof argnums === "number") return jacobian(grad(f, { argnums }), { argnums });
+  // One row of blocks per position: the Jacobian (w.r.t. every listed argument) of one gradient.
+  const rows = argnums.map((i) => jacobian(grad(f, { argnums: i }), { argnums }));
+  return (...args: any[]) => rows.map((row) => row(...args));
 }

@@ -13,14 +13,16 @@ import { ValueError } from "../errors.js";
 import type { Program } from "../ir/program.js";
 import { Tensor } from "../tensor/tensor.js";
 import { evalProgram } from "../trace/interpret.js";
-import { type ArgLeaf, flattenArgs, traceFlat } from "../trace/trace.js";
-import { type TreeDef, treeDefKey, unflatten } from "../tree/index.js";
+import { type ArgLeaf, flattenArgs, outputTensor, traceFlat } from "../trace/trace.js";
+import { type TreeDef, flatten, treeDefKey, unflatten } from "../tree/index.js";
+import type { Traced, TreeLike } from "../tree/types.js";
 import { explainCompiled } from "./explain.js";
 import { cacheLimits } from "./limits.js";
 import { LruCache } from "./lru.js";
 import { type CompileOptions, type CompiledProgram, compileProgram } from "./pipeline.js";
 import { checkJitArgs } from "../options/validate.js";
 
+/** Options of `jit`. */
 export interface JitOptions {
   /** Positional arguments passed to f as they are (not traced) and made part of the cache key. */
   staticArgnums?: number | readonly number[];
@@ -31,8 +33,12 @@ export interface JitOptions {
   cacheLimit?: number;
 }
 
+/**
+ * A jitted `F`: F's parameters, and F's result with every leaf a tensor (`Traced`: numbers
+ * and booleans f returns come back as scalar tensors).
+ */
 export interface Jitted<F extends (...args: any[]) => any> {
-  (...args: Parameters<F>): ReturnType<F>;
+  (...args: Parameters<F>): Traced<ReturnType<F>>;
   /** The IR before and after the passes, the kernels and their generated JavaScript. */
   explain(...args: Parameters<F>): string;
   /** Number of signatures held compiled now (at most the cache limit). */
@@ -65,6 +71,12 @@ function staticKey(v: unknown): string {
   return `#${id}`;
 }
 
+/** A pytree result with every leaf a tensor, as a compiled program returns it. */
+function asTensors(result: unknown): unknown {
+  const [leaves, def] = flatten(result);
+  return unflatten(def, leaves.map((l, i) => outputTensor("jit", l, i)));
+}
+
 function cacheLimitOf(n: number | undefined): () => number {
   return n === undefined ? () => cacheLimits().jitEntries : () => n;
 }
@@ -74,7 +86,16 @@ function normalizeStatic(argnums: JitOptions["staticArgnums"]): Set<number> {
   return new Set(argnums === undefined ? [] : typeof argnums === "number" ? [argnums] : argnums);
 }
 
-export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}, compileOptions: CompileOptions = {}): Jitted<F> {
+/**
+ * Compiles f once per input signature and runs the compiled kernels on later calls. The
+ * jitted function has f's parameters; it returns f's result with every leaf a tensor.
+ *
+ * @example
+ * const step = fx.jit((w: Tensor, x: Tensor) => [fx.sum(fx.matmul(x, w)), 3]);
+ * const [s, three] = step(w, x); // [Tensor, Tensor]
+ * console.log(step.explain(w, x)); // IR before/after the passes and the generated JS
+ */
+export function jit<A extends unknown[], R extends TreeLike>(f: (...args: A) => R, options: JitOptions = {}, compileOptions: CompileOptions = {}): Jitted<(...args: A) => R> {
   checkJitArgs(f, options, compileOptions);
   const statics = normalizeStatic(options.staticArgnums);
   const limit = cacheLimitOf(options.cacheLimit);
@@ -93,7 +114,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     const full: unknown[] = [];
     let k = 0;
     for (let i = 0; i < args.length; i++) full.push(statics.has(i) ? args[i] : dyn[k++]);
-    return f(...full);
+    return f(...(full as A));
   };
 
   const lookup = (args: unknown[], leaves: readonly ArgLeaf[], inTree: TreeDef, staticPart: string): Entry => {
@@ -113,7 +134,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
 
   const jitted = ((...args: unknown[]) => {
     const { leaves, tensors, inTree, staticPart } = prepare(args);
-    if (tensors.some((t) => t.isTracer)) return f(...args);
+    // Inside another transform: f's equations are recorded by it; its output leaves are made
+    // tensors as the compiled path makes them, so that jit(f) returns the same kind of value.
+    if (tensors.some((t) => t.isTracer)) return asTensors(f(...(args as A)));
     const entry = lookup(args, leaves, inTree, staticPart);
     let outs: Tensor[];
     if (entry.compiled === null) outs = evalProgram(entry.program, tensors);
@@ -125,7 +148,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
       });
     }
     return unflatten(entry.outTree, outs);
-  }) as unknown as Jitted<F>;
+  }) as unknown as Jitted<(...args: A) => R>;
 
   Object.defineProperty(jitted, "explain", {
     value: (...args: unknown[]) => {

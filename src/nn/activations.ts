@@ -20,9 +20,8 @@ import { greater, greaterEqual, lessEqual, where } from "../prims/compare.js";
 import { abs, exp, expm1, isFinite, log, log1p, neg, sigmoid as sigmoidPrim, stopGradient, tanh as tanhPrim } from "../prims/unary.js";
 import { max, sum } from "../prims/reduce.js";
 import { reshape } from "../prims/layout.js";
+import { type AxisOptions, axisOption } from "../prims/movement.js";
 import { describeValue } from "../options/describe.js";
-import { Int } from "../options/codecs.js";
-import { checkArg } from "../options/validate.js";
 import { erfc } from "./erfc.js";
 import { Bool } from "../options/codecs.js";
 import { decodeOptions, optionsCodec } from "./options.js";
@@ -184,9 +183,10 @@ export function gelu(x: TensorLike, options?: { approximate?: boolean }): Tensor
 }
 
 /** The axis of `x` a softmax-like function reduces over (a single axis, default −1). */
-function softmaxAxis(op: string, x: Tensor, axis: number): number {
+function softmaxAxis(op: string, x: Tensor, options: unknown): number {
+  const axis = axisOption(op, options, -1);
   if (x.shape.length === 0) throw new ShapeError(`${op}: needs at least one axis, got a scalar`);
-  const a = normalizeAxis(op, checkArg(op, "axis", Int, axis), x.shape.length);
+  const a = normalizeAxis(op, axis, x.shape.length);
   if (x.shape[a] === 0) throw new ShapeError(`${op}: axis ${a} of shape ${fmtShape(x.shape)} is empty`);
   return a;
 }
@@ -198,18 +198,29 @@ function shiftByMax(x: Tensor, axis: number): Tensor {
   return sub(x, where(isFinite(m), m, 0));
 }
 
-/** eˣ / Σ eˣ along `axis` (default −1), computed from x − max(x) so that exp never overflows. */
-export function softmax(x: TensorLike, axis = -1): Tensor {
+/**
+ * eˣ / Σ eˣ along `axis` (default −1), computed from x − max(x) so that exp never overflows.
+ *
+ * @example
+ * fx.nn.softmax(logits);                // over the last axis
+ * fx.nn.softmax(logits, { axis: 0 });
+ */
+export function softmax(x: TensorLike, options: AxisOptions = {}): Tensor {
   const v = floatInput("softmax", x);
-  const a = softmaxAxis("softmax", v, axis);
+  const a = softmaxAxis("softmax", v, options);
   const e = exp(shiftByMax(v, a));
   return div(e, sum(e, { axis: a, keepDims: true }));
 }
 
-/** x − log Σ eˣ along `axis` (default −1), computed as s − log Σ eˢ with s = x − max(x). */
-export function logSoftmax(x: TensorLike, axis = -1): Tensor {
+/**
+ * x − log Σ eˣ along `axis` (default −1), computed as s − log Σ eˢ with s = x − max(x).
+ *
+ * @example
+ * fx.nn.logSoftmax(logits, { axis: -1 });
+ */
+export function logSoftmax(x: TensorLike, options: AxisOptions = {}): Tensor {
   const v = floatInput("logSoftmax", x);
-  const a = softmaxAxis("logSoftmax", v, axis);
+  const a = softmaxAxis("logSoftmax", v, options);
   const s = shiftByMax(v, a);
   return sub(s, log(sum(exp(s), { axis: a, keepDims: true })));
 }
@@ -217,12 +228,17 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
 /**
  * Maxout: the axis (default −1) of length n is cut into n/k groups of k consecutive features
  * and each group is replaced by its maximum (the gradient of a tie is shared equally).
+ *
+ * @example
+ * fx.nn.maxout(fx.ones([8, 6]), 2);             // shape [8, 3]
+ * fx.nn.maxout(fx.ones([6, 8]), 3, { axis: 0 }); // shape [2, 8]
  */
-export function maxout(x: TensorLike, k: number, axis = -1): Tensor {
+export function maxout(x: TensorLike, k: number, options: AxisOptions = {}): Tensor {
+  const axis = axisOption("maxout", options, -1, "maxout(x, k, { axis: … })");
   const v = floatInput("maxout", x);
   if (!Number.isInteger(k) || k < 1) throw new ValueError(`maxout: k must be a positive integer, got ${describeValue(k)}`);
   if (v.shape.length === 0) throw new ShapeError("maxout: needs at least one axis, got a scalar");
-  const a = normalizeAxis("maxout", checkArg("maxout", "axis", Int, axis), v.shape.length);
+  const a = normalizeAxis("maxout", axis, v.shape.length);
   const n = v.shape[a]!;
   if (n % k !== 0) throw new ShapeError(`maxout: axis ${a} of shape ${fmtShape(v.shape)} (length ${n}) does not divide into groups of ${k}`);
   const grouped = [...v.shape.slice(0, a), n / k, k, ...v.shape.slice(a + 1)];

@@ -129,7 +129,7 @@ export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike, opti
     checkSameShape(op, "logits", z, "targets", y);
   }
   const q = labelSmoothing === 0 ? y : add(mul(1 - labelSmoothing, y), labelSmoothing / classes);
-  return reduce(neg(crossSum(q, logSoftmax(z, -1))), reduction);
+  return reduce(neg(crossSum(q, logSoftmax(z, { axis: -1 }))), reduction);
 }
 
 /** Negative log-likelihood −log p[label] per example, from log-probabilities and int32 labels. */

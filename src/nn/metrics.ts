@@ -43,6 +43,6 @@ export function topK(logits: TensorLike, labels: TensorLike, k: number): Tensor 
   }
   const y = classLabels("topK", z, labels);
   const labelScore = max(where(cast(oneHot(y, classes), "bool"), z, -Infinity), { axis: -1 });
-  const higher = sum(greater(z, expandDims(labelScore, -1)), { axis: -1 });
+  const higher = sum(greater(z, expandDims(labelScore, { axis: -1 })), { axis: -1 });
   return mean(cast(less(higher, k), "float32"));
 }

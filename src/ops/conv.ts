@@ -27,6 +27,7 @@ export type SpatialInts = number | readonly number[];
  */
 export type Padding = "valid" | "same" | number | readonly (number | readonly [number, number])[];
 
+/** Options of conv1d and conv2d (padding is "valid", "same", or explicit per-axis widths). */
 export interface ConvOptions {
   /** Window step (default 1). */
   stride?: SpatialInts;
@@ -40,6 +41,7 @@ export interface ConvOptions {
   bias?: TensorLike;
 }
 
+/** Options of the transposed convolutions. */
 export interface ConvTransposeOptions extends ConvOptions {
   /** Extra elements at the high end of each output axis (default 0; < max(stride, dilation)). */
   outputPadding?: SpatialInts;
@@ -177,6 +179,7 @@ export function conv2dTranspose(input: TensorLike, filter: TensorLike, options: 
   return convTransposeNd("conv2dTranspose", 2, input, filter, options);
 }
 
+/** Options of `convolve`. */
 export interface ConvolveOptions {
   /**
    * "full" (default): every overlap, size na + nb − 1. "same": the central part of the size

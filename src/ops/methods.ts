@@ -69,14 +69,14 @@ declare module "../tensor/tensor.js" {
   interface Tensor {
     slice(spec: readonly mv.SliceRange[]): Tensor;
     pad(widths: Parameters<typeof mv.pad>[1], options?: mv.PadOptions): Tensor;
-    flip(axis?: Parameters<typeof mv.flip>[1]): Tensor;
-    take(indices: Parameters<typeof mv.take>[1], options?: number | { axis?: number }): Tensor;
-    gather(indices: Parameters<typeof mv.take>[1], options?: number | { axis?: number }): Tensor;
-    expandDims(axis: Parameters<typeof shapeOps.expandDims>[1]): Tensor;
-    squeeze(axis?: Parameters<typeof shapeOps.squeeze>[1]): Tensor;
+    flip(options?: mv.AxesOptions): Tensor;
+    take(indices: Parameters<typeof mv.take>[1], options?: mv.AxisOptions): Tensor;
+    gather(indices: Parameters<typeof mv.take>[1], options?: mv.AxisOptions): Tensor;
+    expandDims(options: Parameters<typeof shapeOps.expandDims>[1]): Tensor;
+    squeeze(options?: mv.AxesOptions): Tensor;
     flatten(options?: { startAxis?: number; endAxis?: number }): Tensor;
     tile(reps: number | readonly number[]): Tensor;
-    split(sections: number | readonly number[], options?: number | { axis?: number }): Tensor[];
+    split(sections: number | readonly number[], options?: mv.AxisOptions): Tensor[];
     mean(options?: ReduceOptions): Tensor;
     logSumExp(options?: ReduceOptions): Tensor;
     variance(options?: red.VarianceOptions): Tensor;

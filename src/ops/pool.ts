@@ -22,6 +22,7 @@ import * as schemas from "../options/schemas.js";
 import { checkArg, checkOptions } from "../options/validate.js";
 import { addTensorMethods } from "./methods.js";
 
+/** Options of the pooling ops. */
 export interface PoolOptions {
   /** Window step (default: the window size, i.e. non-overlapping windows). */
   stride?: SpatialInts;
@@ -29,6 +30,7 @@ export interface PoolOptions {
   padding?: Padding;
 }
 
+/** Options of the average pooling ops. */
 export interface AvgPoolOptions extends PoolOptions {
   /** Divide by the full window size, padding included (default true, as PyTorch); false divides by the input elements covered. */
   countIncludePad?: boolean;
@@ -116,6 +118,7 @@ export function avgPool2d(input: TensorLike, window: SpatialInts, options: AvgPo
   return avgPoolNd("avgPool2d", 2, input, window, options);
 }
 
+/** Options of the global pooling ops. */
 export interface GlobalPoolOptions {
   /** Keep the pooled axes as size 1: [N, C, 1, 1] instead of [N, C]. */
   keepDims?: boolean;

@@ -52,6 +52,7 @@ export function logSumExp(x: TensorLike, rawOptions: ReduceOptions = {}): Tensor
   return options.keepDims ? y : reshape(y, t.shape.filter((_, i) => !axes.includes(i)));
 }
 
+/** Options of `variance` and `std`. */
 export interface VarianceOptions extends ReduceOptions {
   /** Delta degrees of freedom: divide by n − ddof (default 0; 1 gives the unbiased estimate). */
   ddof?: number;

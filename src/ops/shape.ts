@@ -10,21 +10,18 @@ import { checkArg, checkOptions } from "../options/validate.js";
 import { Tensor } from "../tensor/tensor.js";
 import { type TensorLike, toTensors } from "../prims/elementwise.js";
 import { broadcastTo, reshape } from "../prims/layout.js";
-import { axisOption, concat, sliceRaw, toIndexTensor } from "../prims/movement.js";
+import { type AxesOptions, type AxisOptions, axesOption, axisOption, concat, sliceRaw, toIndexTensor } from "../prims/movement.js";
 import { cast, equal } from "../prims/compare.js";
 
-type AxisArg = number | readonly number[] | { axis?: number | readonly number[] | null } | null | undefined;
-
-/** The axes of an axis argument (a number, a list, or `{ axis }`), checked; null when none given. */
-function axisList(op: string, arg: unknown): number[] | null {
-  if (arg === undefined) return null;
-  const a = checkArg(op, "axis", schemas.AxesOption, arg);
-  return a === null || Array.isArray(a) ? a : (a.axis ?? null);
-}
-
-/** Inserts size-1 axes at the given positions of the result (negative counts from the end). */
-export function expandDims(x: TensorLike, axis: number | readonly number[] | { axis: number | readonly number[] }): Tensor {
-  const axes = axisList("expandDims", axis);
+/**
+ * Inserts size-1 axes at the given positions of the result (negative counts from the end).
+ *
+ * @example
+ * fx.expandDims(fx.ones([2, 3]), { axis: 0 });        // shape [1, 2, 3]
+ * fx.expandDims(fx.ones([2, 3]), { axis: [1, -1] });  // shape [2, 1, 3, 1]
+ */
+export function expandDims(x: TensorLike, options: { readonly axis: number | readonly number[] }): Tensor {
+  const axes = axesOption("expandDims", options);
   const [t] = toTensors("expandDims", [x]);
   if (axes === null || axes.length === 0) throw new ValueError("expandDims: needs at least one axis");
   const outRank = t!.shape.length + axes.length;
@@ -36,9 +33,15 @@ export function expandDims(x: TensorLike, axis: number | readonly number[] | { a
   return reshape(t!, shape);
 }
 
-/** Removes size-1 axes: the given ones (each must have size 1), or all of them. */
-export function squeeze(x: TensorLike, axis?: AxisArg): Tensor {
-  const list = axisList("squeeze", axis);
+/**
+ * Removes size-1 axes: the given ones (each must have size 1), or all of them.
+ *
+ * @example
+ * fx.squeeze(fx.ones([1, 2, 1]));               // shape [2]
+ * fx.squeeze(fx.ones([1, 2, 1]), { axis: 0 });  // shape [2, 1]
+ */
+export function squeeze(x: TensorLike, options: AxesOptions = {}): Tensor {
+  const list = axesOption("squeeze", options);
   const [t] = toTensors("squeeze", [x]);
   const shape = t!.shape;
   let drop: number[];
@@ -52,7 +55,12 @@ export function squeeze(x: TensorLike, axis?: AxisArg): Tensor {
   return reshape(t!, shape.filter((_, i) => !drop.includes(i)));
 }
 
-/** Collapses axes startAxis..endAxis (inclusive; default all) into one. */
+/**
+ * Collapses axes startAxis..endAxis (inclusive; default all) into one.
+ *
+ * @example
+ * fx.flatten(fx.ones([2, 3, 4]), { startAxis: 1 }); // shape [2, 12]
+ */
 export function flatten(x: TensorLike, rawOptions: { startAxis?: number; endAxis?: number } = {}): Tensor {
   const options = checkOptions("flatten", schemas.FlattenOptions, rawOptions);
   const [t] = toTensors("flatten", [x]);
@@ -65,10 +73,17 @@ export function flatten(x: TensorLike, rawOptions: { startAxis?: number; endAxis
   return reshape(t!, [...shape.slice(0, s), n, ...shape.slice(e + 1)]);
 }
 
-/** Joins tensors of equal shape along a new axis (default 0). */
-export function stack(xs: readonly Tensor[], options: number | { axis?: number } = {}): Tensor {
+/**
+ * Joins tensors of equal shape along a new axis (default 0); JS numbers stand for scalars.
+ *
+ * @example
+ * fx.stack([fx.ones([3]), fx.zeros([3])]);              // shape [2, 3]
+ * fx.stack([fx.ones([3]), fx.zeros([3])], { axis: 1 }); // shape [3, 2]
+ * fx.stack([1, 2, 3]);                                  // shape [3]
+ */
+export function stack(xs: readonly TensorLike[], options: AxisOptions = {}): Tensor {
   const ts = toTensors("stack", checkArg("stack", "xs", schemas.TensorList, xs));
-  const axisArg = axisOption("stack", options, 0);
+  const axisArg = axisOption("stack", options, 0, "stack(xs, { axis: … })");
   const first = ts[0]!.shape;
   for (const t of ts) {
     if (t.shape.length !== first.length || t.shape.some((d, i) => d !== first[i])) {
@@ -76,17 +91,21 @@ export function stack(xs: readonly Tensor[], options: number | { axis?: number }
     }
   }
   const axis = normalizeAxis("stack", axisArg, first.length + 1);
-  return concat(ts.map((t) => expandDims(t, axis)), axis);
+  return concat(ts.map((t) => expandDims(t, { axis })), { axis });
 }
 
 /**
  * Splits along `axis` (default 0) into `sections` equal parts (the axis length must divide
  * evenly), or at the given increasing split indices (NumPy's `array_split` by indices:
  * `[2, 5]` gives x[:2], x[2:5], x[5:]).
+ *
+ * @example
+ * const [a, b] = fx.split(fx.ones([4, 6]), 2);                // two [2, 6]
+ * const [l, m, r] = fx.split(fx.ones([4, 6]), [1, 3], { axis: 1 }); // [4, 1], [4, 2], [4, 3]
  */
-export function split(x: TensorLike, sectionsArg: number | readonly number[], options: number | { axis?: number } = {}): Tensor[] {
+export function split(x: TensorLike, sectionsArg: number | readonly number[], options: AxisOptions = {}): Tensor[] {
   const sections = checkArg("split", "sections", schemas.SplitSections, sectionsArg);
-  const axisArg = axisOption("split", options, 0);
+  const axisArg = axisOption("split", options, 0, "split(x, sections, { axis: … })");
   const [t] = toTensors("split", [x]);
   const shape = t!.shape;
   if (shape.length === 0) throw new ShapeError("split: cannot split a rank-0 tensor");
@@ -120,6 +139,10 @@ export function split(x: TensorLike, sectionsArg: number | readonly number[], op
 /**
  * Repeats `x` `reps[i]` times along axis i (NumPy `tile`): when `reps` is shorter than the
  * rank, it is padded with leading 1s; when longer, `x` gains leading size-1 axes.
+ *
+ * @example
+ * fx.tile(fx.tensor([1, 2]), 3);           // [1, 2, 1, 2, 1, 2]
+ * fx.tile(fx.ones([2, 3]), [2, 1]);        // shape [4, 3]
  */
 export function tile(x: TensorLike, reps: number | readonly number[]): Tensor {
   const checked = checkArg("tile", "reps", schemas.TileReps, reps);
@@ -140,6 +163,9 @@ export function tile(x: TensorLike, reps: number | readonly number[]): Tensor {
  * One-hot encoding: a new last axis of length `depth` with 1 at each index and 0 elsewhere
  * (default dtype float32). Indices outside [0, depth) give an all-zero row, as in
  * TensorFlow; a float index tensor is an error.
+ *
+ * @example
+ * fx.oneHot([0, 2], 3); // [[1, 0, 0], [0, 0, 1]]
  */
 export function oneHot(indices: Tensor | readonly unknown[], depth: number, options: { dtype?: DType } = {}): Tensor {
   const op = "oneHot";
@@ -147,6 +173,6 @@ export function oneHot(indices: Tensor | readonly unknown[], depth: number, opti
   const dtype = checkOptions(op, schemas.DTypeOptions, options).dtype ?? "float32";
   const idx = toIndexTensor(op, indices);
   checkTensorSize(op, [...idx.shape, depth], dtype);
-  const hot = equal(expandDims(idx, -1), arange(depth, undefined, 1, { dtype: "int32" }));
+  const hot = equal(expandDims(idx, { axis: -1 }), arange(depth, undefined, 1, { dtype: "int32" }));
   return cast(hot, dtype);
 }

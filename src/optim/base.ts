@@ -20,7 +20,16 @@ import type { LearningRate } from "./options.js";
 
 export type { LearningRate, Schedule } from "./options.js";
 
-/** An optimiser or a transformation of updates: pure `init` and `update` over pytrees. */
+/**
+ * An optimiser or a transformation of updates: pure `init` and `update` over pytrees. The
+ * state type `S` flows from `init` to `update`; the updates have the gradients' type.
+ *
+ * @example
+ * const opt = fx.optim.adam(1e-3);            // GradientTransformation<AdamState>
+ * let state = opt.init(params);               // AdamState
+ * const [updates, next] = opt.update(grads, state, params); // [typeof grads, AdamState]
+ * params = fx.optim.applyUpdates(params, updates);
+ */
 export interface GradientTransformation<S = unknown> {
   /** The initial state for parameters `params` (a pytree of tensors). */
   init(params: unknown): S;
@@ -34,7 +43,12 @@ export interface GradientTransformation<S = unknown> {
 /** The step count kept in optimiser states: an int32 scalar, 0 before the first update. */
 export type Count = Tensor;
 
-/** `params + updates`, leaf by leaf, in each parameter's dtype. */
+/**
+ * `params + updates`, leaf by leaf, in each parameter's dtype; the result has the params' type.
+ *
+ * @example
+ * params = fx.optim.applyUpdates(params, updates);
+ */
 export function applyUpdates<T>(params: T, updates: T): T {
   const [ps, def] = flatten<unknown>(params);
   const [us, udef] = flatten<unknown>(updates);
@@ -57,10 +71,17 @@ export function applyUpdates<T>(params: T, updates: T): T {
   );
 }
 
+/** The state type of an optimiser or transformation type. */
+export type StateOfTransformation<T> = T extends GradientTransformation<infer S> ? S : never;
+
 /**
  * Applies transformations one after another: the updates of each are the gradients of the
- * next. The state is the array of their states, in order.
+ * next. The state is the tuple of their states, in order.
+ *
+ * @example
+ * const opt = fx.optim.chain(fx.optim.clipByGlobalNorm(1), fx.optim.adam(1e-3)); // state [EmptyState, AdamState]
  */
+export function chain<const T extends readonly GradientTransformation<any>[]>(...transforms: T): GradientTransformation<{ -readonly [K in keyof T]: StateOfTransformation<T[K]> }>;
 export function chain(...transforms: GradientTransformation<any>[]): GradientTransformation<unknown[]> {
   transforms.forEach((tr, i) => {
     if (typeof tr !== "object" || tr === null || typeof tr.init !== "function" || typeof tr.update !== "function") {

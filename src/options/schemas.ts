@@ -25,7 +25,6 @@ import {
   optionsObject,
   paddingCodec,
   perAxis,
-  valueOrOptions,
 } from "./codecs.js";
 
 /** Codecs for 1 and 2 spatial axes, indexed by the number of axes. */
@@ -57,8 +56,8 @@ export const ReshapeTarget = listOf(
   "a list of non-negative integers (one may be -1)",
 );
 export const Permutation = listOf(Int, "a list of integers (a permutation of the axes)");
-export const AxisOption = valueOrOptions(Int, optionsObject({ axis: Int }));
-export const AxesOption = valueOrOptions(Axes, optionsObject({ axis: Axes }));
+export const AxisOption = optionsObject({ axis: Int });
+export const AxesOption = optionsObject({ axis: Axes });
 export const FlattenOptions = optionsObject({ startAxis: Int, endAxis: Int });
 
 const SliceBound = described("an integer or null", t.union([Int, t.null, t.undefined]));
@@ -127,7 +126,7 @@ export const AvgPoolOptions = bySpatialRank((nd) =>
 const Argnums = described("a non-negative integer or a list of them", t.union([NonNegativeInt, t.array(NonNegativeInt)]));
 export const GradOptions = optionsObject({ argnums: Argnums, hasAux: Bool });
 export const JacobianOptions = optionsObject({ argnums: Argnums });
-export const HessianOptions = optionsObject({ argnums: NonNegativeInt });
+export const HessianOptions = optionsObject({ argnums: Argnums });
 export const JitOptions = optionsObject({ staticArgnums: Argnums, cacheLimit: PositiveInt });
 
 /** `setCacheLimits`: bounds of the compiler's caches. */

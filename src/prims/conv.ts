@@ -226,5 +226,5 @@ export function convFilterGrad(x: Tensor, g: Tensor, p: ConvParams, kSpatial: Sh
 
 /** Reverses the spatial axes (all after the first two) of an NC…/OI… tensor. */
 export function reverseSpatial(x: Tensor): Tensor {
-  return flip(x, x.shape.slice(2).map((_, i) => i + 2));
+  return flip(x, { axis: x.shape.slice(2).map((_, i) => i + 2) });
 }

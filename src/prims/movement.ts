@@ -8,7 +8,7 @@
 // [0, size): a negative or too-large index is a ValueError naming the op, index and size
 // (no silent wrapping or clamping).
 
-import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
+import { ArgumentError, DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
 import type { Aval } from "../ir/var.js";
 import { type DType, allocArray, coerceScalar, promoteTypes } from "../tensor/dtype.js";
 import { checkTensorSize, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../tensor/shape.js";
@@ -36,6 +36,7 @@ function rangeLength(start: number, stop: number, step: number): number {
   return stop <= start ? 0 : Math.ceil((stop - start) / step);
 }
 
+/** The `slice` primitive: strided windows. */
 export const slicePrim: Primitive<SliceParams> = definePrimitive<SliceParams>({
   name: "slice",
   abstractEval([x], { start, stop, step }) {
@@ -125,6 +126,7 @@ function paddedLength(n: number, lo: number, hi: number, interior: number): numb
   return lo + hi + n + Math.max(0, n - 1) * interior;
 }
 
+/** The `pad` primitive: low, high and interior padding with a constant. */
 export const padPrim: Primitive<PadParams> = definePrimitive<PadParams>({
   name: "pad",
   abstractEval([x], { lo, hi, interior, value }) {
@@ -161,6 +163,7 @@ export function padRaw(x: Tensor, lo: readonly number[], hi: readonly number[], 
   return bind(padPrim, [x], { lo: [...lo], hi: [...hi], interior: [...interior], value });
 }
 
+/** Options of `pad`. */
 export interface PadOptions {
   /** The constant written into the padding (default 0; coerced to the tensor's dtype). */
   value?: number | boolean;
@@ -172,6 +175,10 @@ export interface PadOptions {
  * Constant padding. `widths` is a number (that many on both sides of every axis), a pair
  * `[lo, hi]` used for every axis, or one `[lo, hi]` pair per axis. Widths must be ≥ 0
  * (use `slice` to crop).
+ *
+ * @example
+ * fx.pad(fx.ones([2, 2]), 1);                   // shape [4, 4], zeros around
+ * fx.pad(fx.ones([2, 2]), [[0, 0], [1, 2]], { value: -1 }); // shape [2, 5]
  */
 export function pad(x: TensorLike, widths: number | readonly [number, number] | readonly (readonly [number, number])[], options: PadOptions = {}): Tensor {
   const w = checkArg("pad", "widths", schemas.PadWidths, widths);
@@ -207,6 +214,7 @@ export function pad(x: TensorLike, widths: number | readonly [number, number] | 
 
 type ConcatParams = { readonly axis: number };
 
+/** The `concatenate` primitive. */
 export const concatPrim: Primitive<ConcatParams> = definePrimitive<ConcatParams>({
   name: "concatenate",
   abstractEval(inputs, { axis }) {
@@ -255,17 +263,52 @@ export const concatPrim: Primitive<ConcatParams> = definePrimitive<ConcatParams>
   lowering: { kind: "kernel", kernel: "concatenate" },
 });
 
-/** Checks an axis given as a number or an `{ axis }` options object, and reads it. */
-export function axisOption(op: string, options: unknown, fallback: number): number {
-  const o = checkOptions(op, schemas.AxisOption, options);
-  if (typeof o === "number") return o;
-  return o.axis ?? fallback;
+/** Options of the ops that work along one axis (concat, stack, split, take, softmax, …). */
+export interface AxisOptions {
+  /** The axis (negative counts from the end). */
+  readonly axis?: number;
 }
 
-/** Joins tensors along an existing axis (default 0). dtypes are promoted to a common one. */
-export function concat(xs: readonly Tensor[], options: number | { axis?: number } = {}): Tensor {
+/** Options of the ops that work along several axes (flip, squeeze): one axis, a list, or null for all. */
+export interface AxesOptions {
+  /** The axis or axes (negative counts from the end); omitted or null: every axis the op allows. */
+  readonly axis?: number | readonly number[] | null;
+}
+
+/**
+ * Axes are given in one form everywhere, the options object `{ axis }`: an ArgumentError for
+ * the positional form (a number or a list) that earlier versions took, saying what to write.
+ */
+export function rejectPositionalAxis(op: string, options: unknown, call = `${op}(x, { axis: … })`): void {
+  if (typeof options === "number" || Array.isArray(options)) {
+    const given = JSON.stringify(options);
+    throw new ArgumentError(`${op}: the axis is an options object now: write ${call.replace("…", given)} instead of passing ${given} positionally`);
+  }
+}
+
+/** Checks an `{ axis }` options object and reads the axis (or `fallback`). */
+export function axisOption(op: string, options: unknown, fallback: number, call?: string): number {
+  rejectPositionalAxis(op, options, call);
+  return checkOptions(op, schemas.AxisOption, options).axis ?? fallback;
+}
+
+/** Checks an `{ axis }` options object of a several-axes op; null when no axis is given. */
+export function axesOption(op: string, options: unknown, call?: string): number[] | null {
+  rejectPositionalAxis(op, options, call);
+  return checkOptions(op, schemas.AxesOption, options).axis ?? null;
+}
+
+/**
+ * Joins tensors along an existing axis (default 0). dtypes are promoted to a common one; JS
+ * numbers and booleans stand for scalars (of rank 0, so they need `stack`).
+ *
+ * @example
+ * fx.concat([fx.ones([2, 3]), fx.zeros([1, 3])]);              // shape [3, 3]
+ * fx.concat([fx.ones([2, 3]), fx.zeros([2, 1])], { axis: 1 }); // shape [2, 4]
+ */
+export function concat(xs: readonly TensorLike[], options: AxisOptions = {}): Tensor {
   const ts = toTensors("concat", checkArg("concat", "xs", schemas.TensorList, xs));
-  const axisArg = axisOption("concat", options, 0);
+  const axisArg = axisOption("concat", options, 0, "concat(xs, { axis: … })");
   const rank = ts[0]!.shape.length;
   if (rank === 0) throw new ShapeError("concat: rank-0 tensors cannot be concatenated; use fx.stack");
   for (const t of ts) {
@@ -283,6 +326,7 @@ export function concat(xs: readonly Tensor[], options: number | { axis?: number 
 
 type FlipParams = { readonly axes: readonly number[] };
 
+/** The `rev` primitive: reversal along axes. */
 export const flipPrim: Primitive<FlipParams> = definePrimitive<FlipParams>({
   name: "rev",
   abstractEval([x], { axes }) {
@@ -308,11 +352,15 @@ export const flipPrim: Primitive<FlipParams> = definePrimitive<FlipParams>({
   lowering: { kind: "kernel", kernel: "rev" },
 });
 
-/** Reverses the order of elements along the given axes (all axes when omitted). */
-export function flip(x: TensorLike, axis?: number | readonly number[] | { axis?: number | readonly number[] | null } | null): Tensor {
-  const option = axis === undefined ? null : checkArg("flip", "axis", schemas.AxesOption, axis);
+/**
+ * Reverses the order of elements along the given axes (all axes when omitted).
+ *
+ * @example
+ * fx.flip(fx.tensor([[1, 2], [3, 4]]), { axis: 1 }); // [[2, 1], [4, 3]]
+ */
+export function flip(x: TensorLike, options: AxesOptions = {}): Tensor {
+  const a = axesOption("flip", options);
   const [t] = toTensors("flip", [x]);
-  const a = option !== null && !Array.isArray(option) ? option.axis : option;
   const axes = normalizeAxes("flip", a, t!.shape.length);
   if (axes.length === 0) return t!;
   return bind(flipPrim, [t!], { axes });
@@ -336,6 +384,7 @@ function readIndex(op: string, indices: ConcreteArg, j: number, size: number, ax
   return k;
 }
 
+/** The `gather` primitive: indexing along one axis. */
 export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>({
   name: "gather",
   abstractEval([x, idx], { axis }) {
@@ -368,6 +417,7 @@ export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>
   lowering: { kind: "kernel", kernel: "gather" },
 });
 
+/** The `scatter_add` primitive: the transpose of gather. */
 export const scatterAddPrim: Primitive<ScatterParams> = definePrimitive<ScatterParams>({
   name: "scatter_add",
   abstractEval([u, idx], { axis, size }) {
@@ -430,7 +480,7 @@ function checkIndexRange(op: string, idx: Tensor, size: number, axis: number): v
 }
 
 function takeAlong(op: string, x: TensorLike, indices: unknown, options: unknown): Tensor {
-  const axisArg = axisOption(op, options, 0);
+  const axisArg = axisOption(op, options, 0, `${op}(x, indices, { axis: … })`);
   const idx = toIndexTensor(op, indices);
   const [t] = toTensors(op, [x]);
   if (t!.shape.length === 0) throw new ShapeError(`${op}: cannot index a rank-0 tensor`);
@@ -444,22 +494,32 @@ function takeAlong(op: string, x: TensorLike, indices: unknown, options: unknown
  * `x.shape[:axis] + indices.shape + x.shape[axis+1:]`. Indices are int32 tensors, numbers or
  * nested arrays; each must be in [0, x.shape[axis]) — otherwise a ValueError (at evaluation
  * time for traced indices). Unlike NumPy's `take`, the default axis is 0, not the flattened array.
+ *
+ * @example
+ * fx.take(fx.tensor([[1, 2], [3, 4], [5, 6]]), [2, 0]);          // [[5, 6], [1, 2]]
+ * fx.take(fx.tensor([[1, 2], [3, 4]]), [1], { axis: 1 });        // [[2], [4]]
  */
-export function take(x: TensorLike, indices: Tensor | number | readonly unknown[], options: number | { axis?: number } = {}): Tensor {
+export function take(x: TensorLike, indices: Tensor | number | readonly unknown[], options: AxisOptions = {}): Tensor {
   return takeAlong("take", x, indices, options);
 }
 
 /** `take` under its TensorFlow.js / PyTorch name. */
-export function gather(x: TensorLike, indices: Tensor | number | readonly unknown[], options: number | { axis?: number } = {}): Tensor {
+export function gather(x: TensorLike, indices: Tensor | number | readonly unknown[], options: AxisOptions = {}): Tensor {
   return takeAlong("gather", x, indices, options);
 }
 
-/** Adds `updates` into a zero tensor with `size` entries along `axis` at `indices` (repeats accumulate). */
-export function scatterAdd(updates: Tensor, indices: Tensor | number | readonly unknown[], size: number, options: number | { axis?: number } = {}): Tensor {
+/**
+ * Adds `updates` into a zero tensor with `size` entries along `axis` (default 0) at `indices`
+ * (repeats accumulate): the transpose of `take`.
+ *
+ * @example
+ * fx.scatterAdd(fx.tensor([1, 2, 3]), [0, 2, 0], 3); // [4, 0, 2]
+ */
+export function scatterAdd(updates: Tensor, indices: Tensor | number | readonly unknown[], size: number, options: AxisOptions = {}): Tensor {
   const op = "scatterAdd";
   const u = checkArg(op, "updates", schemas.TensorArg, updates);
   checkArg(op, "size", schemas.Count, size);
-  const axis = axisOption(op, options, 0);
+  const axis = axisOption(op, options, 0, "scatterAdd(updates, indices, size, { axis: … })");
   const idx = toIndexTensor(op, indices);
   const a = normalizeAxis(op, axis, u.shape.length - idx.shape.length + 1);
   checkIndexRange(op, idx, size, a);

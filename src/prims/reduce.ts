@@ -171,7 +171,7 @@ function prodPartials(x: Tensor, axes: readonly number[]): Tensor {
   const moved = transpose(x, perm);
   const rows = reshape(moved, [...kept.map((i) => x.shape[i]!), n]);
   const lastAxis = rows.shape.length - 1;
-  const others = mul(exclusiveCumprod(rows), flip(exclusiveCumprod(flip(rows, [lastAxis])), [lastAxis]));
+  const others = mul(exclusiveCumprod(rows), flip(exclusiveCumprod(flip(rows, { axis: [lastAxis] })), { axis: [lastAxis] }));
   return transpose(reshape(others, moved.shape), inversePermutation(perm));
 }
 

@@ -13,6 +13,7 @@ import type { TreeDef } from "../tree/index.js";
 import type { Aval } from "../ir/var.js";
 import { Tensor, type TraceOwner } from "../tensor/tensor.js";
 
+/** One tracing context: it records the equations traced values go through into a Program. */
 export class Trace implements TraceOwner {
   readonly level: number;
   active = true;
@@ -72,6 +73,7 @@ export function withNewTrace<R>(body: (trace: Trace) => R): R {
   }
 }
 
+/** The innermost trace being recorded, if any. */
 export function currentTrace(): Trace | undefined {
   return stack[stack.length - 1];
 }
@@ -93,6 +95,7 @@ export function setExecutor(e: Executor): void {
   executor = e;
 }
 
+/** How concrete (eager) primitive calls are evaluated now. */
 export function getExecutor(): Executor {
   return executor;
 }

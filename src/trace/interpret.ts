@@ -10,11 +10,13 @@ import { shapesEqual } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { bind, referenceExecutor } from "./context.js";
 
+/** Options of `evalProgram`. */
 export interface InterpretOptions {
   /** Evaluate with the primitives' reference loops instead of the current executor. */
   reference?: boolean;
 }
 
+/** Checks that `args` fit the program's inputs (count, shapes, dtypes), naming `op` otherwise. */
 export function checkArgs(op: string, program: Program, args: readonly Tensor[]): void {
   if (args.length !== program.inputs.length) {
     throw new ValueError(`${op}: program takes ${program.inputs.length} inputs, got ${args.length}`);
@@ -27,6 +29,14 @@ export function checkArgs(op: string, program: Program, args: readonly Tensor[])
   });
 }
 
+/**
+ * Evaluates a Program on tensors, equation by equation (with tracers inside another transform,
+ * which then records the equations).
+ *
+ * @example
+ * const program = fx.trace((x: Tensor) => fx.exp(x))(fx.ones([2]));
+ * const [y] = fx.evalProgram(program, [fx.zeros([2])]); // [1, 1]
+ */
 export function evalProgram(program: Program, args: readonly Tensor[], options: InterpretOptions = {}): Tensor[] {
   checkArgs("evalProgram", program, args);
   const env = new Map<Var, Tensor>();

@@ -11,6 +11,7 @@ import { scalar, weakScalar } from "../tensor/create.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { WeakKind } from "../tensor/weak.js";
 import { type TreeDef, flatten, unflatten } from "../tree/index.js";
+import type { TreeLike } from "../tree/types.js";
 import { bind, withNewTrace } from "./context.js";
 
 /** A flattened argument leaf as transforms see it: a tensor (traced) or a JS boolean (static). */
@@ -41,7 +42,7 @@ export function strongAval(a: Aval): Aval {
 }
 
 /** An output leaf as a tensor: numbers become float32 scalars, weak tensors too (as numbers do). */
-function outputTensor(op: string, l: unknown, i: number): Tensor {
+export function outputTensor(op: string, l: unknown, i: number): Tensor {
   if (l instanceof Tensor) return l.weak ? bind(lookupPrimitive("convert")!, [l], { dtype: "float32" }) : l;
   if (typeof l === "number") return scalar(l, "float32");
   if (typeof l === "boolean") return scalar(l, "bool");
@@ -69,9 +70,16 @@ export function traceFlat(
   });
 }
 
-/** `fx.trace(f)(...args)` → the Program f computes, as IR (String(program) prints it). */
-export function trace(f: (...args: any[]) => unknown): (...args: unknown[]) => Program {
-  return (...args: unknown[]) => {
+/**
+ * `fx.trace(f)(...args)` → the Program f computes, as IR (String(program) prints it). The
+ * returned function has f's parameters; f must return a pytree of tensors, numbers or booleans.
+ *
+ * @example
+ * const program = fx.trace((x: Tensor) => fx.sum(fx.exp(x)))(fx.ones([3]));
+ * console.log(String(program)); // { lambda ; a:f32[3]. let b:f32[3] = exp a  c:f32[] = reduce_sum[axes=[0]] b in (c) }
+ */
+export function trace<A extends unknown[]>(f: (...args: A) => TreeLike): (...args: A) => Program {
+  return (...args: A) => {
     const { leaves, inTree } = flattenArgs("trace", args);
     return traceFlat("trace", f, leaves, inTree).program;
   };

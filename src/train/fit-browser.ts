@@ -6,7 +6,7 @@
 
 import type { Dataset, Split } from "../data/dataset.js";
 import { ValueError } from "../errors.js";
-import type { Layer } from "../nn/layers/layer.js";
+import type { Layer, Tree } from "../nn/layers/layer.js";
 import { plainProgress } from "./epoch-lines.js";
 import { type FitHost, type FitOptions, type FitResult, runFit } from "./loop.js";
 
@@ -44,6 +44,7 @@ const browserHost: FitHost = {
  * Trains `model` on `data` and returns the final parameters, state, optimiser state and history
  * (the same loop as Node's fit; `verbose` "auto" means one `log` line per epoch).
  */
+export function fit<P = Tree, S = Tree>(model: Layer<P, S>, data: Dataset | { train: Split; validation?: Split }, options: FitOptions<P, S>): Promise<FitResult<P, S>>;
 export function fit(model: Layer, data: Dataset | { train: Split; validation?: Split }, options: FitOptions): Promise<FitResult> {
   return runFit(browserHost, model, data, options);
 }

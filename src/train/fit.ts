@@ -3,7 +3,7 @@
 // between steps (setImmediate) so that the signal is seen.
 
 import type { Dataset, Split } from "../data/dataset.js";
-import type { Layer } from "../nn/layers/layer.js";
+import type { Layer, Tree } from "../nn/layers/layer.js";
 import { type FitHost, type FitOptions, type FitResult, runFit } from "./loop.js";
 import { makeProgress, resolveVerbosity } from "./progress.js";
 
@@ -23,7 +23,15 @@ const nodeHost: FitHost = {
   },
 };
 
-/** Trains `model` on `data` and returns the final parameters, state, optimiser state and history. */
+/**
+ * Trains `model` on `data` and returns the final parameters, state, optimiser state and
+ * history; the params and state have the model's types.
+ *
+ * @example
+ * const model = fx.nn.layers.serial(dense(32), relu(), dense(10));
+ * const { params, history } = await fx.train.fit(model, data, { optimizer: fx.optim.adam(1e-3), epochs: 3, batchSize: 64 });
+ */
+export function fit<P = Tree, S = Tree>(model: Layer<P, S>, data: Dataset | { train: Split; validation?: Split }, options: FitOptions<P, S>): Promise<FitResult<P, S>>;
 export function fit(model: Layer, data: Dataset | { train: Split; validation?: Split }, options: FitOptions): Promise<FitResult> {
   return runFit(nodeHost, model, data, options);
 }

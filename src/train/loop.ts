@@ -22,9 +22,19 @@ import type { EpochRecord } from "./history.js";
 import type { Progress, Verbosity } from "./epoch-lines.js";
 import { crossEntropy, makeEvalStep, makeTrainStep, type PerExampleLoss } from "./steps.js";
 
-export interface FitOptions {
+/**
+ * Options of `fit`: the optimiser, epochs and batch size (required), and the loss, metrics,
+ * validation, callbacks and the rest.
+ *
+ * @typeParam P - the model's parameter tree (for `initial`)
+ * @typeParam S - the model's state tree (for `initial`)
+ */
+export interface FitOptions<P = Tree, S = Tree> {
+  /** The optimiser (`fx.optim.adam(1e-3)`, …), run inside the jitted training step. */
   readonly optimizer: GradientTransformation;
+  /** How many passes over the training split. */
   readonly epochs: number;
+  /** Examples per step (the last batch is padded, so one compiled step serves every batch). */
   readonly batchSize: number;
   /** One loss per example, (outputs [B, …], labels [B]) → [B]. Default: softmax cross-entropy. */
   readonly loss?: PerExampleLoss;
@@ -32,6 +42,7 @@ export interface FitOptions {
   readonly metrics?: readonly "accuracy"[];
   /** The split to validate on after every epoch (default: data.validation, if any). */
   readonly validation?: Split;
+  /** Called after every step and epoch and at the end (early stopping, LR reduction, checkpoints, your own). */
   readonly callbacks?: readonly Callback[];
   /** The root of every random choice (init, shuffling, dropout). Default fx.random.key(0). */
   readonly key?: Tensor;
@@ -40,17 +51,25 @@ export interface FitOptions {
   /** Where plain lines go (default console.log). */
   readonly log?: (line: string) => void;
   /** Continue from these instead of initialising (optState defaults to optimizer.init(params)). */
-  readonly initial?: { readonly params: Tree; readonly state: Tree; readonly optState?: unknown };
+  readonly initial?: { readonly params: P; readonly state: S; readonly optState?: unknown };
   /** The dtype of fresh parameters. Default float32. */
   readonly dtype?: "float32" | "float64";
   /** Shuffle the training split every epoch. Default true. */
   readonly shuffle?: boolean;
 }
 
-export interface FitResult {
-  readonly params: Tree;
-  readonly state: Tree;
+/**
+ * What `fit` returns: the trained parameters and state (of the model's types), the optimiser
+ * state, the history of the epochs and why it stopped.
+ */
+export interface FitResult<P = Tree, S = Tree> {
+  /** The trained parameters (of the best epoch when early stopping restores it). */
+  readonly params: P;
+  /** The layers' state (batch-norm statistics) after training. */
+  readonly state: S;
+  /** The optimiser's state, to continue training with `initial`. */
   readonly optState: unknown;
+  /** One record per epoch: losses, accuracies, timing and the learning-rate scale. */
   readonly history: EpochRecord[];
   /** Why training stopped before the last epoch (early stopping, Ctrl-C, a callback), if it did. */
   readonly stopReason?: string;

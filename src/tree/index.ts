@@ -4,7 +4,11 @@
 // enumerable key is kept, `__proto__` and `constructor` included.
 
 import { ValueError } from "../errors.js";
+import type { LeafOf, MapLeaves } from "./types.js";
 
+export type { Argnums, CotangentOf, GradOf, GradsAt, HessianAt, Leaf, LeafOf, MapLeaves, TangentOf, TensorTree, Traced, Tree, TreeLike, TreeOf } from "./types.js";
+
+/** The structure of a pytree without its leaves (from `flatten`, for `unflatten`). */
 export type TreeDef =
   | { readonly kind: "leaf" }
   | { readonly kind: "none"; readonly value: null | undefined }
@@ -36,14 +40,17 @@ export function flatten<L = unknown>(tree: unknown): [L[], TreeDef] {
   return [leaves, def];
 }
 
+/** The leaves of a tree in flatten order. */
 export function leaves<L = unknown>(tree: unknown): L[] {
   return flatten<L>(tree)[0];
 }
 
+/** The structure of a tree (its TreeDef). */
 export function structure(tree: unknown): TreeDef {
   return flatten(tree)[1];
 }
 
+/** The number of leaves a structure holds. */
 export function numLeaves(def: TreeDef): number {
   switch (def.kind) {
     case "leaf":
@@ -95,15 +102,23 @@ export function treeDefKey(def: TreeDef): string {
   }
 }
 
+/** Whether two structures are the same (same kinds, keys and lengths). */
 export function treeDefsEqual(a: TreeDef, b: TreeDef): boolean {
   return treeDefKey(a) === treeDefKey(b);
 }
 
 /**
  * Applies `f` to corresponding leaves of `tree` and `rest` (which must have the same structure)
- * and returns a tree of the results.
+ * and returns a tree of the results, shaped like `tree` (`MapLeaves<T, R>`; a tree of tensors
+ * mapped to tensors keeps its type).
+ *
+ * @example
+ * const halved = fx.tree.map((p: Tensor) => fx.mul(p, 0.5), params);          // typeof params
+ * const sums = fx.tree.map((p: Tensor, g: Tensor) => fx.add(p, g), params, grads);
+ * const sizes = fx.tree.map((p: Tensor) => p.size, { w, b });                 // { w: number; b: number }
  */
-export function map<R = unknown>(f: (...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): R {
+export function map<T, R>(f: (leaf: LeafOf<NoInfer<T>>, ...others: any[]) => R, tree: T, ...rest: readonly MapLeaves<NoInfer<T>, unknown>[]): MapLeaves<T, R>;
+export function map(f: (...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): unknown {
   const [ls, def] = flatten(tree);
   const others = rest.map((t, k) => {
     const [l2, d2] = flatten(t);
@@ -112,10 +127,15 @@ export function map<R = unknown>(f: (...leaves: any[]) => unknown, tree: unknown
     }
     return l2;
   });
-  return unflatten<R>(def, ls.map((l, i) => f(l, ...others.map((o) => o[i]))));
+  return unflatten(def, ls.map((l, i) => f(l, ...others.map((o) => o[i]))));
 }
 
-/** Folds over the leaves in flatten order. */
-export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, init: A): A {
-  return leaves(tree).reduce(f, init);
+/**
+ * Folds over the leaves in flatten order.
+ *
+ * @example
+ * const count = fx.tree.reduce((n, p: Tensor) => n + p.size, params, 0);
+ */
+export function reduce<A, T = unknown>(f: (acc: A, leaf: LeafOf<NoInfer<T>>) => A, tree: T, init: A): A {
+  return leaves<LeafOf<T>>(tree).reduce(f, init);
 }

@@ -58,6 +58,20 @@ describe("jit", () => {
     expect(String(fx.trace(fx.jit(f))(x))).toContain("tanh");
   });
 
+  it("returns tensors for number and boolean leaves inside another transform too, as when compiled", () => {
+    const f = fx.jit((x: fx.Tensor) => [fx.sum(x), 3, true]);
+    const [, three, yes] = f(fx.ones([2]));
+    expect([three.dtype, three.item(), yes.dtype, yes.item()]).toEqual(["float32", 3, "bool", 1]);
+    // Under grad f is inlined: its number and boolean leaves still come back as tensors.
+    let inner: unknown[] = [];
+    fx.grad((x: fx.Tensor) => {
+      const out = f(x);
+      inner = out;
+      return out[0];
+    })(fx.ones([2]));
+    expect(inner.map((l) => l instanceof fx.Tensor)).toEqual([true, true, true]);
+  });
+
   it("handles a closure over an enclosing transform's tracer by interpreting", () => {
     const outer = (y: fx.Tensor) => fx.jit((x: fx.Tensor) => fx.mul(x, y))(fx.tensor([1, 2], { dtype: "float64" })).sum();
     expect(fx.grad(outer)(fx.scalar(3, "float64")).item()).toBe(3);

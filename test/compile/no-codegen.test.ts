@@ -13,7 +13,7 @@ import { compileProgram } from "../../src/compile/pipeline.js";
 
 afterEach(() => setCodeGeneration("auto"));
 
-type Case = [string, (...xs: fx.Tensor[]) => unknown, fx.Tensor[]];
+type Case = [string, (...xs: fx.Tensor[]) => fx.tree.TreeLike, fx.Tensor[]];
 
 function mlpLoss(w1: fx.Tensor, b1: fx.Tensor, w2: fx.Tensor, x: fx.Tensor) {
   const h = fx.maximum(fx.add(fx.matmul(x, w1), b1), 0);

@@ -9,7 +9,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import * as act from "../activations.js";
 import { constant } from "../init.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Layer, type Tree, applyOptions, checkShape, initOptions, statelessLayer } from "./layer.js";
+import { type Layer, type NoParams, type Tree, applyOptions, checkShape, initOptions, statelessLayer } from "./layer.js";
 import { draw, positiveInt } from "./params.js";
 
 const activations = {
@@ -39,7 +39,7 @@ export type ActivationName = keyof typeof activations;
 export const ACTIVATIONS: Readonly<Record<ActivationName, (x: Tensor) => Tensor>> = activations;
 
 /** An elementwise (or per-example) function as a layer: a name from ACTIVATIONS or a function. */
-export function activation(nameOrFn: ActivationName | ((x: Tensor) => Tensor)): Layer {
+export function activation(nameOrFn: ActivationName | ((x: Tensor) => Tensor)): Layer<NoParams, NoParams> {
   if (typeof nameOrFn === "function") return statelessLayer(`activation(${nameOrFn.name || "fn"})`, null, "", nameOrFn);
   if (typeof nameOrFn !== "string" || !Object.prototype.hasOwnProperty.call(ACTIVATIONS, nameOrFn)) {
     throw new ValueError(`activation: unknown activation ${JSON.stringify(nameOrFn)} (known: ${Object.keys(ACTIVATIONS).join(", ")}; or pass a function)`);
@@ -48,45 +48,45 @@ export function activation(nameOrFn: ActivationName | ((x: Tensor) => Tensor)): 
 }
 
 /** A layer that returns its input. */
-export const identity = (): Layer => activation("identity");
+export const identity = (): Layer<NoParams, NoParams> => activation("identity");
 /** A layer applying `fx.sigmoid`. */
-export const sigmoid = (): Layer => activation("sigmoid");
+export const sigmoid = (): Layer<NoParams, NoParams> => activation("sigmoid");
 /** A layer applying `fx.tanh`. */
-export const tanh = (): Layer => activation("tanh");
+export const tanh = (): Layer<NoParams, NoParams> => activation("tanh");
 /** A layer applying `fx.nn.relu`. */
-export const relu = (): Layer => activation("relu");
+export const relu = (): Layer<NoParams, NoParams> => activation("relu");
 /** A layer applying `fx.nn.relu6`. */
-export const relu6 = (): Layer => activation("relu6");
+export const relu6 = (): Layer<NoParams, NoParams> => activation("relu6");
 /** A layer applying `fx.nn.selu`. */
-export const selu = (): Layer => activation("selu");
+export const selu = (): Layer<NoParams, NoParams> => activation("selu");
 /** A layer applying `fx.nn.silu`. */
-export const silu = (): Layer => activation("silu");
+export const silu = (): Layer<NoParams, NoParams> => activation("silu");
 /** A layer applying `fx.nn.swish`. */
-export const swish = (): Layer => activation("swish");
+export const swish = (): Layer<NoParams, NoParams> => activation("swish");
 /** A layer applying `fx.nn.softplus`. */
-export const softplus = (): Layer => activation("softplus");
+export const softplus = (): Layer<NoParams, NoParams> => activation("softplus");
 /** A layer applying `fx.nn.softsign`. */
-export const softsign = (): Layer => activation("softsign");
+export const softsign = (): Layer<NoParams, NoParams> => activation("softsign");
 /** A layer applying `fx.nn.logSigmoid`. */
-export const logSigmoid = (): Layer => activation("logSigmoid");
+export const logSigmoid = (): Layer<NoParams, NoParams> => activation("logSigmoid");
 /** A layer clipping to [min, max] (default [−1, 1]). */
-export const hardTanh = (min = -1, max = 1): Layer => statelessLayer(`hardTanh(${min}, ${max})`, null, "", (x) => act.hardTanh(x, min, max));
+export const hardTanh = (min = -1, max = 1): Layer<NoParams, NoParams> => statelessLayer(`hardTanh(${min}, ${max})`, null, "", (x) => act.hardTanh(x, min, max));
 /** A layer applying `fx.nn.leakyRelu` with slope `alpha` below 0 (default 0.01). */
-export const leakyRelu = (alpha = 0.01): Layer => statelessLayer(`leakyRelu(${alpha})`, null, "", (x) => act.leakyRelu(x, alpha));
+export const leakyRelu = (alpha = 0.01): Layer<NoParams, NoParams> => statelessLayer(`leakyRelu(${alpha})`, null, "", (x) => act.leakyRelu(x, alpha));
 /** A layer applying `fx.nn.elu` with `alpha` (default 1). */
-export const elu = (alpha = 1): Layer => statelessLayer(`elu(${alpha})`, null, "", (x) => act.elu(x, alpha));
+export const elu = (alpha = 1): Layer<NoParams, NoParams> => statelessLayer(`elu(${alpha})`, null, "", (x) => act.elu(x, alpha));
 /** A layer applying `fx.nn.gelu` (exact, or its tanh approximation with `approximate: true`). */
-export const gelu = (options?: { approximate?: boolean }): Layer => statelessLayer(options?.approximate ? "gelu(tanh)" : "gelu", null, "", (x) => act.gelu(x, options));
+export const gelu = (options?: { approximate?: boolean }): Layer<NoParams, NoParams> => statelessLayer(options?.approximate ? "gelu(tanh)" : "gelu", null, "", (x) => act.gelu(x, options));
 /** softmax over the last axis (the classes of [N, C]). */
-export const softmax = (): Layer => activation("softmax");
+export const softmax = (): Layer<NoParams, NoParams> => activation("softmax");
 /** log softmax over the last axis (the classes of [N, C]). */
-export const logSoftmax = (): Layer => activation("logSoftmax");
+export const logSoftmax = (): Layer<NoParams, NoParams> => activation("logSoftmax");
 
 /** Max over groups of k consecutive features along axis 1 (per example, axis 0): F → F/k. */
-export function maxout(k: number): Layer {
+export function maxout(k: number): Layer<NoParams, NoParams> {
   positiveInt("maxout", "k", k);
   const name = `maxout(${k})`;
-  const layer = statelessLayer(name, null, "", (x) => act.maxout(x, k, 1));
+  const layer = statelessLayer(name, null, "", (x) => act.maxout(x, k, { axis: 1 }));
   return {
     ...layer,
     init(key, inputShape, initOpts) {

@@ -8,12 +8,24 @@ import { FluxionError, ShapeError, ValueError, fmtShape } from "../../errors.js"
 import { add, concat } from "../../prims/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Initialized, type Layer, type Tree, applyOptions, checkShape, isLayer, splitOrNone } from "./layer.js";
+import { type Initialized, type Layer, type ParamsOf, type StateOf, type Tree, applyOptions, checkShape, isLayer, splitOrNone } from "./layer.js";
 
-type Children = readonly (readonly [string, Layer])[];
+/** Any layer, whatever its params and state. */
+type AnyLayer = Layer<any, any>;
+
+type Children = readonly (readonly [string, AnyLayer])[];
 
 /** Layers given as arguments, or as one object of named layers. */
-export type LayerList = Layer[] | [Readonly<Record<string, Layer>>];
+export type LayerList = AnyLayer[] | [Readonly<Record<string, AnyLayer>>];
+
+/** The params of layers given as a tuple or as named layers: the same structure of their params. */
+export type ParamsOfLayers<L> = { -readonly [K in keyof L]: ParamsOf<L[K]> };
+
+/** The states of layers given as a tuple or as named layers: the same structure of their states. */
+export type StateOfLayers<L> = { -readonly [K in keyof L]: StateOf<L[K]> };
+
+/** A combinator of the layers `L` (a tuple, or an object of named layers). */
+export type CombinedLayer<L> = Layer<ParamsOfLayers<L>, StateOfLayers<L>>;
 
 function childrenOf(op: string, args: readonly unknown[]): { children: Children; named: boolean } {
   if (args.length === 1 && !isLayer(args[0]) && typeof args[0] === "object" && args[0] !== null && !Array.isArray(args[0])) {
@@ -26,7 +38,7 @@ function childrenOf(op: string, args: readonly unknown[]): { children: Children;
   args.forEach((l, i) => {
     if (!isLayer(l)) throw new ValueError(`${op}: argument ${i} is not a layer (expected an object with init and apply)`);
   });
-  return { children: (args as Layer[]).map((l, i) => [String(i), l] as const), named: false };
+  return { children: (args as AnyLayer[]).map((l, i) => [String(i), l] as const), named: false };
 }
 
 /** Children's values collected as an array or as an object keyed by the children's names. */
@@ -52,10 +64,21 @@ function rethrow(e: unknown, prefix: string): never {
   throw e;
 }
 
-const describe = (name: string, i: number, l: Layer) => (name === String(i) ? `layer ${i} (${l.name})` : `layer ${i} "${name}" (${l.name})`);
+const describe = (name: string, i: number, l: AnyLayer) => (name === String(i) ? `layer ${i} (${l.name})` : `layer ${i} "${name}" (${l.name})`);
 
-/** The layers applied one after the other. */
-export function serial(...layers: LayerList): Layer {
+/**
+ * The layers applied one after the other. Params and state are the tuple of the layers'
+ * (or an object of them, for named layers), typed accordingly.
+ *
+ * @example
+ * const mlp = fx.nn.layers.serial(dense(128), relu(), dense(10));
+ * const { params } = mlp.init(fx.random.key(0), [784]); // [{ w; b? }, {}, { w; b? }]
+ * const named = fx.nn.layers.serial({ hidden: dense(128), act: relu(), out: dense(10) });
+ */
+export function serial<const L extends readonly AnyLayer[]>(...layers: L): CombinedLayer<L>;
+/** The named layers applied one after the other (params and state keyed by the names). */
+export function serial<const L extends Readonly<Record<string, AnyLayer>>>(layers: L): CombinedLayer<L>;
+export function serial(...layers: LayerList): Layer<any, any> {
   const { children, named } = childrenOf("serial", layers);
   return {
     name: "serial",
@@ -95,9 +118,17 @@ export function serial(...layers: LayerList): Layer {
   };
 }
 
-/** y = x + body(x), body being the layers in series; the body must keep the shape. */
-export function residual(...layers: LayerList): Layer {
-  const body = serial(...layers);
+/**
+ * y = x + body(x), body being the layers in series; the body must keep the shape.
+ *
+ * @example
+ * const block = fx.nn.layers.residual(dense(64), relu(), dense(64));
+ */
+export function residual<const L extends readonly AnyLayer[]>(...layers: L): CombinedLayer<L>;
+/** y = x + body(x) with the body given as named layers. */
+export function residual<const L extends Readonly<Record<string, AnyLayer>>>(layers: L): CombinedLayer<L>;
+export function residual(...layers: LayerList): Layer<any, any> {
+  const body: Layer = (serial as (...ls: LayerList) => Layer)(...layers);
   return {
     name: "residual",
     combinator: "residual",
@@ -119,7 +150,7 @@ export function residual(...layers: LayerList): Layer {
 
 const ParallelOptions = optionsCodec("parallel options", { merge: t.keyof({ concat: null, sum: null }) });
 
-/** Options of `parallel`: how the branches' outputs combine. */
+/** Options of `parallel`. */
 export interface ParallelOptions {
   /** How the branches' outputs combine: "concat" along the feature axis (default) or "sum". */
   readonly merge?: "concat" | "sum";
@@ -128,8 +159,13 @@ export interface ParallelOptions {
 /**
  * Branches applied to the same input, their outputs concatenated along the feature axis
  * (axis 1; per example, axis 0 — Inception's channel concat) or summed.
+ *
+ * @example
+ * const both = fx.nn.layers.parallel([dense(8), dense(4)]);            // outputs [B, 12]
+ * const summed = fx.nn.layers.parallel({ a: dense(8), b: dense(8) }, { merge: "sum" });
  */
-export function parallel(branches: Layer[] | Readonly<Record<string, Layer>>, options?: ParallelOptions): Layer {
+export function parallel<const L extends readonly AnyLayer[] | Readonly<Record<string, AnyLayer>>>(branches: L, options?: ParallelOptions): CombinedLayer<L>;
+export function parallel(branches: AnyLayer[] | Readonly<Record<string, AnyLayer>>, options?: ParallelOptions): Layer<any, any> {
   const { children, named } = childrenOf("parallel", Array.isArray(branches) ? branches : [branches]);
   if (children.length === 0) throw new ValueError("parallel: needs at least one branch");
   const merge = decodeOptions("parallel", ParallelOptions, options).merge ?? "concat";
@@ -171,7 +207,7 @@ export function parallel(branches: Layer[] | Readonly<Record<string, Layer>>, op
         outs.push(y);
         next.push(s);
       });
-      const y = merge === "sum" ? outs.reduce((a, b) => add(a, b)) : outs.length === 1 ? outs[0]! : concat(outs, 1);
+      const y = merge === "sum" ? outs.reduce((a, b) => add(a, b)) : outs.length === 1 ? outs[0]! : concat(outs, { axis: 1 });
       return [y, collect(children, named, next)];
     },
   };

@@ -8,7 +8,7 @@ import { conv1d as conv1dOp, conv2d as conv2dOp, conv2dTranspose as conv2dTransp
 import type { Tensor } from "../../tensor/tensor.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Layer, type Tree, applyOptions, checkRank, checkShape, fmtWindow, inferOutputShape, initOptions } from "./layer.js";
+import { type Layer, type NoParams, applyOptions, checkRank, checkShape, fmtWindow, inferOutputShape, initOptions } from "./layer.js";
 import { InitializerCodec, PaddingCodec, SpatialCodec, draw, positiveInt, spatialSize } from "./params.js";
 
 const CONV_OPTION_PROPS = {
@@ -49,7 +49,10 @@ export interface ConvTransposeLayerOptions extends ConvLayerOptions {
 
 type ConvFn = (x: Tensor, w: Tensor, o: Record<string, unknown>) => Tensor;
 
-function convLayer(op: string, nd: number, transpose: boolean, fn: ConvFn, filters: number, kernel: number | readonly number[], options: unknown): Layer {
+/** The parameters of a convolution layer: the filters w and, unless `useBias: false`, the bias b `[filters]`. */
+export type ConvParams = { w: Tensor; b?: Tensor };
+
+function convLayer(op: string, nd: number, transpose: boolean, fn: ConvFn, filters: number, kernel: number | readonly number[], options: unknown): Layer<ConvParams, NoParams> {
   positiveInt(op, "filters", filters);
   const ks = spatialSize(op, "kernel", kernel, nd);
   const o = (transpose ? decodeOptions(op, ConvTransposeOptions, options) : decodeOptions(op, ConvOptions, options)) as ConvTransposeLayerOptions;
@@ -58,7 +61,7 @@ function convLayer(op: string, nd: number, transpose: boolean, fn: ConvFn, filte
   if (filters % groups !== 0) throw new ValueError(`${op}: filters ${filters} must divide by groups ${groups}`);
   const { useBias = true, kernelInit = glorotUniform, biasInit = zeros, ...convOpts } = o;
   const name = `${op}(${filters}, ${fmtWindow(ks)})`;
-  const layer: Layer = {
+  const layer: Layer<ConvParams, NoParams> = {
     name,
     init(key, inputShape, initOpts) {
       const shape = checkShape(name, inputShape);
@@ -69,12 +72,12 @@ function convLayer(op: string, nd: number, transpose: boolean, fn: ConvFn, filte
       const wShape = transpose ? [channels, filters / groups, ...ks] : [filters, channels / groups, ...ks];
       const specs: [string, Initializer, number[]][] = [["w", kernelInit, wShape]];
       if (useBias) specs.push(["b", biasInit, [filters]]);
-      const params = draw(key, dtype, specs);
+      const params = draw(key, dtype, specs) as ConvParams;
       return { params, state: {}, outputShape: inferOutputShape(layer, params, {}, shape, dtype) };
     },
-    apply(params: Tree, state: Tree, x: Tensor, applyOpts) {
+    apply(params, state, x, applyOpts) {
       applyOptions(name, applyOpts);
-      const p = params as { w: Tensor; b?: Tensor };
+      const p = params;
       return [fn(x, p.w, p.b === undefined ? convOpts : { ...convOpts, bias: p.b }), state];
     },
   };
@@ -82,16 +85,16 @@ function convLayer(op: string, nd: number, transpose: boolean, fn: ConvFn, filte
 }
 
 /** 1-D convolution: per-example [C, W] → [filters, W']; params `{ w: [filters, C/groups, k], b: [filters] }`. */
-export function conv1d(filters: number, kernel: number | readonly number[], options?: ConvLayerOptions): Layer {
+export function conv1d(filters: number, kernel: number | readonly number[], options?: ConvLayerOptions): Layer<ConvParams, NoParams> {
   return convLayer("conv1d", 1, false, conv1dOp as ConvFn, filters, kernel, options);
 }
 
 /** 2-D convolution: per-example [C, H, W] → [filters, H', W']; params `{ w: [filters, C/groups, kH, kW], b }`. */
-export function conv2d(filters: number, kernel: number | readonly number[], options?: ConvLayerOptions): Layer {
+export function conv2d(filters: number, kernel: number | readonly number[], options?: ConvLayerOptions): Layer<ConvParams, NoParams> {
   return convLayer("conv2d", 2, false, conv2dOp as ConvFn, filters, kernel, options);
 }
 
 /** 2-D transposed convolution (conv2d's adjoint, for upsampling): params `{ w: [C, filters/groups, kH, kW], b }`. */
-export function conv2dTranspose(filters: number, kernel: number | readonly number[], options?: ConvTransposeLayerOptions): Layer {
+export function conv2dTranspose(filters: number, kernel: number | readonly number[], options?: ConvTransposeLayerOptions): Layer<ConvParams, NoParams> {
   return convLayer("conv2dTranspose", 2, true, conv2dTransposeOp as ConvFn, filters, kernel, options);
 }

@@ -6,12 +6,15 @@ import { add, matmul } from "../../prims/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Layer, type Tree, applyOptions, checkFeatureShape, checkShape, initOptions } from "./layer.js";
+import { type Layer, type NoParams, applyOptions, checkFeatureShape, checkShape, initOptions } from "./layer.js";
 import { InitializerCodec, draw, positiveInt } from "./params.js";
 
 const DenseOptions = optionsCodec("dense options", { useBias: t.boolean, kernelInit: InitializerCodec, biasInit: InitializerCodec });
 
-/** Options of `dense`: the initialisers and whether there is a bias. */
+/** The parameters of a dense layer: W `[in, units]` and, unless `useBias: false`, b `[units]`. */
+export type DenseParams = { w: Tensor; b?: Tensor };
+
+/** Options of `dense`. */
 export interface DenseOptions {
   /** Add a bias b (default true). */
   readonly useBias?: boolean;
@@ -22,7 +25,7 @@ export interface DenseOptions {
 }
 
 /** A fully connected layer of `units` outputs; params `{ w: [in, units], b: [units] }`. */
-export function dense(units: number, options?: DenseOptions): Layer {
+export function dense(units: number, options?: DenseOptions): Layer<DenseParams, NoParams> {
   const op = "dense";
   positiveInt(op, "units", units);
   const o = decodeOptions(op, DenseOptions, options);
@@ -37,11 +40,11 @@ export function dense(units: number, options?: DenseOptions): Layer {
       const fanIn = shape[shape.length - 1]!;
       const specs: [string, Initializer, number[]][] = [["w", o.kernelInit ?? glorotUniform, [fanIn, units]]];
       if (useBias) specs.push(["b", o.biasInit ?? zeros, [units]]);
-      return { params: draw(key, dtype, specs), state: {}, outputShape: [...shape.slice(0, -1), units] };
+      return { params: draw(key, dtype, specs) as DenseParams, state: {}, outputShape: [...shape.slice(0, -1), units] };
     },
-    apply(params: Tree, state: Tree, x: Tensor, applyOpts) {
+    apply(params, state, x, applyOpts) {
       applyOptions(name, applyOpts);
-      const p = params as { w: Tensor; b?: Tensor };
+      const p = params;
       const y = matmul(x, p.w);
       return [p.b === undefined ? y : add(y, p.b), state];
     },

@@ -7,13 +7,13 @@ import { div, where } from "../../prims/index.js";
 import { zerosLike } from "../../tensor/create.js";
 import { bernoulli } from "../../random/samplers.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { type Layer, applyOptions, checkShape, initOptions } from "./layer.js";
+import { type Layer, type NoParams, applyOptions, checkShape, initOptions } from "./layer.js";
 
 /**
  * Inverted dropout: in training each element is kept with probability 1 − rate and scaled by
  * 1/(1 − rate), the mask drawn from `apply`'s key; the identity at inference.
  */
-export function dropout(rate: number): Layer {
+export function dropout(rate: number): Layer<NoParams, NoParams> {
   if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new ValueError(`dropout: rate must be a number in [0, 1], got ${String(rate)}`);
   const name = `dropout(${rate})`;
   return {

@@ -32,7 +32,7 @@ export function embedding(vocabulary: number, features: number, options?: { read
     apply(params: Tree, state: Tree, x: Tensor, applyOpts) {
       applyOptions(name, applyOpts);
       if (x.dtype !== "int32") throw new DTypeError(`${name}: ids must be int32, got ${x.dtype}${fmtShape(x.shape)}`);
-      return [take((params as { table: Tensor }).table, x, 0), state];
+      return [take((params as { table: Tensor }).table, x, { axis: 0 }), state];
     },
   };
 }

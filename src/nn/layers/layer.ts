@@ -15,23 +15,34 @@ import { traceFlat } from "../../trace/trace.js";
 import { flatten } from "../../tree/index.js";
 import { decodeOptions, optionsCodec } from "../options.js";
 
-/** A pytree of tensors: nested plain objects and arrays (`{}` when a layer has none). */
-export type Tree = Tensor | readonly Tree[] | { readonly [name: string]: Tree };
+/**
+ * A pytree of tensors: nested plain objects and arrays (`{}` when a layer has none); an
+ * optional entry (dense's `b` with `useBias: false`) may be absent.
+ */
+export type Tree = Tensor | readonly Tree[] | { readonly [name: string]: Tree | undefined };
 
-/** What `init` returns: the parameters, the state and the per-example output shape. */
-export interface Initialized {
-  readonly params: Tree;
-  readonly state: Tree;
+/** The params or state of a layer that has none: `{}`. */
+export type NoParams = Record<string, never>;
+
+/**
+ * What `init` returns: the parameters, the state and the per-example output shape.
+ *
+ * @typeParam P - the layer's parameter tree (`{ w: Tensor; b?: Tensor }` for dense)
+ * @typeParam S - the layer's state tree (`{}` for most layers)
+ */
+export interface Initialized<P = Tree, S = Tree> {
+  readonly params: P;
+  readonly state: S;
   readonly outputShape: number[];
 }
 
-/** Options of a layer's `init`. */
+/** Options of `layer.init`. */
 export interface InitOptions {
   /** The dtype of the parameters and float state: float32 (default) or float64. */
   readonly dtype?: "float32" | "float64";
 }
 
-/** Options of a layer's `apply`: training mode and the random key of the layers that sample. */
+/** Options of `layer.apply`. */
 export interface ApplyOptions {
   /** Training mode: dropout drops, batch norm uses (and updates) batch statistics. Default false. */
   readonly train?: boolean;
@@ -40,27 +51,38 @@ export interface ApplyOptions {
 }
 
 /**
- * A layer: an `init`/`apply` pair over plain pytrees. Shapes are per example (without the batch axis).
+ * A layer: `init` makes the parameters and state, `apply` uses them. The types flow from one
+ * to the other: `apply` takes the params and state `init` returned, and returns a new state
+ * of the same type.
  *
+ * @typeParam P - the parameter tree
+ * @typeParam S - the state tree
  * @example
- * const layer = fx.nn.layers.dense(10);
+ * const layer = fx.nn.layers.dense(10);                          // Layer<{ w: Tensor; b?: Tensor }, NoParams>
  * const { params, state } = layer.init(fx.random.key(0), [784]);
- * const [y] = layer.apply(params, state, x);   // x: [batch, 784] → y: [batch, 10]
+ * const [y, nextState] = layer.apply(params, state, x);
  */
-export interface Layer {
+export interface Layer<P = Tree, S = Tree> {
   /** What the layer is, for messages and summaries: `dense(10)`, `conv2d(6, 5×5)`, `serial`. */
   readonly name: string;
-  /** New parameters and state for inputs of `inputShape` (per example), drawn with `key`. */
-  init(key: Tensor, inputShape: readonly number[], options?: InitOptions): Initialized;
-  /** The output for a batch `x` and the new state (`[y, newState]`); a pure function. */
-  apply(params: Tree, state: Tree, x: Tensor, options?: ApplyOptions): [Tensor, Tree];
+  /** The parameters and state for per-example inputs of `inputShape`, and the output shape. */
+  init(key: Tensor, inputShape: readonly number[], options?: InitOptions): Initialized<P, S>;
+  /** `[y, newState]` for a batch `x` (batch axis first). */
+  apply(params: P, state: S, x: Tensor, options?: ApplyOptions): [Tensor, S];
   /** The sub-layers of a combinator, by their parameter names (for summaries). */
-  readonly children?: readonly (readonly [string, Layer])[];
+  readonly children?: readonly (readonly [string, Layer<any, any>])[];
   /** Which combinator made the layer, if one did (summaries expand serial models in place). */
   readonly combinator?: "serial" | "parallel" | "residual";
 }
 
-export function isLayer(x: unknown): x is Layer {
+/** The parameter tree type of a layer type. */
+export type ParamsOf<L> = L extends Layer<infer P, any> ? P : never;
+
+/** The state tree type of a layer type. */
+export type StateOf<L> = L extends Layer<any, infer S> ? S : never;
+
+/** Whether `x` is a layer (an object with init and apply). */
+export function isLayer(x: unknown): x is Layer<any, any> {
   return typeof x === "object" && x !== null && typeof (x as Layer).init === "function" && typeof (x as Layer).apply === "function";
 }
 
@@ -117,7 +139,7 @@ function aval(x: Tensor): Aval {
  * (inference mode, batch of 1) over abstract values: no arithmetic is done. An op's error
  * comes back, of the same class, naming the layer and the input shape.
  */
-export function inferOutputShape(layer: Pick<Layer, "name" | "apply">, params: Tree, state: Tree, inputShape: readonly number[], inputDType: DType): number[] {
+export function inferOutputShape(layer: Pick<Layer<any, any>, "name" | "apply">, params: Tree, state: Tree, inputShape: readonly number[], inputDType: DType): number[] {
   const [leaves, tree] = flatten<Tensor>([params, state]);
   const avals: Aval[] = [...leaves.map(aval), { shape: [1, ...inputShape], dtype: inputDType }];
   try {
@@ -137,8 +159,8 @@ export function inferOutputShape(layer: Pick<Layer, "name" | "apply">, params: T
 }
 
 /** A layer without parameters applying `fn` to per-example inputs of rank `rank`. */
-export function statelessLayer(name: string, rank: number | null, axes: string, fn: (x: Tensor) => Tensor): Layer {
-  const layer: Layer = {
+export function statelessLayer(name: string, rank: number | null, axes: string, fn: (x: Tensor) => Tensor): Layer<NoParams, NoParams> {
+  const layer: Layer<NoParams, NoParams> = {
     name,
     init(_key, inputShape, initOpts) {
       const shape = checkShape(name, inputShape);

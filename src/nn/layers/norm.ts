@@ -10,14 +10,14 @@ import { add, mul, reshape, rsqrt, sub } from "../../prims/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ones, zeros, type Initializer } from "../init.js";
 import { decodeOptions, optionsCodec } from "../options.js";
-import { type Layer, type Tree, applyOptions, checkFeatureShape, checkShape, initOptions } from "./layer.js";
+import { type Layer, type NoParams, applyOptions, checkFeatureShape, checkShape, initOptions } from "./layer.js";
 import { draw } from "./params.js";
 
 const NormOptions = { eps: t.number, center: t.boolean, scale: t.boolean };
 const BatchNormOptions = optionsCodec("batchNorm options", { ...NormOptions, momentum: t.number });
 const LayerNormOptions = optionsCodec("layerNorm options", NormOptions);
 
-/** Options of `layerNorm`: ε and whether to learn a scale and an offset. */
+/** Options of `layerNorm`. */
 export interface LayerNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
   readonly eps?: number;
@@ -27,7 +27,7 @@ export interface LayerNormOptions {
   readonly scale?: boolean;
 }
 
-/** Options of `batchNorm`: those of `layerNorm` and the running statistics' momentum. */
+/** Options of `batchNorm`. */
 export interface BatchNormOptions extends LayerNormOptions {
   /** running ← momentum·running + (1 − momentum)·batch statistic (default 0.99, as Keras and Flax). */
   readonly momentum?: number;
@@ -38,8 +38,14 @@ function checkNumbers(op: string, eps: number, momentum: number): void {
   if (!(momentum >= 0 && momentum <= 1)) throw new ValueError(`${op}: momentum must be in [0, 1], got ${momentum}`);
 }
 
+/** The parameters of batchNorm and layerNorm: γ (`scale`) and β (`bias`), each unless turned off. */
+export type NormParams = { scale?: Tensor; bias?: Tensor };
+
+/** The state of batchNorm: the running mean and variance per feature. */
+export type BatchNormState = { mean: Tensor; var: Tensor };
+
 /** γ and β for `features` as the options ask. */
-function affineParams(key: Tensor, dtype: "float32" | "float64", features: number, center: boolean, scale: boolean): Record<string, Tensor> {
+function affineParams(key: Tensor, dtype: "float32" | "float64", features: number, center: boolean, scale: boolean): NormParams {
   const specs: [string, Initializer, number[]][] = [];
   if (scale) specs.push(["scale", ones, [features]]);
   if (center) specs.push(["bias", zeros, [features]]);
@@ -55,7 +61,7 @@ function affine(xhat: Tensor, p: { scale?: Tensor; bias?: Tensor }, view: number
 }
 
 /** Batch normalisation over axis 1; params `{ scale, bias }` [F], state `{ mean, var }` [F]. */
-export function batchNorm(options?: BatchNormOptions): Layer {
+export function batchNorm(options?: BatchNormOptions): Layer<NormParams, BatchNormState> {
   const o = decodeOptions("batchNorm", BatchNormOptions, options);
   const { eps = 1e-5, momentum = 0.99, center = true, scale = true } = o;
   checkNumbers("batchNorm", eps, momentum);
@@ -70,9 +76,9 @@ export function batchNorm(options?: BatchNormOptions): Layer {
       const state = { mean: zeros(key, [f], { dtype }), var: ones(key, [f], { dtype }) };
       return { params: affineParams(key, dtype, f, center, scale), state, outputShape: shape };
     },
-    apply(params: Tree, state: Tree, x: Tensor, applyOpts) {
+    apply(params, state, x, applyOpts) {
       const { train } = applyOptions(name, applyOpts);
-      const s = state as { mean: Tensor; var: Tensor };
+      const s = state;
       const f = s.mean.shape[0]!;
       const view = [f, ...x.shape.slice(2).map(() => 1)];
       if (x.shape.length < 2 || x.shape[1] !== f) {
@@ -80,20 +86,20 @@ export function batchNorm(options?: BatchNormOptions): Layer {
       }
       if (!train) {
         const xhat = mul(sub(x, reshape(s.mean, view)), rsqrt(add(reshape(s.var, view), eps)));
-        return [affine(xhat, params as object, view), state];
+        return [affine(xhat, params, view), state];
       }
       const axes = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
       const mu = mean(x, { axis: axes, keepDims: true });
       const v = variance(x, { axis: axes, keepDims: true });
       const xhat = mul(sub(x, mu), rsqrt(add(v, eps)));
       const blend = (running: Tensor, batch: Tensor) => add(mul(running, momentum), mul(reshape(batch, [f]), 1 - momentum));
-      return [affine(xhat, params as object, view), { mean: blend(s.mean, mu), var: blend(s.var, v) }];
+      return [affine(xhat, params, view), { mean: blend(s.mean, mu), var: blend(s.var, v) }];
     },
   };
 }
 
 /** Layer normalisation over each example's last axis; params `{ scale, bias }` [last]. */
-export function layerNorm(options?: LayerNormOptions): Layer {
+export function layerNorm(options?: LayerNormOptions): Layer<NormParams, NoParams> {
   const o = decodeOptions("layerNorm", LayerNormOptions, options);
   const { eps = 1e-5, center = true, scale = true } = o;
   checkNumbers("layerNorm", eps, 0);
@@ -106,12 +112,12 @@ export function layerNorm(options?: LayerNormOptions): Layer {
       checkFeatureShape(name, shape, "..., features");
       return { params: affineParams(key, dtype, shape[shape.length - 1]!, center, scale), state: {}, outputShape: shape };
     },
-    apply(params: Tree, state: Tree, x: Tensor, applyOpts) {
+    apply(params, state, x, applyOpts) {
       applyOptions(name, applyOpts);
       const mu = mean(x, { axis: -1, keepDims: true });
       const v = variance(x, { axis: -1, keepDims: true });
       const xhat = mul(sub(x, mu), rsqrt(add(v, eps)));
-      return [affine(xhat, params as object, [x.shape[x.shape.length - 1]!]), state];
+      return [affine(xhat, params, [x.shape[x.shape.length - 1]!]), state];
     },
   };
 }

@@ -3,7 +3,7 @@
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { reshape as reshapeOp } from "../../prims/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { type Layer, applyOptions, checkShape, initOptions } from "./layer.js";
+import { type Layer, type NoParams, applyOptions, checkShape, initOptions } from "./layer.js";
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -17,7 +17,7 @@ function resolve(target: readonly number[], elements: number): number[] | null {
 }
 
 /** Each example reshaped to `shape` (one entry may be −1: whatever is left). */
-export function reshape(shape: readonly number[]): Layer {
+export function reshape(shape: readonly number[]): Layer<NoParams, NoParams> {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1) || shape.filter((d) => d === -1).length > 1) {
     throw new ValueError(`reshape: shape must be non-negative integers with at most one −1, got ${JSON.stringify(shape)}`);
   }
@@ -41,7 +41,7 @@ export function reshape(shape: readonly number[]): Layer {
 }
 
 /** Each example flattened to one axis: [N, ...] → [N, product]. */
-export function flatten(): Layer {
+export function flatten(): Layer<NoParams, NoParams> {
   const layer = reshape([-1]);
   return { ...layer, name: "flatten" };
 }
