@@ -77,6 +77,14 @@ export const PathArg: ArgCodec<string> = described<string>("a path", {
   },
 });
 
+/** A search spec (key=values;…), parsed further by src/cli/tuning.ts. */
+export const SpecArg: ArgCodec<string> = described<string>("a spec key=values;key=values", {
+  is: (u: unknown) => typeof u === "string" && u.trim().length > 0,
+  validate(u: unknown, c: t.Context) {
+    return typeof u === "string" && u.trim().length > 0 ? t.success(u) : t.failure(u, c);
+  },
+});
+
 export const PositiveIntArg = intArg(PositiveInt);
 export const SeedArg = intArg(refined("an integer in [0, 2^32)", FiniteNumber, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32));
 export const PositiveNumberArg = numberArg(PositiveNumber);

@@ -12,11 +12,13 @@ import { EXIT, UsageError } from "./errors.js";
 import { type Flags, kebab, parseFlags } from "./flags.js";
 import { commandHelp, toolHelp } from "./help.js";
 import { type Io, processIo } from "./io.js";
+import { evaluateCommand } from "./evaluate.js";
+import { searchCommand } from "./search.js";
 import { trainCommand } from "./train.js";
 import { version } from "./version.js";
 
 /** The commands of the tool, in the order help lists them. */
-export const COMMANDS: readonly Command<Flags>[] = [trainCommand as unknown as Command<Flags>];
+export const COMMANDS: readonly Command<Flags>[] = [trainCommand, evaluateCommand, searchCommand] as unknown as Command<Flags>[];
 
 const isHelp = (word: string) => word === "--help" || word === "-h";
 

@@ -44,6 +44,11 @@ export function effectiveLr(config: TrainingConfig): number {
   return config.lr ?? DEFAULT_LR[config.optimizer];
 }
 
+/** Throws a UsageError if the config's model is not available or does not take its options. */
+export function checkConfig(config: TrainingConfig): void {
+  modelEntry(config.model, config);
+}
+
 /** `split` in the layout the registry's `model` reads. */
 export function prepareSplit(model: ModelName, split: Split): Split {
   return { x: modelEntry(model).prepare(split.x), y: split.y };

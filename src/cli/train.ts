@@ -16,7 +16,7 @@ import { dataText, loadData } from "./data.js";
 import { EXIT } from "./errors.js";
 import { writeFileAtomic } from "./files.js";
 import { flag } from "./flags.js";
-import { effectiveLr, runKeys, trainModel, type TrainingConfig } from "./run.js";
+import { checkConfig, effectiveLr, runKeys, trainModel, type TrainingConfig } from "./run.js";
 import { dataFlags, modelFlags, progressFlag, trainingFlags, valSplitFlag } from "./shared-flags.js";
 import { version } from "./version.js";
 
@@ -80,6 +80,7 @@ export const trainCommand = defineCommand({
       epochs: o.epochs,
       batchSize: o.batchSize,
     };
+    checkConfig(config); // before loading any data
     const out = o.out ?? join("runs", `${o.model}-${o.data.name}`);
     const [dataKey, fitKey] = runKeys(o.seed);
     const ds = loadData(o.data, dataKey, o);
