@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import type { Io } from "../src/cli/io.js";
 import * as fx from "../src/index.js";
@@ -86,27 +86,66 @@ describe("fluxion: help and version", () => {
   });
 });
 
-describe("fluxion train", () => {
-  it("trains an mlp on a small MNIST subset and writes checkpoint, history and charts", async () => {
-    const out = tempDir();
-    const r = await run("train", "--model", "mlp", "--hidden", "64", "--data", "mnist", "--train-size", "512", "--test-size", "256", "--epochs", "2", "--batch-size", "32", "--optimizer", "adam", "--schedule", "cosine", "--progress", "lines", "--out", out);
-    expect(r.err).toEqual([]);
-    expect(r.code).toBe(0);
-    const last = r.out[r.out.length - 1]!;
-    const m = /^test accuracy (\d+\.\d\d)% \(loss \d+\.\d{4}\)$/.exec(last);
-    expect(m, last).not.toBeNull();
+describe("fluxion train and evaluate", () => {
+  // One small run shared by the tests below: an mlp on 512 of the npm digits, 2 epochs.
+  let out: string;
+  let trained: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    out = tempDir();
+    trained = await run("train", "--model", "mlp", "--hidden", "64", "--data", "mnist", "--train-size", "512", "--test-size", "256", "--epochs", "2", "--batch-size", "32", "--optimizer", "adam", "--schedule", "cosine", "--progress", "lines", "--out", out);
+  });
+
+  it("trains, prints the epochs and ends with the test accuracy", () => {
+    expect(trained.err).toEqual([]);
+    expect(trained.code).toBe(0);
+    expect(trained.out[0]).toBe("fluxion train: mlp on mnist (512 train, 256 test); adam lr 0.001 cosine; 2 epochs of batch 32; seed 42");
+    expect(trained.out.filter((l) => l.startsWith("epoch "))).toHaveLength(2);
+    const m = /^test accuracy (\d+\.\d\d)% \(loss \d+\.\d{4}\)$/.exec(trained.out[trained.out.length - 1]!);
+    expect(m, trained.out.join("\n")).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(50); // 10 classes: chance is 10%
-    expect(r.out.filter((l) => l.startsWith("epoch "))).toHaveLength(2);
+  });
+
+  it("writes the checkpoint (with the meta evaluate needs), the history and the charts", () => {
     for (const f of ["checkpoint.safetensors", "history.json", "run.json", "history.svg", "confusion.svg", "misclassified.svg"]) expect(existsSync(join(out, f)), f).toBe(true);
     const history = JSON.parse(readFileSync(join(out, "history.json"), "utf8"));
-    expect(history).toHaveLength(2);
-    expect(readFileSync(join(out, "history.svg"), "utf8")).toMatch(/^<svg/);
+    expect(history.map((r: { epoch: number }) => r.epoch)).toEqual([1, 2]);
+    expect(history[1].val_accuracy).toBeGreaterThan(0.5);
+    for (const f of ["history.svg", "confusion.svg", "misclassified.svg"]) expect(readFileSync(join(out, f), "utf8")).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>\s*$/);
     const ckpt = fx.train.load<Record<string, unknown>, unknown, unknown, Record<string, any>>(join(out, "checkpoint.safetensors"));
     expect(ckpt.meta!.model).toBe("mlp");
     expect(ckpt.meta!.modelOptions).toEqual({ hidden: [64] });
     expect(ckpt.meta!.data).toBe("mnist");
-    expect(ckpt.meta!.test.accuracy).toBeCloseTo(Number(m![1]) / 100, 4);
+    expect(ckpt.meta!.seed).toBe(42);
+    expect(ckpt.meta!.testSize).toBe(256);
     expect(Object.keys(ckpt.params).sort()).toEqual(["act1", "dense1", "dense2"]);
+    const runJson = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
+    expect(runJson.test.accuracy).toBe(ckpt.meta!.test.accuracy);
+    expect(runJson.epochsRun).toBe(2);
+  });
+
+  it("evaluate rebuilds the model and finds the same test accuracy, with the tables", async () => {
+    const r = await run("evaluate", "--checkpoint", join(out, "checkpoint.safetensors"));
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const accuracy = /test accuracy (\d+\.\d\d)%/.exec(trained.out[trained.out.length - 1]!)![1];
+    expect(r.out).toContain(`loss ${/\(loss (\d+\.\d{4})\)/.exec(trained.out[trained.out.length - 1]!)![1]}  accuracy ${accuracy}%`);
+    const text = r.out.join("\n");
+    expect(text).toMatch(/class\s+precision\s+recall\s+support/);
+    expect(text).toContain("confusion matrix (rows: true class, columns: predicted class)");
+    // The confusion matrix's counts add up to the 256 test samples.
+    const start = r.out.findIndex((l) => l.startsWith("true \\ predicted"));
+    const rows = r.out.slice(start + 2, start + 12).map((l) => l.trim().split(/\s+/).slice(2).map(Number));
+    expect(rows).toHaveLength(10);
+    expect(rows.flat().reduce((a, b) => a + b, 0)).toBe(256);
+  });
+
+  it("evaluate: a missing checkpoint is a runtime failure (1), a missing --checkpoint a usage error (2)", async () => {
+    const missing = await run("evaluate", "--checkpoint", join(out, "nope.safetensors"));
+    expect(missing.code).toBe(1);
+    expect(missing.err[0]).toMatch(/^fluxion: CheckpointError: load: .*nope\.safetensors: cannot open the checkpoint/);
+    const none = await run("evaluate");
+    expect(none.code).toBe(2);
+    expect(none.err[0]).toBe("fluxion evaluate: --checkpoint is required (see fluxion evaluate --help)");
   });
 
   it("exits with 1 and prints the install hint when the Fashion-MNIST files are missing", async () => {

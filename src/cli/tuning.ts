@@ -160,7 +160,8 @@ export interface SearchOptions {
   readonly stopped?: (() => boolean) | undefined;
 }
 
-function meanStd(xs: readonly number[]): [number, number] {
+/** Mean and sample standard deviation (0 for fewer than two values). */
+export function meanStd(xs: readonly number[]): [number, number] {
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   const variance = xs.length < 2 ? 0 : xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1);
   return [mean, Math.sqrt(variance)];
