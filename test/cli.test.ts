@@ -65,7 +65,27 @@ describe("fluxion: usage errors exit with 2 and name the flag and the value", ()
   it("refuses a model option the model does not take", async () => {
     const r = await run("train", "--model", "lenet5", "--hidden", "10", "--epochs", "0", "--train-size", "10", "--test-size", "10");
     expect(r.code).toBe(2);
-    expect(r.err[0]).toMatch(/--hidden applies to mlp; --model lenet5 does not take it/);
+    expect(r.err[0]).toMatch(/--hidden applies to mlp and bnCnn; --model lenet5 does not take it/);
+  });
+});
+
+describe("fluxion train --model bnCnn", () => {
+  // bnCnn comes from fx.nn.models when this build has it; without it, asking for it is a usage error.
+  const models = fx.nn.models as Record<string, unknown>;
+  it(typeof models["bnCnn"] === "function" ? "trains the batch-norm + dropout CNN" : "is a usage error without fx.nn.models.bnCnn", async () => {
+    const out = tempDir();
+    const r = await run("train", "--model", "bnCnn", "--dropout", "0.2", "--train-size", "128", "--test-size", "64", "--epochs", "1", "--batch-size", "32", "--progress", "silent", "--out", out);
+    if (typeof models["bnCnn"] !== "function") {
+      expect(r.code).toBe(2);
+      expect(r.err[0]).toBe("fluxion: --model bnCnn: this build of fluxion has no fx.nn.models.bnCnn");
+      return;
+    }
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(fx.train.load<unknown, unknown, unknown, Record<string, any>>(join(out, "checkpoint.safetensors")).meta!.modelOptions).toEqual({ dropout: 0.2 });
+    const two = await run("train", "--model", "bnCnn", "--hidden", "64,32", "--epochs", "0");
+    expect(two.code).toBe(2);
+    expect(two.err[0]).toBe("fluxion: --hidden: bnCnn has one hidden dense layer; give one width, got 64,32");
   });
 });
 

@@ -13,7 +13,7 @@ import { UsageError } from "./errors.js";
 
 /** The model options the command line can set. */
 export interface ModelOptions {
-  /** mlp: the hidden layers' widths (default 256,128,100). */
+  /** mlp: the hidden layers' widths (default 256,128,100); bnCnn: its one dense layer's width. */
   readonly hidden?: readonly number[] | undefined;
   /** mlp, bnCnn: the dropout rate. */
   readonly dropout?: number | undefined;
@@ -31,6 +31,8 @@ interface ModelEntry {
   build(classes: number, inputShape: readonly number[], options: ModelOptions): Layer;
   /** False when this build of fluxion lacks the model. */
   available(): boolean;
+  /** Throws a UsageError for option values the model cannot take (checked before any data is loaded). */
+  check?(options: ModelOptions): void;
 }
 
 /** mlp's hidden widths when --hidden is not given: the 256-128-100 network of the Fashion-MNIST benchmarks. */
@@ -67,11 +69,14 @@ export const MODELS = {
     available: always,
   },
   bnCnn: {
-    summary: "conv net with batch norm and dropout (--dropout)",
-    options: ["dropout"],
+    summary: "conv net with batch norm and dropout for 28x28 grey images (--dropout; --hidden: its one dense width)",
+    options: ["hidden", "dropout"],
     prepare: identity,
-    build: (classes, _inputShape, o) => bnCnnBuilder()!({ classes, ...(o.dropout === undefined ? {} : { dropout: o.dropout }) }),
+    build: (classes, _inputShape, o) => bnCnnBuilder()!({ classes, ...(o.dropout === undefined ? {} : { dropout: o.dropout }), ...(o.hidden === undefined ? {} : { hidden: o.hidden[0]! }) }),
     available: () => bnCnnBuilder() !== undefined,
+    check: (o) => {
+      if (o.hidden !== undefined && o.hidden.length !== 1) throw new UsageError(`--hidden: bnCnn has one hidden dense layer; give one width, got ${o.hidden.join(",")}`);
+    },
   },
 } satisfies Record<string, ModelEntry>;
 
@@ -79,9 +84,9 @@ export type ModelName = keyof typeof MODELS;
 export const MODEL_NAMES = Object.keys(MODELS) as ModelName[];
 
 /** fx.nn.models.bnCnn, once the batch-norm + dropout CNN is part of fx.nn.models. */
-function bnCnnBuilder(): ((options: { classes: number; dropout?: number }) => Layer) | undefined {
+function bnCnnBuilder(): ((options: { classes: number; dropout?: number; hidden?: number }) => Layer) | undefined {
   const f = (models as Record<string, unknown>)["bnCnn"];
-  return typeof f === "function" ? (f as (options: { classes: number; dropout?: number }) => Layer) : undefined;
+  return typeof f === "function" ? (f as (options: { classes: number; dropout?: number; hidden?: number }) => Layer) : undefined;
 }
 
 /** The entry of `name`, checking that it is available and that it takes the options given. */
@@ -94,5 +99,6 @@ export function modelEntry(name: ModelName, options: ModelOptions = {}): ModelEn
       throw new UsageError(`--${k} applies to ${takers.join(" and ")}; --model ${name} does not take it`);
     }
   }
+  entry.check?.(options);
   return entry;
 }

@@ -17,7 +17,7 @@ export const dataFlags = {
 /** The model and its options. */
 export const modelFlags = {
   model: flag(choiceArg(MODEL_NAMES), "NAME", `the network: ${MODEL_NAMES.join(", ")}`, { default: "lenet5" as (typeof MODEL_NAMES)[number] }),
-  hidden: flag(listArg(PositiveIntArg), "W1,W2,...", "mlp: hidden layer widths", { defaultText: DEFAULT_HIDDEN.join(",") }),
+  hidden: flag(listArg(PositiveIntArg), "W1,W2,...", "mlp: hidden layer widths; bnCnn: the width of its dense layer", { defaultText: `${DEFAULT_HIDDEN.join(",")} (mlp), 128 (bnCnn)` }),
   dropout: flag(RateArg, "P", "mlp, bnCnn: dropout rate"),
 };
 
