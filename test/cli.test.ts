@@ -37,7 +37,7 @@ describe("fluxion: usage errors exit with 2 and name the flag and the value", ()
   it("names the flag, what it expects and the bad value", async () => {
     const r = await run("train", "--epochs", "ten");
     expect(r.code).toBe(2);
-    expect(r.err[0]).toBe('fluxion train: --epochs: expected a non-negative integer, got "ten"');
+    expect(r.err[0]).toBe('fluxion train: --epochs: expected a positive integer, got "ten"');
     const lr = await run("train", "--lr=-0.1");
     expect(lr.code).toBe(2);
     expect(lr.err[0]).toBe('fluxion train: --lr: expected a positive finite number, got "-0.1"');
@@ -63,7 +63,7 @@ describe("fluxion: usage errors exit with 2 and name the flag and the value", ()
   });
 
   it("refuses a model option the model does not take", async () => {
-    const r = await run("train", "--model", "lenet5", "--hidden", "10", "--epochs", "0", "--train-size", "10", "--test-size", "10");
+    const r = await run("train", "--model", "lenet5", "--hidden", "10", "--epochs", "1", "--train-size", "10", "--test-size", "10");
     expect(r.code).toBe(2);
     expect(r.err[0]).toMatch(/--hidden applies to mlp and bnCnn; --model lenet5 does not take it/);
   });
@@ -83,7 +83,7 @@ describe("fluxion train --model bnCnn", () => {
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     expect(fx.train.load<unknown, unknown, unknown, Record<string, any>>(join(out, "checkpoint.safetensors")).meta!.modelOptions).toEqual({ dropout: 0.2 });
-    const two = await run("train", "--model", "bnCnn", "--hidden", "64,32", "--epochs", "0");
+    const two = await run("train", "--model", "bnCnn", "--hidden", "64,32");
     expect(two.code).toBe(2);
     expect(two.err[0]).toBe("fluxion: --hidden: bnCnn has one hidden dense layer; give one width, got 64,32");
   });
@@ -166,6 +166,14 @@ describe("fluxion train and evaluate", () => {
     const none = await run("evaluate");
     expect(none.code).toBe(2);
     expect(none.err[0]).toBe("fluxion evaluate: --checkpoint is required (see fluxion evaluate --help)");
+  });
+
+  it("evaluate refuses a checkpoint whose meta is not a train run's (exit 1)", async () => {
+    const file = join(tempDir(), "foreign.safetensors");
+    fx.train.save(file, { params: { w: fx.zeros([2]) }, meta: { note: "not from fluxion train" } });
+    const r = await run("evaluate", "--checkpoint", file);
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toBe(`fluxion: ValueError: evaluate: ${file}: its meta is not a fluxion train run's (needs model, modelOptions, data, classes, seed), got {"note":"not from fluxion train"}`);
   });
 
   it("exits with 1 and prints the install hint when the Fashion-MNIST files are missing", async () => {

@@ -1,7 +1,6 @@
 // The flags train and search share: the data, its size, the model and how it is trained.
 
-import { NonNegativeInt } from "../options/codecs.js";
-import { FractionArg, NonNegativeNumberArg, PositiveIntArg, PositiveNumberArg, RateArg, SeedArg, choiceArg, intArg, listArg } from "./codecs.js";
+import { FractionArg, NonNegativeNumberArg, PositiveIntArg, PositiveNumberArg, RateArg, SeedArg, choiceArg, listArg } from "./codecs.js";
 import { DataArg } from "./data.js";
 import { flag } from "./flags.js";
 import { DEFAULT_HIDDEN, MODEL_NAMES } from "./models.js";
@@ -23,7 +22,7 @@ export const modelFlags = {
 
 /** How the network is trained. */
 export const trainingFlags = {
-  epochs: flag(intArg(NonNegativeInt), "N", "epochs of training", { default: 10 }),
+  epochs: flag(PositiveIntArg, "N", "epochs of training", { default: 10 }),
   batchSize: flag(PositiveIntArg, "B", "examples per step", { default: 64 }),
   optimizer: flag(choiceArg(OPTIMIZER_NAMES), "NAME", OPTIMIZER_NAMES.join(", "), { default: "momentum" as (typeof OPTIMIZER_NAMES)[number] }),
   lr: flag(PositiveNumberArg, "X", "learning rate", { defaultText: "0.1 sgd, 0.05 momentum/nesterov, 0.01 adagrad, 0.001 rmsprop/adam/adamw" }),

@@ -126,7 +126,8 @@ export const trainCommand = defineCommand({
     const samplesPerSecond = epochs.length === 0 ? 0 : epochs.reduce((s, r) => s + r.samplesPerSecond, 0) / epochs.length;
     const title = `${o.model} on ${o.data.name}`;
     writeFileAtomic(join(out, "history.json"), `${JSON.stringify(epochs, null, 2)}\n`);
-    writeFileAtomic(join(out, "history.svg"), historyChart(epochs, { title }));
+    // Ctrl-C during the first epoch leaves no finished epoch to draw.
+    if (epochs.length > 0) writeFileAtomic(join(out, "history.svg"), historyChart(epochs, { title }));
     writeFileAtomic(join(out, "confusion.svg"), confusionChart(test.confusion, ds.classes, { title: `${title}: test confusion matrix` }));
     writeFileAtomic(join(out, "misclassified.svg"), misclassifiedGrid(ds.test, test.predictions, ds.classes));
     writeFileAtomic(
@@ -134,7 +135,7 @@ export const trainCommand = defineCommand({
       `${JSON.stringify(json({ ...meta, epochsRun: epochs.length, stopReason: result.stopReason, seconds, samplesPerSecond, precision: test.precision, recall: test.recall }), null, 2)}\n`,
     );
     save(join(out, CHECKPOINT_FILE), { params: result.params, state: result.state, optState: result.optState, meta });
-    io.out(`wrote ${CHECKPOINT_FILE}, history.json, run.json, history.svg, confusion.svg, misclassified.svg to ${out}`);
+    io.out(`wrote ${CHECKPOINT_FILE}, history.json, run.json, ${epochs.length > 0 ? "history.svg, " : ""}confusion.svg, misclassified.svg to ${out}`);
     io.out(`${epochs.length} epochs in ${seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s)`);
     io.out(`test accuracy ${pct(test.accuracy)} (loss ${test.loss.toFixed(4)})`);
     return interrupted || result.stopReason?.startsWith("interrupted") ? EXIT.interrupted : EXIT.ok;
