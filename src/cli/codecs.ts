@@ -85,9 +85,13 @@ export const SpecArg: ArgCodec<string> = described<string>("a spec key=values;ke
   },
 });
 
+/** A positive integer (--epochs, --batch-size, sizes). */
 export const PositiveIntArg = intArg(PositiveInt);
+/** A seed: an integer in [0, 2^32). */
 export const SeedArg = intArg(refined("an integer in [0, 2^32)", FiniteNumber, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32));
+/** A positive finite number (--lr). */
 export const PositiveNumberArg = numberArg(PositiveNumber);
+/** A non-negative finite number (--weight-decay). */
 export const NonNegativeNumberArg = numberArg(NonNegativeNumber);
 /** A rate in [0, 1): dropout. */
 export const RateArg = numberArg(refined("a number in [0, 1)", UnitInterval, (n) => n < 1));

@@ -15,6 +15,7 @@ import { UsageError } from "./errors.js";
 
 /** The data sets by name. */
 export const DATA_NAMES = ["mnist", "fashion-mnist"] as const;
+/** A data set's name on the command line. */
 export type DataName = (typeof DATA_NAMES)[number];
 
 /** A --data value: a data set's name and, for fashion-mnist, the directory of its files. */

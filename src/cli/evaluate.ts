@@ -44,6 +44,7 @@ export function perClassLines(classes: readonly string[], precision: readonly nu
   return formatTable([{ header: "class" }, { header: "precision", right: true }, { header: "recall", right: true }, { header: "support", right: true }], rows);
 }
 
+/** `fluxion evaluate`. */
 export const evaluateCommand = defineCommand({
   name: "evaluate",
   summary: "evaluate a checkpoint: loss, accuracy, per-class precision/recall, confusion matrix",

@@ -1,4 +1,4 @@
-// The command line of one command: `--name value`, `--name=value` and bare boolean flags,
+// The command line of one command: `--name value` and `--name=value`,
 // decoded by each flag's io-ts codec into a typed object keyed by the camelCase name
 // (--batch-size → batchSize). Every mistake is a UsageError naming the flag and the value:
 //   --epochs: expected a positive integer, got "ten"
@@ -12,8 +12,8 @@ import { UsageError } from "./errors.js";
 export interface Flag<A> {
   readonly codec: t.Type<A, A, unknown>;
   readonly help: string;
-  /** The value's name in help (N, X, DIR); absent for a boolean switch. */
-  readonly placeholder?: string;
+  /** The value's name in help (N, X, DIR). */
+  readonly placeholder: string;
   /** The value used when the flag is absent (shown in help). */
   readonly default?: A;
   /** How help shows the default when it is not simply the value ("per optimizer"). */
@@ -32,11 +32,7 @@ export function flag<A>(codec: t.Type<A, A, unknown>, placeholder: string, help:
   return { codec, placeholder, help, ...defaults };
 }
 
-/** A switch: present means true. */
-export function switchFlag(help: string): FlagWithDefault<boolean> {
-  return { codec: { is: (u: unknown): u is boolean => typeof u === "boolean" } as unknown as t.Type<boolean, boolean, unknown>, help, default: false };
-}
-
+/** A command's flags by camelCase name. */
 export type Flags = Record<string, Flag<any>>;
 
 /** The decoded flags: a flag with a default is always there, the others may be undefined. */
@@ -72,11 +68,6 @@ export function parseFlags<F extends Flags>(command: string, flags: F, argv: rea
     if (seen.has(key)) throw new UsageError(`${command}: --${name} is given twice`);
     seen.add(key);
     const spec = flags[key]!;
-    if (spec.placeholder === undefined) {
-      if (eq >= 0) throw new UsageError(`${command}: --${name} is a switch and takes no value, got ${describeValue(word.slice(eq + 1))}`);
-      out[key] = true;
-      continue;
-    }
     let value: string;
     if (eq >= 0) value = word.slice(eq + 1);
     else {

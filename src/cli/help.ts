@@ -8,8 +8,8 @@ import { type Flags, kebab } from "./flags.js";
 export function commandHelp(command: Command<Flags>): string {
   const lines = [`Usage: fluxion ${command.name} [flags]`, "", command.description, "", "Flags:"];
   const rows = Object.entries(command.flags).map(([key, f]) => {
-    const left = `  --${kebab(key)}${f.placeholder !== undefined ? ` ${f.placeholder}` : ""}`;
-    const shown = f.defaultText ?? (f.default !== undefined && f.placeholder !== undefined ? String(f.default) : undefined);
+    const left = `  --${kebab(key)} ${f.placeholder}`;
+    const shown = f.defaultText ?? (f.default !== undefined ? String(f.default) : undefined);
     const required = command.required.includes(key) ? " (required)" : "";
     return [left, `${f.help}${required}${shown !== undefined ? ` [default: ${shown}]` : ""}`] as const;
   });

@@ -80,7 +80,9 @@ export const MODELS = {
   },
 } satisfies Record<string, ModelEntry>;
 
+/** A registry model's name. */
 export type ModelName = keyof typeof MODELS;
+/** The registry's names, in help order. */
 export const MODEL_NAMES = Object.keys(MODELS) as ModelName[];
 
 /** fx.nn.models.bnCnn, once the batch-norm + dropout CNN is part of fx.nn.models. */

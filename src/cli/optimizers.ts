@@ -9,7 +9,9 @@ import { momentum, nesterov, sgd } from "../optim/sgd.js";
 import { addWeightDecay } from "../optim/transforms.js";
 import * as schedules from "../optim/schedules.js";
 
+/** The optimisers of --optimizer. */
 export const OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"] as const;
+/** An --optimizer name. */
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** The learning rate each optimiser starts from when --lr is not given. */
@@ -23,7 +25,9 @@ export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = Object.freeze
   adamw: 0.001,
 });
 
+/** The schedules of --schedule. */
 export const SCHEDULE_NAMES = ["constant", "cosine", "warmup-cosine", "step", "exponential", "inverse-time", "polynomial"] as const;
+/** A --schedule name. */
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 /** What each schedule does over a run of T steps, for help and docs. */

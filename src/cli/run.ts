@@ -54,6 +54,7 @@ export function prepareSplit(model: ModelName, split: Split): Split {
   return { x: modelEntry(model).prepare(split.x), y: split.y };
 }
 
+/** What a run needs besides its config: keys, the number of classes, validation and output. */
 export interface TrainModelOptions {
   /** The fit key (init, shuffling, dropout). */
   readonly key: Tensor;

@@ -31,6 +31,7 @@ export function rankedLines(ranked: readonly TrialResult[]): string[] {
   );
 }
 
+/** `fluxion search`. */
 export const searchCommand = defineCommand({
   name: "search",
   summary: "grid or random hyper-parameter search with k-fold cross-validation; ranked table and CSV",

@@ -4,7 +4,14 @@ import { FractionArg, NonNegativeNumberArg, PositiveIntArg, PositiveNumberArg, R
 import { DataArg } from "./data.js";
 import { flag } from "./flags.js";
 import { DEFAULT_HIDDEN, MODEL_NAMES } from "./models.js";
-import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from "./optimizers.js";
+import { DEFAULT_LR, OPTIMIZER_NAMES, SCHEDULE_NAMES } from "./optimizers.js";
+
+/** "0.1 sgd, 0.05 momentum/nesterov, …": DEFAULT_LR grouped by value, for help. */
+function defaultLrText(): string {
+  const groups = new Map<number, string[]>();
+  for (const name of OPTIMIZER_NAMES) groups.set(DEFAULT_LR[name], [...(groups.get(DEFAULT_LR[name]) ?? []), name]);
+  return [...groups].map(([lr, names]) => `${lr} ${names.join("/")}`).join(", ");
+}
 
 /** --data and the size flags. */
 export const dataFlags = {
@@ -25,7 +32,7 @@ export const trainingFlags = {
   epochs: flag(PositiveIntArg, "N", "epochs of training", { default: 10 }),
   batchSize: flag(PositiveIntArg, "B", "examples per step", { default: 64 }),
   optimizer: flag(choiceArg(OPTIMIZER_NAMES), "NAME", OPTIMIZER_NAMES.join(", "), { default: "momentum" as (typeof OPTIMIZER_NAMES)[number] }),
-  lr: flag(PositiveNumberArg, "X", "learning rate", { defaultText: "0.1 sgd, 0.05 momentum/nesterov, 0.01 adagrad, 0.001 rmsprop/adam/adamw" }),
+  lr: flag(PositiveNumberArg, "X", "learning rate", { defaultText: defaultLrText() }),
   schedule: flag(choiceArg(SCHEDULE_NAMES), "NAME", `learning-rate schedule over the run: ${SCHEDULE_NAMES.join(", ")}`, { default: "constant" as (typeof SCHEDULE_NAMES)[number] }),
   weightDecay: flag(NonNegativeNumberArg, "X", "weight decay (adamw: decoupled; others: L2 added to the gradient)"),
   seed: flag(SeedArg, "S", "seed of every random choice (data split, init, shuffling, dropout)", { default: 42 }),

@@ -45,6 +45,7 @@ function json<T>(value: T): T {
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** `fluxion train`. */
 export const trainCommand = defineCommand({
   name: "train",
   summary: "train a model and write its checkpoint, history and charts",

@@ -34,6 +34,7 @@ const SEARCHABLE = {
 
 /** The flag names a search can vary. */
 export type SearchName = keyof typeof SEARCHABLE;
+/** The flag names a search can vary, in order. */
 export const SEARCH_NAMES = Object.keys(SEARCHABLE) as SearchName[];
 
 /** One trial: a value for each varied hyper-parameter, by flag name, as written ("0.01", "256-128"). */
@@ -139,6 +140,7 @@ export interface TrialResult {
   readonly seconds: number;
 }
 
+/** What `search` trains and how it scores. */
 export interface SearchOptions {
   /** The configuration every trial starts from. */
   readonly base: TrainingConfig;
