@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import type { Io } from "../src/cli/io.js";
 import * as fx from "../src/index.js";
+import { learningRate, makeOptimizer } from "../src/cli/optimizers.js";
 
 /** Runs main and collects what it prints. */
 async function run(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -181,5 +182,42 @@ describe("fluxion train and evaluate", () => {
     expect(r.code).toBe(1);
     expect(r.err[0]).toMatch(/^fluxion: DataNotFoundError: fashionMnist: .*nowhere does not exist\. Install Debian's package \(apt-get install dataset-fashion-mnist/);
     expect(r.err[0]).toContain("--data fashion-mnist=DIR");
+  });
+});
+
+describe("the CLI's schedules and optimisers", () => {
+  const at = (lr: unknown, step: number) => (typeof lr === "number" ? lr : (lr as (s: number) => fx.Tensor)(step).item());
+
+  it("each schedule is stretched over the whole run, as the help says", () => {
+    const T = 300;
+    expect(at(learningRate("constant", 0.1, T, 30), T)).toBe(0.1);
+    expect(at(learningRate("cosine", 0.1, T, 30), 0)).toBeCloseTo(0.1, 12);
+    expect(at(learningRate("cosine", 0.1, T, 30), T)).toBeCloseTo(0, 12);
+    expect(at(learningRate("cosine", 0.1, T, 30), T / 2)).toBeCloseTo(0.05, 12);
+    expect(at(learningRate("warmup-cosine", 0.1, T, 30), 0)).toBe(0);
+    expect(at(learningRate("warmup-cosine", 0.1, T, 30), 30)).toBeCloseTo(0.1, 12); // one epoch of warmup (30 ≤ T/10)
+    expect(at(learningRate("warmup-cosine", 0.1, T, 100), 30)).toBeCloseTo(0.1, 12); // at most T/10
+    expect(at(learningRate("warmup-cosine", 0.1, T, 30), T)).toBeCloseTo(0, 12);
+    expect(at(learningRate("step", 0.1, T, 30), 99)).toBeCloseTo(0.1, 12);
+    expect(at(learningRate("step", 0.1, T, 30), 100)).toBeCloseTo(0.01, 12);
+    expect(at(learningRate("step", 0.1, T, 30), 200)).toBeCloseTo(0.001, 12);
+    expect(at(learningRate("exponential", 0.1, T, 30), T)).toBeCloseTo(0.001, 12);
+    expect(at(learningRate("inverse-time", 0.1, T, 30), T)).toBeCloseTo(0.01, 12);
+    expect(at(learningRate("polynomial", 0.1, T, 30), T / 4)).toBeCloseTo(0.075, 12);
+    expect(at(learningRate("polynomial", 0.1, T, 30), T)).toBeCloseTo(0, 12);
+  });
+
+  it("weight decay: coupled L2 for sgd, adamw's own for adamw", () => {
+    const params = { w: fx.tensor([2, -4], { dtype: "float64" }) };
+    const grads = { w: fx.zeros([2], { dtype: "float64" }) };
+    const sgd = makeOptimizer("sgd", 0.1, 0.5);
+    const [u] = sgd.update(grads, sgd.init(params), params) as [{ w: fx.Tensor }, unknown];
+    expect(Array.from(u.w.data())).toEqual([-0.1 * 0.5 * 2, -0.1 * 0.5 * -4]);
+    const plain = makeOptimizer("sgd", 0.1);
+    expect(Array.from((plain.update(grads, plain.init(params), params)[0] as { w: fx.Tensor }).w.data()).map((x) => x + 0)).toEqual([0, 0]);
+    const adamw = makeOptimizer("adamw", 0.1, 0.5);
+    const [v] = adamw.update(grads, adamw.init(params), params) as [{ w: fx.Tensor }, unknown];
+    // Zero gradients: adam's step is 0, only the decoupled decay −lr·λ·θ is left.
+    expect(Array.from(v.w.data())).toEqual([-0.1 * 0.5 * 2, -0.1 * 0.5 * -4]);
   });
 });
