@@ -139,6 +139,6 @@ export const trainCommand = defineCommand({
     io.out(`wrote ${CHECKPOINT_FILE}, history.json, run.json, ${epochs.length > 0 ? "history.svg, " : ""}confusion.svg, misclassified.svg to ${out}`);
     io.out(`${epochs.length} epochs in ${seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s)`);
     io.out(`test accuracy ${pct(test.accuracy)} (loss ${test.loss.toFixed(4)})`);
-    return interrupted || result.stopReason?.startsWith("interrupted") ? EXIT.interrupted : EXIT.ok;
+    return interrupted ? EXIT.interrupted : EXIT.ok;
   },
 });
