@@ -22,22 +22,22 @@ export type BatchRule = (prim: Primitive, args: readonly Batched[], params: Para
 
 /**
  * Elementwise: operands have the output's shape or are rank 0 (repeated). Batched operands
- * meet at one batch axis (kept where they all have it); unbatched rank-0 operands stay rank 0;
- * every other operand is spread to the full batched shape.
+ * meet at one batch axis: that of the largest full-rank batched operand (so the big operands are
+ * never transposed, only small ones); unbatched rank-0 operands stay rank 0; every other operand
+ * is spread to the full batched shape.
  */
 const elementwise: BatchRule = (prim, args, params, size) => {
   const outShape = args.map(exampleShape).reduce((s, a) => (a.length > s.length ? a : s), [] as number[]);
-  const batched = args.filter((a) => a.bdim !== null);
-  const first = batched[0]!.bdim!;
-  const agree = batched.every((a) => a.bdim === first && a.value.shape.length === outShape.length + 1);
-  const bdim = agree ? first : 0;
-  const full = withAxis(outShape, bdim, size);
+  const full = args.filter((a) => a.bdim !== null && a.value.shape.length === outShape.length + 1);
+  const largest = full.reduce<Batched | undefined>((best, a) => (best === undefined || a.value.size > best.value.size ? a : best), undefined);
+  const bdim = largest?.bdim ?? 0;
+  const batchedShape = withAxis(outShape, bdim, size);
   const inputs = args.map((a) => {
     if (a.bdim === null && a.value.shape.length === 0) return a.value;
     if (a.bdim !== null && a.value.shape.length === 1 && outShape.length > 0) {
       // A per-example scalar next to per-example arrays: each example's value fills its slice.
-      const lifted = reshapeTo(a.value, full.map((d, i) => (i === bdim ? d : 1)));
-      return apply("broadcast_to", [lifted], { shape: full });
+      const lifted = reshapeTo(a.value, batchedShape.map((d, i) => (i === bdim ? d : 1)));
+      return apply("broadcast_to", [lifted], { shape: batchedShape });
     }
     return batchAt(a, size, bdim);
   });
@@ -71,11 +71,16 @@ const reshape: BatchRule = (_prim, [x], params, size) => ({
   bdim: 0,
 });
 
+/**
+ * broadcast_to: the new leading axes go in front of the batched operand, whose batch axis keeps
+ * its place among the operand's own axes — no transpose.
+ */
 const broadcastTo: BatchRule = (_prim, [x], params, size) => {
   const target = params.shape as readonly number[];
-  const own = exampleShape(x!);
-  const lifted = reshapeTo(batchAt(x!, size, 0), [size, ...target.slice(0, target.length - own.length).map(() => 1), ...own]);
-  return { value: apply("broadcast_to", [lifted], { shape: [size, ...target] }), bdim: 0 };
+  const b = x!.bdim!;
+  const lead = target.length - exampleShape(x!).length;
+  const lifted = reshapeTo(x!.value, [...target.slice(0, lead).map(() => 1), ...x!.value.shape]);
+  return { value: apply("broadcast_to", [lifted], { shape: withAxis(target, lead + b, size) }), bdim: lead + b };
 };
 
 const transpose: BatchRule = (_prim, [x], params) => {
@@ -159,22 +164,28 @@ const scatterAdd: BatchRule = (prim, [u, idx], params, size) => {
 
 /**
  * matmul: when only one operand is batched and it is a plain matrix, the batch folds into its
- * free dimension (rows of A, or the columns of a transposed-read B) — one larger product, the
- * other operand never copied. Otherwise both operands get the batch as a leading batch axis.
+ * free dimension (A's rows, or B's columns) — one larger product, the other operand never
+ * copied; each output element is still the same sum in the same order. Otherwise both operands
+ * get the batch as a leading batch axis.
  */
 const matmul: BatchRule = (prim, [a, b], params, size) => {
   const tA = params.transposeA as boolean;
   const tB = params.transposeB as boolean;
-  if (b!.bdim === null && a!.value.shape.length === 3 && !tA) {
-    const [m, k] = exampleShape(a!) as [number, number];
-    const rows = reshapeTo(batchAt(a!, size, 0), [size * m, k]);
-    return { value: reshapeTo(bind(prim, [rows, b!.value], params), [size, m, b!.value.shape[tB ? 0 : 1]!]), bdim: 0 };
+  if (b!.bdim === null && a!.value.shape.length === 3) {
+    // A's rows of every example stacked: stored [m, k] → [B·m, k]; stored [k, m] (read
+    // transposed) → [k, B·m]. One product [B·m, n], split back into [B, m, n].
+    const [r, c] = exampleShape(a!) as [number, number];
+    const rows = tA ? reshapeTo(batchAt(a!, size, 1), [r, size * c]) : reshapeTo(batchAt(a!, size, 0), [size * r, c]);
+    const out = bind(prim, [rows, b!.value], params);
+    return { value: reshapeTo(out, [size, tA ? c : r, out.shape[1]!]), bdim: 0 };
   }
-  if (a!.bdim === null && b!.value.shape.length === 3 && tB) {
-    const [n, k] = exampleShape(b!) as [number, number];
-    const cols = reshapeTo(batchAt(b!, size, 0), [size * n, k]);
+  if (a!.bdim === null && b!.value.shape.length === 3) {
+    // B's columns of every example side by side: stored [k, n] → [k, B·n]; stored [n, k] (read
+    // transposed) → [B·n, k]. One product [m, B·n], split into [m, B, n].
+    const [r, c] = exampleShape(b!) as [number, number];
+    const cols = tB ? reshapeTo(batchAt(b!, size, 0), [size * r, c]) : reshapeTo(batchAt(b!, size, 1), [r, size * c]);
     const out = bind(prim, [a!.value, cols], params);
-    return { value: reshapeTo(out, [out.shape[0]!, size, n]), bdim: 1 };
+    return { value: reshapeTo(out, [out.shape[0]!, size, tB ? r : c]), bdim: 1 };
   }
   return { value: bind(prim, allAtZero([a!, b!], size), params), bdim: 0 };
 };
