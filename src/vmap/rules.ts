@@ -72,15 +72,19 @@ const reshape: BatchRule = (_prim, [x], params, size) => ({
 });
 
 /**
- * broadcast_to: the new leading axes go in front of the batched operand, whose batch axis keeps
- * its place among the operand's own axes — no transpose.
+ * broadcast_to without a transpose: a batch at the operand's front stays at the front (the new
+ * axes go after it); any other batch axis keeps its place among the operand's own axes (the new
+ * axes go in front).
  */
 const broadcastTo: BatchRule = (_prim, [x], params, size) => {
   const target = params.shape as readonly number[];
   const b = x!.bdim!;
-  const lead = target.length - exampleShape(x!).length;
-  const lifted = reshapeTo(x!.value, [...target.slice(0, lead).map(() => 1), ...x!.value.shape]);
-  return { value: apply("broadcast_to", [lifted], { shape: withAxis(target, lead + b, size) }), bdim: lead + b };
+  const own = exampleShape(x!);
+  const lead = target.length - own.length;
+  const ones = target.slice(0, lead).map(() => 1);
+  const bdim = b === 0 ? 0 : lead + b;
+  const lifted = reshapeTo(x!.value, b === 0 ? [size, ...ones, ...own] : [...ones, ...x!.value.shape]);
+  return { value: apply("broadcast_to", [lifted], { shape: withAxis(target, bdim, size) }), bdim };
 };
 
 const transpose: BatchRule = (_prim, [x], params) => {
