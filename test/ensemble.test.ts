@@ -64,6 +64,26 @@ describe("fx.nn.ensemble", () => {
     expect(step(params, state, optState, x, y)[3].shape).toEqual([4]);
   });
 
+  it("with dropout and batch norm: member b trains with split(key, n)[b] and keeps its own statistics", () => {
+    const withState = fx.nn.models.mlp([5, 6, 3], { dropout: 0.5, batchNorm: true });
+    const pair = fx.nn.ensemble(withState, 2);
+    const optimizer: fx.optim.GradientTransformation = fx.optim.sgd(0.1);
+    const { params, state } = pair.init(fx.random.key(8), [5]);
+    const [p1, s1, , losses] = pair.trainStep(optimizer)(params, state, pair.initOptimizer(optimizer, params), x, y, fx.random.key(9));
+    const keys = fx.random.splitKeys(fx.random.key(9), 2);
+    [0, 1].forEach((b) => {
+      const objective = (q: Tree) => {
+        const [out, s] = withState.apply(q, member(state, b) as Tree, x, { train: true, key: keys[b]! });
+        return [fx.nn.losses.softmaxCrossEntropy(out, y), s] as const;
+      };
+      const [[value, sb], grads] = fx.valueAndGrad(objective, { hasAux: true })(member(params, b)) as [[Tensor, Tree], Tree];
+      expect(Object.is(losses.data()[b], value.item())).toBe(true);
+      expectSameTree(member(s1, b), sb);
+      expectSameTree(member(p1, b), fx.optim.applyUpdates(member(params, b), optimizer.update(grads, optimizer.init(member(params, b)), member(params, b))[0]));
+    });
+    expect(losses.data()[0]).not.toBe(losses.data()[1]);
+  });
+
   it("predict: mean of the members' softmax probabilities, or the share of votes per class", () => {
     const { params, state } = ens.init(fx.random.key(4), [5]);
     const [outputs] = ens.apply(params, state, x);
