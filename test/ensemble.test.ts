@@ -114,8 +114,9 @@ describe("examples/ensemble-mnist.ts", () => {
     const out = execFileSync(process.execPath, ["--import", "tsx", join(root, "examples/ensemble-mnist.ts")], {
       cwd: root,
       encoding: "utf8",
-      env: { ...process.env, TRAIN_DIGITS: "384", EPOCHS: "1", HIDDEN: "16" },
+      env: { ...process.env, TRAIN_DIGITS: "384", TEST_DIGITS: "400", EPOCHS: "1", HIDDEN: "16" },
     });
+    expect(out).toMatch(/384 training digits, 400 test digits/);
     expect(out).toMatch(/8 MLPs 784-16-10 trained at once/);
     expect(out.match(/^member \d: test accuracy \d+\.\d\d%$/gm)).toHaveLength(8);
     expect(out).toMatch(/^average member: \d+\.\d\d%, best member: \d+\.\d\d%$/m);
