@@ -15,3 +15,4 @@ export * as init from "./init.js";
 export * as layers from "./layers/index.js";
 export * as models from "./models.js";
 export { summary, type Summary, type SummaryRow, type SummaryOptions } from "./summary.js";
+export { ensemble, memberAccuracies, type Ensemble, type EnsembleStep, type EnsembleLoss, type Combine } from "./ensemble.js";
