@@ -36,6 +36,7 @@ export * as optim from "./optim/index.js";
 // autodiff
 export { stopGradient } from "./prims/unary.js";
 export { grad, valueAndGrad, vjp, jvp, jacobian, hessian, type GradOptions } from "./autodiff/transforms.js";
+export { vmap, type VmapOptions, type AxisSpec } from "./vmap/index.js";
 
 // movement primitives and shape / reduction / linear-algebra composites
 export { slice, pad, concat, flip, take, gather, scatterAdd, type SliceRange, type PadOptions } from "./prims/movement.js";
