@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { FunctionBody, Op, Simd, ValType, WasmEncodeError, writeI32, writeU32 } from "../src/compile/wasm/encoder.js";
-import { ModuleBuilder, compileModule } from "../src/compile/wasm/module.js";
+import { ModuleBuilder, compileModule, instantiateModule } from "../src/compile/wasm/module.js";
+import { type WasmImports, webAssembly } from "../src/compile/wasm/api.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
 
 const leb = (write: (out: number[], v: number) => void, v: number) => {
@@ -12,10 +13,12 @@ const leb = (write: (out: number[], v: number) => void, v: number) => {
   return out;
 };
 
-function instantiate(m: ModuleBuilder, imports: WebAssembly.Imports = {}): WebAssembly.Exports {
+const wasm = webAssembly()!;
+
+function instantiate(m: ModuleBuilder, imports: WasmImports = {}): Record<string, unknown> {
   const bytes = m.build();
-  expect(WebAssembly.validate(bytes)).toBe(true);
-  return new WebAssembly.Instance(compileModule(bytes), imports).exports;
+  expect(wasm.validate(bytes)).toBe(true);
+  return instantiateModule(compileModule(bytes), imports).exports;
 }
 
 describe("LEB128", () => {
@@ -53,7 +56,7 @@ describe("modules", () => {
   });
 
   it("a loop over imported memory (sum of f32s) with locals and branches", () => {
-    const memory = new WebAssembly.Memory({ initial: 1 });
+    const memory = new wasm.Memory({ initial: 1 });
     const m = new ModuleBuilder().importMemory("env", "memory", { initial: 1 });
     const f = new FunctionBody([ValType.i32, ValType.i32], [ValType.f32]); // (ptr, count)
     const acc = f.local(ValType.f32);
@@ -73,7 +76,7 @@ describe("modules", () => {
 
   it("SIMD: f32x4 and f64x2 arithmetic, splat loads, stores", () => {
     if (!wasmSimdAvailable()) return; // covered by the JS fallback
-    const memory = new WebAssembly.Memory({ initial: 1 });
+    const memory = new wasm.Memory({ initial: 1 });
     const m = new ModuleBuilder().importMemory("env", "memory", { initial: 1 });
     // out[0..4) = x[0..4) * splat(s) + x[0..4); out64[0..2) = promote(x[0..2)) * 2
     const f = new FunctionBody([ValType.i32, ValType.i32, ValType.i32], []);
@@ -109,14 +112,14 @@ describe("modules", () => {
   it("a wrong stack shape fails validation (the validator sees our bytes)", () => {
     const m = new ModuleBuilder();
     m.addFunction(new FunctionBody([], [ValType.i32]).f32Const(1), "bad");
-    expect(WebAssembly.validate(m.build())).toBe(false);
+    expect(wasm.validate(m.build())).toBe(false);
   });
 
   it("a defined memory is exported", () => {
     const m = new ModuleBuilder().defineMemory({ initial: 2, maximum: 3 });
     m.addFunction(new FunctionBody([], [ValType.i32]).i32Const(0).mem(Op.i32Load, 2), "load");
     const e = instantiate(m);
-    expect((e["memory"] as WebAssembly.Memory).buffer.byteLength).toBe(2 * 65536);
+    expect((e["memory"] as { buffer: ArrayBuffer }).buffer.byteLength).toBe(2 * 65536);
   });
 
   it("SIMD is detected on Node 20", () => {

@@ -3,7 +3,8 @@
 // WebAssembly is missing, refuses SIMD, or a policy forbids compiling it, the JS kernels run.
 
 import { FunctionBody, Simd, ValType } from "./encoder.js";
-import { ModuleBuilder, compileModule } from "./module.js";
+import { webAssembly } from "./api.js";
+import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
 let simd: boolean | undefined;
 
@@ -21,8 +22,8 @@ export function wasmSimdAvailable(): boolean {
   if (simd === undefined) {
     try {
       const bytes = simdProbeModule();
-      const ok = typeof WebAssembly === "object" && WebAssembly.validate(bytes);
-      const instance = ok ? new WebAssembly.Instance(compileModule(bytes), {}) : null;
+      const ok = webAssembly()?.validate(bytes) === true;
+      const instance = ok ? instantiateModule(compileModule(bytes)) : null;
       simd = instance !== null && (instance.exports["probe"] as () => number)() === 3.5;
     } catch {
       simd = false;

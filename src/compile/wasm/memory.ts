@@ -4,18 +4,20 @@
 // back. Growing the memory detaches the old ArrayBuffer, so typed-array views are taken through
 // `scratchF32`/`scratchF64`, which are re-made only after a growth (no allocation per call).
 
+import { type WasmImports, type WasmMemory, webAssembly } from "./api.js";
+
 const PAGE = 65536;
 /** 4 GiB is the 32-bit address space; stay well below it. */
 const MAX_PAGES = 32768;
 
-let memory: WebAssembly.Memory | null = null;
+let memory: WasmMemory | null = null;
 let viewBuffer: ArrayBuffer | null = null;
 let f32 = new Float32Array(0);
 let f64 = new Float64Array(0);
 
 /** The shared memory (created on first use, one page). */
-export function kernelMemory(): WebAssembly.Memory {
-  if (memory === null) memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+export function kernelMemory(): WasmMemory {
+  if (memory === null) memory = new (webAssembly()!.Memory)({ initial: 1, maximum: MAX_PAGES });
   return memory;
 }
 
@@ -48,7 +50,7 @@ export function scratchF64(): Float64Array {
 }
 
 /** The import object a kernel module is instantiated with. */
-export function kernelImports(): WebAssembly.Imports {
+export function kernelImports(): WasmImports {
   return { env: { memory: kernelMemory() } };
 }
 

@@ -7,8 +7,9 @@
 //   const m = new ModuleBuilder();
 //   m.importMemory("env", "memory", { initial: 1 });
 //   m.addFunction(body, "kernel");          // body: a FunctionBody
-//   const instance = new WebAssembly.Instance(compileModule(m.build()), { env: { memory } });
+//   const instance = instantiateModule(compileModule(m.build()), { env: { memory } });
 
+import { type WasmInstance, type WasmImports, type WasmModule, webAssembly } from "./api.js";
 import { type FunctionBody, type ValType, WasmEncodeError, writeName, writeU32 } from "./encoder.js";
 
 /** Memory limits in 64 KiB pages. */
@@ -153,6 +154,15 @@ function section(out: number[], id: number, payload: number[]): void {
 }
 
 /** Compiles module bytes synchronously. Throws where WebAssembly is missing or refuses them. */
-export function compileModule(bytes: Uint8Array): WebAssembly.Module {
-  return new WebAssembly.Module(bytes);
+export function compileModule(bytes: Uint8Array): WasmModule {
+  const api = webAssembly();
+  if (api === undefined) throw new WasmEncodeError("wasm: this platform has no WebAssembly");
+  return new api.Module(bytes);
+}
+
+/** Instantiates a compiled module synchronously. */
+export function instantiateModule(module: WasmModule, imports: WasmImports = {}): WasmInstance {
+  const api = webAssembly();
+  if (api === undefined) throw new WasmEncodeError("wasm: this platform has no WebAssembly");
+  return new api.Instance(module, imports);
 }
