@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
 import { DEFAULT_TILING, type MatmulEpilogue, type MatmulSpec, compileMatmul } from "../src/compile/kernels/matmul.js";
 import { type Accumulation, compileWasmMatmul } from "../src/compile/wasm/matmul.js";
-import { setBackend, wasmMatmulPays } from "../src/compile/wasm/backend.js";
+import { backendSetting, setBackend, wasmMatmulPays } from "../src/compile/wasm/backend.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
 import { jit } from "../src/compile/jit.js";
 import { evalProgram } from "../src/trace/interpret.js";
@@ -183,7 +183,8 @@ function tensorOf(shape: number[], seed: number, dtype: "float32" | "float64"): 
 }
 
 describe.runIf(simd)("jit on the WebAssembly backend", () => {
-  afterAll(() => setBackend("auto"));
+  const before = backendSetting();
+  afterAll(() => setBackend(before.backend, before.options));
 
   for (const accumulation of ["float64", "float32"] as const) {
     it(`matmul + epilogue and its gradients vs the reference interpreter (${accumulation} accumulation)`, () => {

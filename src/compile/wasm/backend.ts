@@ -52,6 +52,11 @@ export function setBackend(backend: Backend, options: BackendOptions = {}): void
   clearCaches();
 }
 
+/** The backend and options last set (to restore them after a temporary change). */
+export function backendSetting(): { backend: Backend; options: Required<BackendOptions> } {
+  return { backend: requested, options: { accumulation } };
+}
+
 /** The backend kernels are compiled for now: "wasm" or "js". */
 export function backendInUse(): "js" | "wasm" {
   if (requested === "js") return "js";
