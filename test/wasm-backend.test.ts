@@ -10,7 +10,7 @@ import { jit } from "../src/compile/jit.js";
 import { backendInUse, backendSetting, setBackend, wasmMatmulPays } from "../src/compile/wasm/backend.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
 import { compileWasmMatmul } from "../src/compile/wasm/matmul.js";
-import { compileConv, convGeometry } from "../src/compile/kernels/conv.js";
+import { chooseConvMethod, compileConv, convGeometry } from "../src/compile/kernels/conv.js";
 import type { ConvParams } from "../src/prims/conv.js";
 import { bitDifference } from "../props/exact.js";
 
@@ -93,6 +93,19 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly backend", () => {
     setBackend("wasm");
     const wasm = run();
     expect(bitDifference(wasm, js)).toBeNull();
+  });
+
+  it("with the WebAssembly matmul, conv picks im2col from 16 filters per group and a contraction of 64", () => {
+    const params = { stride: [1, 1], padding: [[0, 0], [0, 0]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 } as unknown as ConvParams;
+    const filterGrad = convGeometry([6, 64, 12, 12], [16, 64, 8, 8], [6, 16, 5, 5], params, "float32");
+    const firstLayer = convGeometry([64, 1, 28, 28], [6, 1, 5, 5], [64, 6, 24, 24], params, "float32");
+    expect(chooseConvMethod(filterGrad, false)).toBe("direct");
+    expect(chooseConvMethod(filterGrad, true)).toBe("im2col");
+    expect(chooseConvMethod(firstLayer, true)).toBe("direct");
+    setBackend("wasm");
+    expect(compileConv(filterGrad).method).toBe("im2col");
+    setBackend("js");
+    expect(compileConv(filterGrad).method).toBe("direct");
   });
 
   it("kernels compiled before the kernel memory grows still compute correctly after", () => {

@@ -78,10 +78,20 @@ export function chooseTiling(spec: MatmulSpec): MatmulTiling {
   return { ...t, packA, packB };
 }
 
-/** A faster matmul for a spec (the WebAssembly backend, ../wasm/backend.ts), or null to use the JS kernel. */
-export type MatmulAccelerator = (spec: MatmulSpec, epilogue: MatmulEpilogue | undefined) => { kernel: MatmulKernel; source: string; emitter: string } | null;
+/** A faster matmul (the WebAssembly backend, ../wasm/backend.ts). */
+export interface MatmulAccelerator {
+  /** The kernel for a spec, or null to use the JS kernel. */
+  compile(spec: MatmulSpec, epilogue: MatmulEpilogue | undefined): { kernel: MatmulKernel; source: string; emitter: string } | null;
+  /** Whether it is switched on now (kernel choices elsewhere, e.g. conv's method, depend on it). */
+  active(): boolean;
+}
 
 let accelerator: MatmulAccelerator | null = null;
+
+/** Whether an accelerator is plugged in and switched on. */
+export function matmulAccelerated(): boolean {
+  return accelerator !== null && accelerator.active();
+}
 
 /** Plugs in the accelerator `compileMatmul` tries first when no tiling is given (null: none). */
 export function setMatmulAccelerator(a: MatmulAccelerator | null): void {
@@ -90,7 +100,7 @@ export function setMatmulAccelerator(a: MatmulAccelerator | null): void {
 
 /** The accelerated kernel for `spec`, if an accelerator is plugged in and takes it. */
 export function acceleratedMatmul(spec: MatmulSpec, epilogue?: MatmulEpilogue): { kernel: MatmulKernel; source: string; emitter: string } | null {
-  return accelerator === null ? null : accelerator(spec, epilogue);
+  return accelerator === null ? null : accelerator.compile(spec, epilogue);
 }
 
 /**

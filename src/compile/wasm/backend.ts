@@ -99,4 +99,4 @@ function tryCompile(spec: MatmulSpec, epilogue: MatmulEpilogue | undefined): Was
   }
 }
 
-setMatmulAccelerator(wasmMatmul);
+setMatmulAccelerator({ compile: wasmMatmul, active: () => backendInUse() === "wasm" });
