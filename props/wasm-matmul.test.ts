@@ -111,6 +111,28 @@ describe.runIf(simd)("WebAssembly matmul kernel", () => {
     );
   });
 
+  it("every tiling (tile shape, row blocks, k blocks, unroll) gives the same bits in float64 accumulation", () => {
+    const tilingArb = fc.record({
+      mr: fc.integer({ min: 1, max: 6 }),
+      nv: fc.integer({ min: 1, max: 3 }),
+      mcStrips: fc.integer({ min: 1, max: 4 }),
+      unroll: fc.integer({ min: 1, max: 3 }),
+      kc: fc.integer({ min: 0, max: 9 }),
+    });
+    fc.assert(
+      fc.property(specArb(["float32", "float64"]), tilingArb, fc.integer(), (spec, tiling, seed) => {
+        const a = fill(spec.batch * spec.m * spec.k, seed, spec.dtype, true);
+        const b = fill(spec.batch * spec.k * spec.n, seed ^ 0x68e31da4, spec.dtype, true);
+        const made = compileWasmMatmul(spec, undefined, "float64", tiling)!;
+        const out = new (spec.dtype === "float32" ? Float32Array : Float64Array)(spec.batch * spec.m * spec.n).fill(NaN);
+        made.kernel(a, b, out, []);
+        const diff = bitDifference(out, runJs(spec, a, b));
+        if (diff !== null) expect.fail(`${diff}\n${JSON.stringify(spec)} ${JSON.stringify(tiling)}`);
+      }),
+      RUNS,
+    );
+  });
+
   it("float32 accumulation is within the float32 summation bound of the exact sum", () => {
     fc.assert(
       fc.property(specArb(["float32"]), fc.integer(), (spec, seed) => {

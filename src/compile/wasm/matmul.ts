@@ -2,9 +2,9 @@
 // kernel (../kernels/matmul.ts): both operands are packed into panels in the shared kernel memory
 // (strips of `mr` rows of A and `nr` = `nv`·lanes columns of B, k-major, zero-padded to whole
 // strips, transposes resolved while packing), and a micro-kernel keeps an mr×nr tile of
-// accumulators in v128 locals over the whole of k, reading two contiguous streams. Rows are
-// blocked by `mcStrips` strips so a block of A's panel stays in L2 while a strip of B's panel is
-// reused from L1. The padded result goes to a scratch area; a JS pass copies the real region into
+// accumulators in v128 locals over a block of k, reading two contiguous streams. k is cut into
+// blocks so a block of B's strip is reused from L1, and rows into blocks of `mcStrips` strips so a
+// block of A's panel stays in L2. The padded result goes to a scratch area; a JS pass copies the real region into
 // the output, applying the fused epilogue (bias, activation) on the way.
 //
 // Two accumulations:
@@ -37,6 +37,8 @@ export interface WasmMatmulTiling {
   readonly mcStrips: number;
   /** Unroll factor of the k loop. */
   readonly unroll: number;
+  /** Depth of a k block (0: all of k): a block of B's strip, kc·nr elements, stays in L1. */
+  readonly kc: number;
 }
 
 /** Everything a generated kernel is specialised to, with the scratch layout (byte offsets). */
@@ -60,11 +62,14 @@ export interface WasmMatmulPlan {
 }
 
 const L2_BYTES = 256 * 1024;
+/** Half a 32 KiB L1 for a block of B's strip (the other half streams A and C). */
+const L1_BLOCK_BYTES = 16 * 1024;
 
 /**
  * The tiling for a shape: a 4×2-vector tile (4×8 in float32, 4×4 in float64; 6×2, 5×2, 4×3, 3×3
  * and 2×4 measured within the noise of a loaded machine, see docs/performance.md), narrowed to what the output has (one row: 1×4 vectors; few columns:
- * one vector per row), and row blocks sized so a block of A's panel fits a 256 KiB L2.
+ * one vector per row); k blocks so a block of B's strip fits half a 32 KiB L1, and row blocks so
+ * a block of A's panel fits a 256 KiB L2.
  */
 export function chooseWasmTiling(spec: MatmulSpec, accumulation: Accumulation): WasmMatmulTiling {
   const lanes = accumulation === "float32" ? 4 : 2;
@@ -76,8 +81,10 @@ export function chooseWasmTiling(spec: MatmulSpec, accumulation: Accumulation): 
     mr = 1;
     nv = Math.max(1, Math.min(4, Math.ceil(spec.n / lanes)));
   } else if (spec.m < mr) mr = spec.m;
-  const mcStrips = Math.max(1, Math.floor(L2_BYTES / (mr * Math.max(1, spec.k) * bytes)));
-  return { mr, nv, mcStrips, unroll: spec.k >= 4 ? 2 : 1 };
+  const kcFit = Math.floor(L1_BLOCK_BYTES / (nv * lanes * bytes));
+  const kc = spec.k > kcFit ? kcFit : 0;
+  const mcStrips = Math.max(1, Math.floor(L2_BYTES / (mr * Math.max(1, kc || spec.k) * bytes)));
+  return { mr, nv, mcStrips, unroll: spec.k >= 4 ? 2 : 1, kc };
 }
 
 const align16 = (x: number) => Math.ceil(x / 16) * 16;
@@ -109,6 +116,7 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   const mcStrips = Math.min(tiling.mcStrips, mStrips);
   const nr = nv * lanes;
   const k = spec.k;
+  const kcMax = tiling.kc > 0 && tiling.kc < k ? tiling.kc : k;
   const f32 = plan.accumulation === "float32";
   const splat = f32 ? Simd.v128Load32Splat : Simd.v128Load64Splat;
   const add = f32 ? Simd.f32x4Add : Simd.f64x2Add;
@@ -129,6 +137,9 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => f.local(v128)));
   const bv = Array.from({ length: nv }, () => f.local(v128));
   const av = f.local(v128);
+  const aK = f.local(i32);
+  const bK = f.local(i32);
+  const kb = f.local(i32);
 
   /** One step of k at panel offset `u` steps ahead of the pointers. */
   const step = (u: number) => {
@@ -140,35 +151,63 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   };
   const bump = (local: number, by: number) => f.get(local).i32Const(by).emit(Op.i32Add).set(local);
 
-  f.i32Const(0).set(ic);
-  f.loop(); // row blocks
-  f.get(ic).i32Const(mcStrips).emit(Op.i32Add).i32Const(mStrips).get(ic).i32Const(mcStrips).emit(Op.i32Add).i32Const(mStrips).emit(Op.i32LtS).emit(Op.select).set(icEnd);
-  f.i32Const(0).set(js);
-  f.loop(); // column strips
-  f.get(ic).set(is);
-  f.loop(); // row strips of the block
-  f.get(pa).get(is).i32Const(k * mr * E).emit(Op.i32Mul).emit(Op.i32Add).set(ap);
-  f.get(pb).get(js).i32Const(k * nr * E).emit(Op.i32Mul).emit(Op.i32Add).set(bp);
-  for (const row of acc) for (const a of row) f.v128Zero().set(a);
-  const full = Math.floor(k / unroll);
-  if (full > 0) {
-    f.i32Const(full).set(p);
+  /** All tiles over the k block of `kc` steps starting `aK`/`bK` bytes into the strips; later blocks add to C. */
+  const kBlock = (kc: number, first: boolean) => {
+    f.i32Const(0).set(ic);
+    f.loop(); // row blocks
+    f.get(ic).i32Const(mcStrips).emit(Op.i32Add).i32Const(mStrips).get(ic).i32Const(mcStrips).emit(Op.i32Add).i32Const(mStrips).emit(Op.i32LtS).emit(Op.select).set(icEnd);
+    f.i32Const(0).set(js);
+    f.loop(); // column strips
+    f.get(ic).set(is);
+    f.loop(); // row strips of the block
+    f.get(pa).get(is).i32Const(k * mr * E).emit(Op.i32Mul).emit(Op.i32Add).get(aK).emit(Op.i32Add).set(ap);
+    f.get(pb).get(js).i32Const(k * nr * E).emit(Op.i32Mul).emit(Op.i32Add).get(bK).emit(Op.i32Add).set(bp);
+    f.get(pc).get(is).i32Const(mr * nPadded * E).emit(Op.i32Mul).emit(Op.i32Add).get(js).i32Const(nr * E).emit(Op.i32Mul).emit(Op.i32Add).set(cp);
+    for (let r = 0; r < mr; r++) {
+      for (let v = 0; v < nv; v++) {
+        if (first) f.v128Zero().set(acc[r]![v]!);
+        else f.get(cp).simdMem(Simd.v128Load, 4, (r * nPadded + v * lanes) * E).set(acc[r]![v]!);
+      }
+    }
+    const full = Math.floor(kc / unroll);
+    if (full > 0) {
+      f.i32Const(full).set(p);
+      f.loop();
+      for (let u = 0; u < unroll; u++) step(u);
+      bump(ap, unroll * mr * E);
+      bump(bp, unroll * nr * E);
+      f.get(p).i32Const(1).emit(Op.i32Sub).tee(p).brIf(0);
+      f.end();
+    }
+    for (let u = 0; u < kc - full * unroll; u++) step(u);
+    for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) f.get(cp).get(acc[r]![v]!).simdMem(Simd.v128Store, 4, (r * nPadded + v * lanes) * E);
+    f.get(is).i32Const(1).emit(Op.i32Add).tee(is).get(icEnd).emit(Op.i32LtS).brIf(0);
+    f.end();
+    f.get(js).i32Const(1).emit(Op.i32Add).tee(js).i32Const(nStrips).emit(Op.i32LtS).brIf(0);
+    f.end();
+    f.get(ic).i32Const(mcStrips).emit(Op.i32Add).tee(ic).i32Const(mStrips).emit(Op.i32LtS).brIf(0);
+    f.end();
+  };
+
+  // k blocks: the first starts the sums, the middle ones (a loop) and the last add to them. Partial
+  // sums pass through C at full accumulator precision, so blocking never changes a result.
+  const blocks = Math.ceil(k / kcMax);
+  f.i32Const(0).set(aK).i32Const(0).set(bK);
+  kBlock(Math.min(k, kcMax), true);
+  if (blocks > 2) {
+    f.i32Const(blocks - 2).set(kb);
     f.loop();
-    for (let u = 0; u < unroll; u++) step(u);
-    bump(ap, unroll * mr * E);
-    bump(bp, unroll * nr * E);
-    f.get(p).i32Const(1).emit(Op.i32Sub).tee(p).brIf(0);
+    bump(aK, kcMax * mr * E);
+    bump(bK, kcMax * nr * E);
+    kBlock(kcMax, false);
+    f.get(kb).i32Const(1).emit(Op.i32Sub).tee(kb).brIf(0);
     f.end();
   }
-  for (let u = 0; u < k - full * unroll; u++) step(u);
-  f.get(pc).get(is).i32Const(mr * nPadded * E).emit(Op.i32Mul).emit(Op.i32Add).get(js).i32Const(nr * E).emit(Op.i32Mul).emit(Op.i32Add).set(cp);
-  for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) f.get(cp).get(acc[r]![v]!).simdMem(Simd.v128Store, 4, (r * nPadded + v * lanes) * E);
-  f.get(is).i32Const(1).emit(Op.i32Add).tee(is).get(icEnd).emit(Op.i32LtS).brIf(0);
-  f.end();
-  f.get(js).i32Const(1).emit(Op.i32Add).tee(js).i32Const(nStrips).emit(Op.i32LtS).brIf(0);
-  f.end();
-  f.get(ic).i32Const(mcStrips).emit(Op.i32Add).tee(ic).i32Const(mStrips).emit(Op.i32LtS).brIf(0);
-  f.end();
+  if (blocks > 1) {
+    bump(aK, kcMax * mr * E);
+    bump(bK, kcMax * nr * E);
+    kBlock(k - (blocks - 1) * kcMax, false);
+  }
   return f;
 }
 
@@ -244,7 +283,7 @@ registerCache(() => instances.trim(), () => instances.clear());
 
 function matmulFunction(plan: WasmMatmulPlan): RunMatmul {
   const { spec, tiling: t } = plan;
-  const key = [plan.accumulation, spec.m, spec.k, spec.n, t.mr, t.nv, t.mcStrips, t.unroll].join("|");
+  const key = [plan.accumulation, spec.m, spec.k, spec.n, t.mr, t.nv, t.mcStrips, t.unroll, t.kc].join("|");
   let run = instances.get(key);
   if (run === undefined) {
     const instance = instantiateModule(compileModule(emitWasmMatmulModule(plan)), kernelImports());
@@ -298,7 +337,7 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   const t = plan.tiling;
   const description = [
     `(wasm ${f32 ? "f32x4" : "f64x2"} matmul: batch ${batch}, ${m}×${k} @ ${k}×${n}${transposeA ? ", A transposed" : ""}${transposeB ? ", B transposed" : ""};`,
-    ` tile ${t.mr}×${nr}, ${t.mcStrips} row strips per block, k unrolled ×${t.unroll}, ${plan.accumulation} accumulation)`,
+    ` tile ${t.mr}×${nr}, ${t.mcStrips} row strips per block, k blocks of ${t.kc || k}, unrolled ×${t.unroll}, ${plan.accumulation} accumulation)`,
   ].join("");
   return { kernel, source: storeSource === null ? description : `${description}\n${storeSource}`, plan };
 }
