@@ -62,13 +62,16 @@ export interface WasmMatmulPlan {
 }
 
 const L2_BYTES = 256 * 1024;
-/** Half a 32 KiB L1 for a block of B's strip (the other half streams A and C). */
-const L1_BLOCK_BYTES = 16 * 1024;
+/**
+ * Bytes of B's strip per k block. 16 KiB (half an L1) measured 5–10% slower than whole-k strips at
+ * 1024 (32 KiB), so only deeper products are blocked.
+ */
+const L1_BLOCK_BYTES = 32 * 1024;
 
 /**
  * The tiling for a shape: a 4×2-vector tile (4×8 in float32, 4×4 in float64; 6×2, 5×2, 4×3, 3×3
  * and 2×4 measured within the noise of a loaded machine, see docs/performance.md), narrowed to what the output has (one row: 1×4 vectors; few columns:
- * one vector per row); k blocks so a block of B's strip fits half a 32 KiB L1, and row blocks so
+ * one vector per row); k blocks when a strip of B's panel passes 32 KiB, and row blocks so
  * a block of A's panel fits a 256 KiB L2.
  */
 export function chooseWasmTiling(spec: MatmulSpec, accumulation: Accumulation): WasmMatmulTiling {
