@@ -21,6 +21,7 @@ export interface WasmMemory {
 /** Imports by module and field name. */
 export type WasmImports = Record<string, Record<string, unknown>>;
 
+/** The constructors and `validate` of the global `WebAssembly` object. */
 export interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => WasmModule;
   readonly Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;

@@ -25,6 +25,7 @@ const SECTION = { type: 1, import: 2, function: 3, memory: 5, export: 7, code: 1
 const EXTERN_FUNC = 0x00;
 const EXTERN_MEMORY = 0x02;
 
+/** Collects a module's memory, functions and exports; `build()` encodes it. */
 export class ModuleBuilder {
   private readonly types: string[] = [];
   private readonly typeBytes: number[][] = [];
