@@ -49,6 +49,7 @@ export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, globalAvgPool2d, globalMaxP
 
 // compiler settings: cache bounds, and reference kernels where code generation is off or forbidden
 export { setCacheLimits, cacheLimits, clearCaches, type CacheLimits, setCodeGeneration, codeGenerationAvailable } from "./compile/index.js";
+export { setBackend, backendInUse, type Backend, type BackendOptions } from "./compile/wasm/backend.js";
 
 // compiler: jit, and compiled kernels for eager operations (installed on import)
 export { jit, type JitOptions, type Jitted } from "./compile/index.js";
