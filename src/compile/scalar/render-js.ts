@@ -99,9 +99,10 @@ function renderNode(n: ScalarExpr, ref: (a: ScalarExpr) => string, cond: (a: Sca
     case "le":
     case "gt":
     case "ge":
+      return `(${cond(n)} ? 1 : 0)`;
     case "and":
     case "or":
-      return `(${cond(n)} ? 1 : 0)`;
+      return isBoolValued(n) ? `(${cond(n)} ? 1 : 0)` : `(${ref(a!)} ${n.op === "and" ? "&" : "|"} ${ref(b!)})`;
     case "select":
       return `(${cond(a!)} ? ${ref(b!)} : ${ref(c!)})`;
     case "promote":
@@ -116,6 +117,16 @@ function renderNode(n: ScalarExpr, ref: (a: ScalarExpr) => string, cond: (a: Sca
     case "pow2":
       return `P2[(${ref(a!)} | 0) + 1022]`;
   }
+}
+
+/** Whether a node's value is known to be 0 or 1 (comparisons, and/or/select of such, constants 0 and 1). */
+function isBoolValued(n: ScalarExpr): boolean {
+  if (n.kind === "const") return n.value === 0 || n.value === 1;
+  if (n.kind !== "op") return false;
+  if (isComparison(n.op)) return true;
+  if (n.op === "and" || n.op === "or") return isBoolValued(n.args[0]!) && isBoolValued(n.args[1]!);
+  if (n.op === "select") return isBoolValued(n.args[1]!) && isBoolValued(n.args[2]!);
+  return false;
 }
 
 const JS_COMPARE: Record<string, string> = { eq: "===", ne: "!==", lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -133,8 +144,9 @@ function renderTree(root: ScalarExpr, args: readonly string[], named: (n: Scalar
   const cond = (n: ScalarExpr): string => {
     if (named(n) !== undefined || n.kind !== "op") return ref(n);
     if (isComparison(n.op)) return `${ref(n.args[0]!)} ${JS_COMPARE[n.op]} ${ref(n.args[1]!)}`;
-    if (n.op === "and") return `(${cond(n.args[0]!)}) && (${cond(n.args[1]!)})`;
-    if (n.op === "or") return `(${cond(n.args[0]!)}) || (${cond(n.args[1]!)})`;
+    // Bitwise and/or equal the logical ones only on 0/1 operands.
+    if (n.op === "and" && isBoolValued(n)) return `(${cond(n.args[0]!)}) && (${cond(n.args[1]!)})`;
+    if (n.op === "or" && isBoolValued(n)) return `(${cond(n.args[0]!)}) || (${cond(n.args[1]!)})`;
     return ref(n);
   };
   const inline = (n: ScalarExpr): string => renderNode(n, ref, cond);
