@@ -8,7 +8,8 @@
 
 import type { TypedArray } from "../../tensor/dtype.js";
 import { sizeOf, stridesOf } from "../../tensor/shape.js";
-import { type MatmulEpilogue, type MatmulSpec, compileMatmul, emitMatmulSource } from "../kernels/matmul.js";
+import { type MatmulEpilogue, type MatmulSpec, acceleratedMatmul, chooseTiling, compileMatmul, emitMatmulSource } from "../kernels/matmul.js";
+import "../wasm/backend.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
 import type { CompiledKernel } from "./emitter.js";
 import { chainTail, epilogueOperands, literalExpression, opExpression, storedAs } from "./graph.js";
@@ -91,7 +92,8 @@ export function matmulSpecOf(spec: ContractionSpec): MatmulSpec {
 export function matmulKernel(spec: ContractionSpec): CompiledKernel {
   const matmul = matmulSpecOf(spec);
   const { epilogue, extraInputs, registers } = buildEpilogue(spec.epilogue);
-  const kernel = compileMatmul(matmul, epilogue);
+  const fast = acceleratedMatmul(matmul, epilogue);
+  const kernel = fast?.kernel ?? compileMatmul(matmul, epilogue, chooseTiling(matmul));
   const extras: TypedArray[] = extraInputs.map(() => new Float64Array(0));
   if (registers > 0) extras.push(new Float64Array(registers));
   const [a, b] = spec.operands as [number, number];
@@ -100,5 +102,6 @@ export function matmulKernel(spec: ContractionSpec): CompiledKernel {
     for (let k = 0; k < n; k++) extras[k] = ins[extraInputs[k]!]!;
     kernel(ins[a]!, ins[b]!, out, extras);
   };
+  if (fast !== null) return { run, source: fast.source, emitter: fast.emitter };
   return { run, source: emitMatmulSource(matmul, epilogue).source, emitter: "js-matmul" };
 }

@@ -26,7 +26,7 @@ import { chainTail, epilogueOperands, literalExpression, opExpression, storedAs 
 import { numberLiteral } from "../codegen/safety.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
 import type { StridedLayer } from "../views.js";
-import { type MatmulEpilogue, type MatmulKernel, compileMatmul } from "./matmul.js";
+import { type MatmulEpilogue, type MatmulKernel, compileMatmul, matmulAccelerated } from "./matmul.js";
 import { registerPoolKernels } from "./pool.js";
 
 /** A convolution with every size fixed, viewed as 2-D (a 1-D convolution has h = kh = th = 1). */
@@ -155,11 +155,14 @@ export function directTilingFor(g: ConvGeometry): DirectTiling {
  * matmul's packed panels amortise the column copy. Direct loops win everywhere else: LeNet-5's
  * forward convolutions (few filters), input gradients, filter gradients (few output positions,
  * huge windows), depthwise convolutions, and input-dilated (transposed) convolutions, whose
- * columns would copy the dilation holes.
+ * columns would copy the dilation holes. With the WebAssembly matmul, im2col wins from 16 filters
+ * per group and a contraction of 64 (LeNet-5's second layer, filter gradients; "WebAssembly matmul"
+ * in docs/performance.md).
  */
-export function chooseConvMethod(g: ConvGeometry): ConvMethod {
+export function chooseConvMethod(g: ConvGeometry, acceleratedMatmul = false): ConvMethod {
   const { og, k, positions } = derived(g);
   if (g.lhsDilation[0] > 1 || g.lhsDilation[1] > 1) return "direct";
+  if (acceleratedMatmul && og >= 16 && k >= 64) return "im2col";
   return og >= 32 && k >= 32 && positions >= 64 ? "im2col" : "direct";
 }
 
@@ -184,7 +187,7 @@ export function sharedScratch(size: number): Float64Array {
 
 /** Compiles the convolution of `g` with the given (or the chosen) method. */
 export function compileConv(g: ConvGeometry, options: ConvKernelOptions = {}): { kernel: ConvKernel; source: string; method: ConvMethod } {
-  const method = options.method ?? chooseConvMethod(g);
+  const method = options.method ?? chooseConvMethod(g, matmulAccelerated());
   return method === "direct" ? compileDirect(g, options.epilogue, options.tiling ?? directTilingFor(g)) : compileIm2col(g, options.epilogue);
 }
 
@@ -519,7 +522,7 @@ export function fusedConvKernel(
 ): CompiledKernel {
   const g = convGeometry(root.x, root.w, root.out, root.params, root.dtype);
   const { epilogue, extraInputs, registers } = convEpilogueFromGraph(graph);
-  const { kernel, source, method: used } = compileConv(g, { method: method ?? chooseConvMethod(g), epilogue });
+  const { kernel, source, method: used } = compileConv(g, { method: method ?? chooseConvMethod(g, matmulAccelerated()), epilogue });
   const extras: TypedArray[] = extraInputs.map(() => new Float64Array(0));
   if (registers > 0) extras.push(new Float64Array(registers));
   const run = (ins: readonly TypedArray[], out: TypedArray) => {

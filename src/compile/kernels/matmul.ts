@@ -78,15 +78,43 @@ export function chooseTiling(spec: MatmulSpec): MatmulTiling {
   return { ...t, packA, packB };
 }
 
+/** A faster matmul (the WebAssembly backend, ../wasm/backend.ts). */
+export interface MatmulAccelerator {
+  /** The kernel for a spec, or null to use the JS kernel. */
+  compile(spec: MatmulSpec, epilogue: MatmulEpilogue | undefined): { kernel: MatmulKernel; source: string; emitter: string } | null;
+  /** Whether it is switched on now (kernel choices elsewhere, e.g. conv's method, depend on it). */
+  active(): boolean;
+}
+
+let accelerator: MatmulAccelerator | null = null;
+
+/** Whether an accelerator is plugged in and switched on. */
+export function matmulAccelerated(): boolean {
+  return accelerator !== null && accelerator.active();
+}
+
+/** Plugs in the accelerator `compileMatmul` tries first when no tiling is given (null: none). */
+export function setMatmulAccelerator(a: MatmulAccelerator | null): void {
+  accelerator = a;
+}
+
+/** The accelerated kernel for `spec`, if an accelerator is plugged in and takes it. */
+export function acceleratedMatmul(spec: MatmulSpec, epilogue?: MatmulEpilogue): { kernel: MatmulKernel; source: string; emitter: string } | null {
+  return accelerator === null ? null : accelerator.compile(spec, epilogue);
+}
+
 /**
- * Compiles `out[b] = epilogue(op(A[b]) @ op(B[b]))` for fixed sizes into a closure. `out` must not
+ * Compiles `out[b] = epilogue(op(A[b]) @ op(B[b]))` for fixed sizes into a closure; without an
+ * explicit `tiling`, a plugged-in accelerator (`setMatmulAccelerator`) is tried first. `out` must not
  * alias `a` or `b`. With the default tiling (one k block) each output element is written once,
  * after its whole sum, so an extra input may share `out`'s buffer if the epilogue reads it only at
  * offset `o`; with `kc` < k partial sums pass through `out` and no extra input may alias it.
  * All kernels share one Float64 scratch panel; calls must not overlap (JS is single-threaded).
  */
-export function compileMatmul(spec: MatmulSpec, epilogue?: MatmulEpilogue, tiling: MatmulTiling = chooseTiling(spec)): MatmulKernel {
-  const { source, packASize, packBSize } = emitMatmulSource(spec, epilogue, tiling);
+export function compileMatmul(spec: MatmulSpec, epilogue?: MatmulEpilogue, tiling?: MatmulTiling): MatmulKernel {
+  const fast = tiling === undefined ? acceleratedMatmul(spec, epilogue) : null;
+  if (fast !== null) return fast.kernel;
+  const { source, packASize, packBSize } = emitMatmulSource(spec, epilogue, tiling ?? chooseTiling(spec));
   const kernel = (compileCheckedSource([], source) as () => PanelKernel)();
   const size = packASize + packBSize;
   return (a, b, out, extras) => kernel(a, b, out, extras, sharedPanel(size));
@@ -113,7 +141,8 @@ function checkSize(name: string, v: unknown): number {
 // No quotes, template literals, braces or semicolons, so it cannot smuggle statements or strings in.
 const SAFE_EXPR = /^[A-Za-z0-9_$.\s+\-*/%()<>=!?:&|^~,[\]]*$/;
 
-function checkedExpr(expr: string): string {
+/** `expr` if it has only identifier, number and operator characters; else a ValueError (also used by the WebAssembly kernel's store pass). */
+export function checkedExpr(expr: string): string {
   if (!SAFE_EXPR.test(expr)) throw new ValueError(`matmul kernel: epilogue expression has characters outside identifiers, numbers and operators`);
   return expr;
 }

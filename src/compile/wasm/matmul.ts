@@ -1,0 +1,304 @@
+// WebAssembly SIMD matmul kernels, generated per shape. The same GotoBLAS-like scheme as the JS
+// kernel (../kernels/matmul.ts): both operands are packed into panels in the shared kernel memory
+// (strips of `mr` rows of A and `nr` = `nv`·lanes columns of B, k-major, zero-padded to whole
+// strips, transposes resolved while packing), and a micro-kernel keeps an mr×nr tile of
+// accumulators in v128 locals over the whole of k, reading two contiguous streams. Rows are
+// blocked by `mcStrips` strips so a block of A's panel stays in L2 while a strip of B's panel is
+// reused from L1. The padded result goes to a scratch area; a JS pass copies the real region into
+// the output, applying the fused epilogue (bias, activation) on the way.
+//
+// Two accumulations:
+// - "float64" (f64x2 lanes): float32 operands are widened while packing and summed in float64 in
+//   k order, exactly as the JS kernel and the reference interpreter do, so results agree bit for
+//   bit with them (a float32·float32 product is exact in float64, and no FMA is used).
+// - "float32" (f32x4 lanes): products and sums rounded to float32 — twice the lanes, results
+//   within float32 summation error of the reference (its order of additions is the same; only the
+//   rounding of partial sums differs). float64 operands always use "float64".
+
+import type { TypedArray } from "../../tensor/dtype.js";
+import { compileCheckedSource } from "../codegen/emitter.js";
+import { type MatmulEpilogue, type MatmulKernel, type MatmulSpec, checkedExpr } from "../kernels/matmul.js";
+import { cacheLimits, registerCache } from "../limits.js";
+import { LruCache } from "../lru.js";
+import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
+import { KERNEL_MEMORY_MAX_PAGES, ensureScratch, kernelImports, scratchF32, scratchF64 } from "./memory.js";
+import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
+
+/** How partial sums are kept (see the file comment). */
+export type Accumulation = "float64" | "float32";
+
+/** Register tile and cache blocking of one kernel. */
+export interface WasmMatmulTiling {
+  /** Rows of the register tile. */
+  readonly mr: number;
+  /** v128 vectors per tile row (`nr` = nv · lanes columns). */
+  readonly nv: number;
+  /** Row strips per cache block of A's panel. */
+  readonly mcStrips: number;
+  /** Unroll factor of the k loop. */
+  readonly unroll: number;
+}
+
+/** Everything a generated kernel is specialised to, with the scratch layout (byte offsets). */
+export interface WasmMatmulPlan {
+  readonly spec: MatmulSpec;
+  readonly accumulation: Accumulation;
+  readonly tiling: WasmMatmulTiling;
+  /** Bytes per element of panels and result scratch (4 or 8), and lanes per v128. */
+  readonly elementBytes: number;
+  readonly lanes: number;
+  readonly mStrips: number;
+  readonly nStrips: number;
+  /** Padded result row length (elements). */
+  readonly nPadded: number;
+  readonly offsetA: number;
+  readonly offsetB: number;
+  readonly offsetC: number;
+  /** Bytes of the result scratch per batch element. */
+  readonly bytesC: number;
+  readonly totalBytes: number;
+}
+
+const L2_BYTES = 256 * 1024;
+
+/**
+ * The tiling for a shape: a 4×2-vector tile (4×8 in float32, 4×4 in float64; 6×2, 5×2, 4×3, 3×3
+ * and 2×4 measured within the noise of a loaded machine, see docs/performance.md), narrowed to what the output has (one row: 1×4 vectors; few columns:
+ * one vector per row), and row blocks sized so a block of A's panel fits a 256 KiB L2.
+ */
+export function chooseWasmTiling(spec: MatmulSpec, accumulation: Accumulation): WasmMatmulTiling {
+  const lanes = accumulation === "float32" ? 4 : 2;
+  const bytes = accumulation === "float32" ? 4 : 8;
+  let mr = 4;
+  let nv = 2;
+  if (spec.n <= lanes) nv = 1;
+  if (spec.m === 1) {
+    mr = 1;
+    nv = Math.max(1, Math.min(4, Math.ceil(spec.n / lanes)));
+  } else if (spec.m < mr) mr = spec.m;
+  const mcStrips = Math.max(1, Math.floor(L2_BYTES / (mr * Math.max(1, spec.k) * bytes)));
+  return { mr, nv, mcStrips, unroll: spec.k >= 4 ? 2 : 1 };
+}
+
+const align16 = (x: number) => Math.ceil(x / 16) * 16;
+
+/** The scratch layout of a kernel. float64 operands force "float64" accumulation. */
+export function planWasmMatmul(spec: MatmulSpec, accumulation: Accumulation, tiling?: WasmMatmulTiling): WasmMatmulPlan {
+  const acc: Accumulation = spec.dtype === "float64" ? "float64" : accumulation;
+  const t = tiling ?? chooseWasmTiling(spec, acc);
+  const elementBytes = acc === "float32" ? 4 : 8;
+  const lanes = 16 / elementBytes;
+  const nr = t.nv * lanes;
+  const mStrips = Math.ceil(spec.m / t.mr);
+  const nStrips = Math.ceil(spec.n / nr);
+  const nPadded = nStrips * nr;
+  const offsetA = 0;
+  const offsetB = align16(mStrips * t.mr * spec.k * elementBytes);
+  const offsetC = offsetB + align16(nStrips * nr * spec.k * elementBytes);
+  const bytesC = align16(mStrips * t.mr * nPadded * elementBytes);
+  return { spec, accumulation: acc, tiling: t, elementBytes, lanes, mStrips, nStrips, nPadded, offsetA, offsetB, offsetC, bytesC, totalBytes: offsetC + spec.batch * bytesC };
+}
+
+/**
+ * The kernel function `matmul(pa, pb, pc)` of a plan: C[pc] (padded mStrips·mr × nPadded, row
+ * major) = panel A[pa] · panel B[pb] for one batch element, all offsets in bytes.
+ */
+export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
+  const { spec, tiling, elementBytes: E, lanes, mStrips, nStrips, nPadded } = plan;
+  const { mr, nv, unroll } = tiling;
+  const mcStrips = Math.min(tiling.mcStrips, mStrips);
+  const nr = nv * lanes;
+  const k = spec.k;
+  const f32 = plan.accumulation === "float32";
+  const splat = f32 ? Simd.v128Load32Splat : Simd.v128Load64Splat;
+  const add = f32 ? Simd.f32x4Add : Simd.f64x2Add;
+  const mul = f32 ? Simd.f32x4Mul : Simd.f64x2Mul;
+  const alignE = f32 ? 2 : 3;
+  const { i32, v128 } = ValType;
+
+  const f = new FunctionBody([i32, i32, i32], []);
+  const [pa, pb, pc] = [0, 1, 2];
+  const ic = f.local(i32);
+  const icEnd = f.local(i32);
+  const js = f.local(i32);
+  const is = f.local(i32);
+  const p = f.local(i32);
+  const ap = f.local(i32);
+  const bp = f.local(i32);
+  const cp = f.local(i32);
+  const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => f.local(v128)));
+  const bv = Array.from({ length: nv }, () => f.local(v128));
+  const av = f.local(v128);
+
+  /** One step of k at panel offset `u` steps ahead of the pointers. */
+  const step = (u: number) => {
+    for (let v = 0; v < nv; v++) f.get(bp).simdMem(Simd.v128Load, 4, (u * nr + v * lanes) * E).set(bv[v]!);
+    for (let r = 0; r < mr; r++) {
+      f.get(ap).simdMem(splat, alignE, (u * mr + r) * E).set(av);
+      for (let v = 0; v < nv; v++) f.get(acc[r]![v]!).get(av).get(bv[v]!).simd(mul).simd(add).set(acc[r]![v]!);
+    }
+  };
+  const bump = (local: number, by: number) => f.get(local).i32Const(by).emit(Op.i32Add).set(local);
+
+  f.i32Const(0).set(ic);
+  f.loop(); // row blocks
+  f.get(ic).i32Const(mcStrips).emit(Op.i32Add).i32Const(mStrips).get(ic).i32Const(mcStrips).emit(Op.i32Add).i32Const(mStrips).emit(Op.i32LtS).emit(Op.select).set(icEnd);
+  f.i32Const(0).set(js);
+  f.loop(); // column strips
+  f.get(ic).set(is);
+  f.loop(); // row strips of the block
+  f.get(pa).get(is).i32Const(k * mr * E).emit(Op.i32Mul).emit(Op.i32Add).set(ap);
+  f.get(pb).get(js).i32Const(k * nr * E).emit(Op.i32Mul).emit(Op.i32Add).set(bp);
+  for (const row of acc) for (const a of row) f.v128Zero().set(a);
+  const full = Math.floor(k / unroll);
+  if (full > 0) {
+    f.i32Const(full).set(p);
+    f.loop();
+    for (let u = 0; u < unroll; u++) step(u);
+    bump(ap, unroll * mr * E);
+    bump(bp, unroll * nr * E);
+    f.get(p).i32Const(1).emit(Op.i32Sub).tee(p).brIf(0);
+    f.end();
+  }
+  for (let u = 0; u < k - full * unroll; u++) step(u);
+  f.get(pc).get(is).i32Const(mr * nPadded * E).emit(Op.i32Mul).emit(Op.i32Add).get(js).i32Const(nr * E).emit(Op.i32Mul).emit(Op.i32Add).set(cp);
+  for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) f.get(cp).get(acc[r]![v]!).simdMem(Simd.v128Store, 4, (r * nPadded + v * lanes) * E);
+  f.get(is).i32Const(1).emit(Op.i32Add).tee(is).get(icEnd).emit(Op.i32LtS).brIf(0);
+  f.end();
+  f.get(js).i32Const(1).emit(Op.i32Add).tee(js).i32Const(nStrips).emit(Op.i32LtS).brIf(0);
+  f.end();
+  f.get(ic).i32Const(mcStrips).emit(Op.i32Add).tee(ic).i32Const(mStrips).emit(Op.i32LtS).brIf(0);
+  f.end();
+  return f;
+}
+
+/** The module of a plan: imports the kernel memory, exports `matmul`. */
+export function emitWasmMatmulModule(plan: WasmMatmulPlan): Uint8Array {
+  const m = new ModuleBuilder().importMemory("env", "memory", { initial: 1, maximum: KERNEL_MEMORY_MAX_PAGES });
+  m.addFunction(emitWasmMatmulFunction(plan), "matmul");
+  return m.build();
+}
+
+type Panel = Float32Array | Float64Array;
+
+/**
+ * Packs `rows` rows of a `depth`-long operand into strips of `strip` rows, depth-major:
+ * dst[d + s·depth·strip + p·strip + r] = src[off + (s·strip + r)·rowStride + p·depthStride],
+ * zero past the last row.
+ */
+function packPanel(src: TypedArray, off: number, rows: number, depth: number, rowStride: number, depthStride: number, strip: number, dst: Panel, d: number): void {
+  for (let s = 0; s < rows; s += strip) {
+    const h = rows - s < strip ? rows - s : strip;
+    for (let p = 0; p < depth; p++) {
+      const base = off + s * rowStride + p * depthStride;
+      for (let r = 0; r < h; r++) dst[d + r] = src[base + r * rowStride]!;
+      for (let r = h; r < strip; r++) dst[d + r] = 0;
+      d += strip;
+    }
+  }
+}
+
+/** Copies the real region of the padded result scratch into `out` (rounding to its dtype). */
+function copyResult(plan: WasmMatmulPlan, scratch: Panel, out: TypedArray): void {
+  const { m, n, batch } = plan.spec;
+  const base = plan.offsetC / plan.elementBytes;
+  const perBatch = plan.bytesC / plan.elementBytes;
+  if (plan.nPadded === n && plan.tiling.mr * plan.mStrips === m && perBatch === m * n) {
+    // No padding: one native copy (converting float64 → float32 where the output is float32).
+    out.set(scratch.subarray(base, base + batch * m * n));
+    return;
+  }
+  for (let bt = 0; bt < batch; bt++) {
+    for (let i = 0; i < m; i++) {
+      const s = base + bt * perBatch + i * plan.nPadded;
+      const o = (bt * m + i) * n;
+      for (let j = 0; j < n; j++) out[o + j] = scratch[s + j]!;
+    }
+  }
+}
+
+type StoreKernel = (scratch: Panel, out: TypedArray, extras: readonly TypedArray[]) => void;
+
+/** The JS pass that stores `epilogue(acc)` for every real element (checked generated source). */
+export function emitStoreSource(plan: WasmMatmulPlan, epilogue: MatmulEpilogue): string {
+  const { m, n, batch } = plan.spec;
+  const base = plan.offsetC / plan.elementBytes;
+  const perBatch = plan.bytesC / plan.elementBytes;
+  const extras = Array.from({ length: epilogue.extraInputs }, (_, e) => `x${e}`);
+  const expr = checkedExpr(epilogue.expr("acc", { b: "bt", i: "ei", j: "ej", o: "eo" }, extras));
+  const lines = [`return function kernel(A, C, X) {`];
+  extras.forEach((x, e) => lines.push(`const ${x} = X[${e}];`));
+  lines.push(`for (let bt = 0; bt < ${batch}; bt++) {`);
+  lines.push(`for (let i = 0; i < ${m}; i++) {`);
+  lines.push(`const s = ${base} + bt * ${perBatch} + i * ${plan.nPadded}, o = (bt * ${m} + i) * ${n};`);
+  lines.push(`for (let j = 0; j < ${n}; j++) { const acc = A[s + j], ei = i, ej = j, eo = o + j; C[eo] = ${expr}; }`);
+  lines.push(`}`, `}`, `};`);
+  return lines.join("\n");
+}
+
+type RunMatmul = (pa: number, pb: number, pc: number) => void;
+
+/** Instantiated kernels by plan: equal shapes share one module. */
+const instances = new LruCache<string, RunMatmul>(() => cacheLimits().kernelSources);
+registerCache(() => instances.trim(), () => instances.clear());
+
+function matmulFunction(plan: WasmMatmulPlan): RunMatmul {
+  const { spec, tiling: t } = plan;
+  const key = [plan.accumulation, spec.m, spec.k, spec.n, t.mr, t.nv, t.mcStrips, t.unroll].join("|");
+  let run = instances.get(key);
+  if (run === undefined) {
+    const instance = instantiateModule(compileModule(emitWasmMatmulModule(plan)), kernelImports());
+    run = instance.exports["matmul"] as RunMatmul;
+    instances.set(key, run);
+  }
+  return run;
+}
+
+/** A compiled WebAssembly matmul with its readable description for `explain`. */
+export interface WasmMatmul {
+  readonly kernel: MatmulKernel;
+  readonly source: string;
+  readonly plan: WasmMatmulPlan;
+}
+
+/** Byte cap of a kernel's scratch (panels and result); larger products run the JS kernel. */
+export const WASM_SCRATCH_BUDGET = 1 << 30;
+
+/**
+ * Compiles `out[b] = epilogue(op(A[b]) @ op(B[b]))` as a WebAssembly SIMD kernel, or returns null
+ * when this kernel does not handle the spec (int32, an empty product or sum, scratch over budget)
+ * so the caller uses the JS kernel. Throws what compiling the module throws (no WebAssembly, a
+ * policy forbidding it); the backend (./backend.ts) decides whether WebAssembly is used at all.
+ * `out` must not alias `a` or `b`; an extra input may alias `out` if read only at offset `o`.
+ */
+export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | undefined, accumulation: Accumulation, tiling?: WasmMatmulTiling): WasmMatmul | null {
+  if (spec.dtype !== "float32" && spec.dtype !== "float64") return null;
+  const { batch, m, k, n, transposeA, transposeB } = spec;
+  if (batch * m * n === 0 || k === 0) return null;
+  const plan = planWasmMatmul(spec, accumulation, tiling);
+  if (plan.totalBytes > WASM_SCRATCH_BUDGET || k * plan.tiling.mr * plan.elementBytes * plan.mStrips > 0x7fffffff) return null;
+  const run = matmulFunction(plan);
+  const storeSource = epilogue === undefined ? null : emitStoreSource(plan, epilogue);
+  const store: StoreKernel | null = storeSource === null ? null : (compileCheckedSource([], storeSource) as () => StoreKernel)();
+  const { mr, nv } = plan.tiling;
+  const nr = nv * plan.lanes;
+  const E = plan.elementBytes;
+  const f32 = plan.accumulation === "float32";
+  const kernel: MatmulKernel = (a, b, out, extras) => {
+    ensureScratch(plan.totalBytes);
+    const scratch: Panel = f32 ? scratchF32() : scratchF64();
+    for (let bt = 0; bt < batch; bt++) {
+      packPanel(a, bt * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mr, scratch, plan.offsetA / E);
+      packPanel(b, bt * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, nr, scratch, plan.offsetB / E);
+      run(plan.offsetA, plan.offsetB, plan.offsetC + bt * plan.bytesC);
+    }
+    if (store === null) copyResult(plan, scratch, out);
+    else store(scratch, out, extras);
+  };
+  const t = plan.tiling;
+  const description = [
+    `(wasm ${f32 ? "f32x4" : "f64x2"} matmul: batch ${batch}, ${m}×${k} @ ${k}×${n}${transposeA ? ", A transposed" : ""}${transposeB ? ", B transposed" : ""};`,
+    ` tile ${t.mr}×${nr}, ${t.mcStrips} row strips per block, k unrolled ×${t.unroll}, ${plan.accumulation} accumulation)`,
+  ].join("");
+  return { kernel, source: storeSource === null ? description : `${description}\n${storeSource}`, plan };
+}

@@ -1,0 +1,125 @@
+// The backend switch: which kernels jit and eager mode get under "js", "wasm" and "auto", that
+// both give the same bits (float64 accumulation), that small and thin products stay on JS, that
+// the im2col convolution's contraction runs on WebAssembly, and that growing the kernel memory
+// does not break kernels compiled before.
+
+import { afterEach, describe, expect, it } from "vitest";
+import * as fx from "../src/index.js";
+import { ValueError } from "../src/errors.js";
+import { jit } from "../src/compile/jit.js";
+import { backendInUse, backendSetting, setBackend, wasmMatmulPays } from "../src/compile/wasm/backend.js";
+import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
+import { compileWasmMatmul } from "../src/compile/wasm/matmul.js";
+import { chooseConvMethod, compileConv, convGeometry } from "../src/compile/kernels/conv.js";
+import type { ConvParams } from "../src/prims/conv.js";
+import { bitDifference } from "../props/exact.js";
+
+const before = backendSetting();
+afterEach(() => setBackend(before.backend, before.options));
+
+function filled(shape: number[], seed: number): fx.Tensor {
+  const size = shape.reduce((p, d) => p * d, 1);
+  const data = new Float32Array(size);
+  let s = seed;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s / 2 ** 31 - 1;
+  }
+  return fx.tensor(data).reshape(shape);
+}
+
+const mlp = (x: fx.Tensor, w1: fx.Tensor, b1: fx.Tensor, w2: fx.Tensor) => fx.sum(fx.tanh(fx.matmul(fx.maximum(fx.add(fx.matmul(x, w1), b1), 0), w2)));
+
+describe("setBackend", () => {
+  it("validates its arguments", () => {
+    expect(() => setBackend("gpu" as never)).toThrow(ValueError);
+    expect(() => setBackend("gpu" as never)).toThrow(/setBackend: backend must be "auto", "js" or "wasm", got "gpu"/);
+    expect(() => setBackend("auto", { accumulate: "float32" } as never)).toThrow(/setBackend: unknown option "accumulate"/);
+    expect(() => setBackend("auto", { accumulation: "float16" as never })).toThrow(/accumulation must be "float64" or "float32", got "float16"/);
+  });
+
+  it('"js" forces the JS kernels; "auto" uses WebAssembly where SIMD is available', () => {
+    setBackend("js");
+    expect(backendInUse()).toBe("js");
+    const [x, w] = [filled([32, 40], 1), filled([40, 24], 2)];
+    expect(jit(fx.matmul).explain(x, w)).toContain("(js-matmul)");
+    setBackend("auto");
+    expect(backendInUse()).toBe(wasmSimdAvailable() ? "wasm" : "js");
+  });
+});
+
+describe.runIf(wasmSimdAvailable())("the WebAssembly backend", () => {
+  it("takes large enough products and leaves tiny, thin and shallow ones to JS", () => {
+    setBackend("wasm");
+    const big = { batch: 1, m: 32, k: 40, n: 24, transposeA: false, transposeB: false, dtype: "float32" as const };
+    expect(wasmMatmulPays(big)).toBe(true);
+    expect(jit(fx.matmul).explain(filled([32, 40], 1), filled([40, 24], 2))).toContain("(wasm-matmul-f64x2)");
+    for (const [m, k, n] of [[2, 3, 2], [1, 256, 256], [256, 256, 1], [64, 2, 64]]) {
+      expect(wasmMatmulPays({ ...big, m, k, n })).toBe(false);
+      expect(jit(fx.matmul).explain(filled([m, k], 1), filled([k, n], 2))).toContain("(js-matmul)");
+    }
+    setBackend("wasm", { accumulation: "float32" });
+    expect(jit(fx.matmul).explain(filled([32, 40], 1), filled([40, 24], 2))).toContain("(wasm-matmul-f32x4)");
+  });
+
+  it("jit and eager give the JS kernels' bits with float64 accumulation (an MLP and its gradient)", () => {
+    const args = [filled([48, 30], 3), filled([30, 20], 4), filled([20], 5), filled([20, 10], 6)];
+    const g = fx.grad(mlp, { argnums: [0, 1, 2, 3] });
+    const run = () => {
+      const eager = fx.matmul(args[0]!, args[1]!).data();
+      const grads = (jit(g)(...args) as fx.Tensor[]).map((t) => t.data());
+      return [eager, ...grads];
+    };
+    setBackend("js");
+    const js = run();
+    setBackend("wasm");
+    const wasm = run();
+    js.forEach((expected, i) => expect(bitDifference(wasm[i]!, expected)).toBeNull());
+    expect(jit(g).explain(...args)).toMatch(/wasm-matmul-f64x2/);
+  });
+
+  it("the im2col convolution (and so its gradient forms) runs its contraction on WebAssembly", () => {
+    const params: ConvParams = { stride: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 } as ConvParams;
+    const g = convGeometry([2, 8, 10, 10], [32, 8, 3, 3], [2, 32, 10, 10], params, "float32");
+    const x = filled([2, 8, 10, 10], 7).data() as Float32Array;
+    const w = filled([32, 8, 3, 3], 8).data() as Float32Array;
+    const run = () => {
+      const out = new Float32Array(2 * 32 * 100);
+      compileConv(g, { method: "im2col" }).kernel(x, w, out, []);
+      return out;
+    };
+    setBackend("js");
+    const js = run();
+    setBackend("wasm");
+    const wasm = run();
+    expect(bitDifference(wasm, js)).toBeNull();
+  });
+
+  it("with the WebAssembly matmul, conv picks im2col from 16 filters per group and a contraction of 64", () => {
+    const params = { stride: [1, 1], padding: [[0, 0], [0, 0]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 } as unknown as ConvParams;
+    const filterGrad = convGeometry([6, 64, 12, 12], [16, 64, 8, 8], [6, 16, 5, 5], params, "float32");
+    const firstLayer = convGeometry([64, 1, 28, 28], [6, 1, 5, 5], [64, 6, 24, 24], params, "float32");
+    expect(chooseConvMethod(filterGrad, false)).toBe("direct");
+    expect(chooseConvMethod(filterGrad, true)).toBe("im2col");
+    expect(chooseConvMethod(firstLayer, true)).toBe("direct");
+    setBackend("wasm");
+    expect(compileConv(filterGrad).method).toBe("im2col");
+    setBackend("js");
+    expect(compileConv(filterGrad).method).toBe("direct");
+  });
+
+  it("kernels compiled before the kernel memory grows still compute correctly after", () => {
+    const spec = (s: number) => ({ batch: 1, m: s, k: s, n: s, transposeA: false, transposeB: false, dtype: "float32" as const });
+    const small = compileWasmMatmul(spec(16), undefined, "float32")!;
+    const a = filled([16, 16], 9).data() as Float32Array;
+    const b = filled([16, 16], 10).data() as Float32Array;
+    const first = new Float32Array(256);
+    small.kernel(a, b, first, []);
+    // 700² floats ×3 regions: several MiB, past anything the tests before needed.
+    const big = compileWasmMatmul(spec(700), undefined, "float32")!;
+    big.kernel(new Float32Array(700 * 700).fill(1), new Float32Array(700 * 700).fill(1), new Float32Array(700 * 700), []);
+    const again = new Float32Array(256);
+    small.kernel(a, b, again, []);
+    expect(bitDifference(again, first)).toBeNull();
+  });
+});
