@@ -68,6 +68,16 @@ describe("WebAssembly renderer ≡ interpreter, bit for bit", () => {
     }
   });
 
+  it("a single-precision tree is rendered with f32x4 instructions, a mixed one without", () => {
+    const x = S.arg(0, "f32");
+    const hasF32x4Add = (root: ScalarExpr) => {
+      const b = renderWasmElementwise(root, [{ dtype: "float32", scalar: false }], "float32")!.bytes();
+      return b.some((v, i) => v === 0xfd && b[i + 1] === 0xe4 && b[i + 2] === 0x01); // f32x4.add
+    };
+    expect(hasF32x4Add(S.add(x, x))).toBe(true);
+    expect(hasF32x4Add(S.demote(S.add(S.promote(x), S.promote(x))))).toBe(false);
+  });
+
   it("declines library calls and ToInt32 (the JS kernel stays)", () => {
     const x = S.arg(0, "f64");
     expect(wasmCanRender(S.libm("exp", x))).toBe(false);
