@@ -10,12 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_RUN, FLUXION_MODE, type RunOptions, type SuiteDef, initTf, median, rotate, runSuite, tf, wasmFeatures, writeReport } from "./common.js";
-import { elementwiseSuite } from "./elementwise.js";
+import { elementwiseSuite, transcendentalSuite } from "./elementwise.js";
 import { MATMUL_SIZES, matmulSuite } from "./matmul.js";
 import { mlpSuite } from "./mlp.js";
 
 const GROUPS: Record<string, () => SuiteDef[]> = {
-  elementwise: () => [elementwiseSuite],
+  elementwise: () => [elementwiseSuite, transcendentalSuite],
   matmul: () => MATMUL_SIZES.map(matmulSuite),
   mlp: () => [mlpSuite],
 };

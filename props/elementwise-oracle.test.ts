@@ -3,6 +3,9 @@
 // (Object.is), eager and under jit, alone and fused in chains, on corner values (NaN, ±Inf, ±0,
 // subnormals, huge values, ties; int32 over its full range). float32 results are rounded once
 // per op (Math.fround), as a stored float32 value is; int32 arithmetic wraps like C.
+// float32 exp, log, tanh, expm1 and log1p are documented approximations (≤ 0.501 ulp, exact
+// special values; test/fastmath.test.ts sweeps them): here they are checked within 1 ulp of the
+// oracle, with special values exact, and the fused-chain property uses them in float64 only.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -14,7 +17,7 @@ import { runs } from "./runs.js";
 
 type NumDType = "float32" | "float64" | "int32";
 type Binary = { name: string; op: (a: Tensor, b: Tensor) => Tensor; float: (a: number, b: number) => number; int?: (a: number, b: number) => number; bool?: boolean };
-type Unary = { name: string; op: (a: Tensor) => Tensor; float: (a: number) => number; int?: (a: number) => number };
+type Unary = { name: string; op: (a: Tensor) => Tensor; float: (a: number) => number; int?: (a: number) => number; approx32?: boolean };
 
 const nan = (a: number, b: number) => Number.isNaN(a) || Number.isNaN(b);
 /** Ties (including −0 vs +0) keep the first operand. */
@@ -42,17 +45,17 @@ const UNARY: readonly Unary[] = [
   { name: "abs", op: fx.abs, float: Math.abs, int: (a) => Math.abs(a) | 0 },
   { name: "sign", op: fx.sign, float: Math.sign, int: Math.sign },
   { name: "square", op: fx.square, float: (a) => a * a, int: (a) => Math.imul(a, a) },
-  { name: "exp", op: fx.exp, float: Math.exp },
-  { name: "log", op: fx.log, float: Math.log },
+  { name: "exp", op: fx.exp, float: Math.exp, approx32: true },
+  { name: "log", op: fx.log, float: Math.log, approx32: true },
   { name: "sqrt", op: fx.sqrt, float: Math.sqrt },
   { name: "reciprocal", op: fx.reciprocal, float: (a) => 1 / a },
   { name: "floor", op: fx.floor, float: Math.floor, int: (a) => a },
   { name: "ceil", op: fx.ceil, float: Math.ceil, int: (a) => a },
   { name: "sin", op: fx.sin, float: Math.sin },
   { name: "cos", op: fx.cos, float: Math.cos },
-  { name: "tanh", op: fx.tanh, float: Math.tanh },
-  { name: "expm1", op: fx.expm1, float: Math.expm1 },
-  { name: "log1p", op: fx.log1p, float: Math.log1p },
+  { name: "tanh", op: fx.tanh, float: Math.tanh, approx32: true },
+  { name: "expm1", op: fx.expm1, float: Math.expm1, approx32: true },
+  { name: "log1p", op: fx.log1p, float: Math.log1p, approx32: true },
 ];
 
 const storeAs = (dtype: NumDType, bool = false) => (v: number) => (bool ? v : dtype === "float32" ? Math.fround(v) : v);
@@ -65,6 +68,20 @@ function binaryOracle(b: Binary, dtype: NumDType, xs: ArrayLike<number>, ys: Arr
 }
 
 const RUNS = runs(200);
+
+/** float32 spacing at |v|. */
+const ulp32 = (v: number) => (Math.abs(v) < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(Math.abs(v))) - 23));
+
+/** Why `got` is more than 1 ulp from `expected`, or differs at a special value (NaN, ±Inf, ±0): null when within. */
+function ulpDifference(got: ArrayLike<number>, expected: ArrayLike<number>): string | null {
+  if (got.length !== expected.length) return `length ${got.length} vs expected ${expected.length}`;
+  for (let i = 0; i < got.length; i++) {
+    const [g, e] = [got[i]!, expected[i]!];
+    const special = !Number.isFinite(e) || e === 0 || !Number.isFinite(g) || g === 0;
+    if (special ? !Object.is(g, e) : Math.abs(g - e) > ulp32(e)) return `element ${i}: ${g} vs expected ${e}`;
+  }
+  return null;
+}
 
 describe("elementwise ops equal an independent oracle, bit for bit", () => {
   // One test per op, so that a failure of one op does not hide another's.
@@ -99,8 +116,9 @@ describe("elementwise ops equal an independent oracle, bit for bit", () => {
           const f = r.dtype === "int32" ? op.int! : op.float;
           const expected = Array.from(a.data(), (v) => storeAs(r.dtype)(f(v)));
           const label = `${op.name} ${r.dtype} ${JSON.stringify(Array.from(a.data()).map(String))}`;
-          expect(bitDifference(op.op(a).data(), expected), `eager ${label}`).toBeNull();
-          expect(bitDifference(fx.jit(op.op)(a).data(), expected), `jit ${label}`).toBeNull();
+          const differ = op.approx32 && r.dtype === "float32" ? ulpDifference : bitDifference;
+          expect(differ(op.op(a).data(), expected), `eager ${label}`).toBeNull();
+          expect(differ(fx.jit(op.op)(a).data(), expected), `jit ${label}`).toBeNull();
         }),
         runs(100),
       );
@@ -117,6 +135,7 @@ describe("elementwise ops equal an independent oracle, bit for bit", () => {
         shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }),
       })
       .filter((r) => r.dtype !== "int32" || (r.f.int !== undefined && r.g.int !== undefined && r.u.int !== undefined))
+      .filter((r) => !(r.u.approx32 && r.dtype === "float32"))
       .chain((r) => fc.record({ r: fc.constant(r), a: cornerTensorArb(r.shape, r.dtype), b: cornerTensorArb(r.shape, r.dtype), c: cornerTensorArb([], r.dtype) }));
     fc.assert(
       fc.property(arb, ({ r, a, b, c }) => {

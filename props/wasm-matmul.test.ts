@@ -221,9 +221,9 @@ describe.runIf(simd)("jit on the WebAssembly backend", () => {
           // The gradient's matmuls are transposed products of the forward operands.
           const loss = (xx: fx.Tensor, ww: fx.Tensor, bb: fx.Tensor) => fx.sum(f(xx, ww, bb));
           const g = fx.grad(loss, { argnums: [0, 1] });
-          const programs: [string, (...a: fx.Tensor[]) => unknown][] = [
+          const programs: [string, (...a: fx.Tensor[]) => fx.Tensor | fx.Tensor[]][] = [
             ["forward", f],
-            ["grad", g as (...a: fx.Tensor[]) => unknown],
+            ["grad", g as (...a: fx.Tensor[]) => fx.Tensor[]],
           ];
           for (const [what, fn] of programs) {
             const traced = fx.trace(fn)(x, w, b);

@@ -63,7 +63,7 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly backend", () => {
   });
 
   it("jit and eager give the JS kernels' bits with float64 accumulation (an MLP and its gradient)", () => {
-    const args = [filled([48, 30], 3), filled([30, 20], 4), filled([20], 5), filled([20, 10], 6)];
+    const args = [filled([48, 30], 3), filled([30, 20], 4), filled([20], 5), filled([20, 10], 6)] as const;
     const g = fx.grad(mlp, { argnums: [0, 1, 2, 3] });
     const run = () => {
       const eager = fx.matmul(args[0]!, args[1]!).data();

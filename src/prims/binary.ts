@@ -2,7 +2,8 @@
 // minimum. At a tie of maximum/minimum each operand gets half the gradient (as JAX and PyTorch).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { type TensorLike, defineElementwise, elementwiseOp } from "./elementwise.js";
+import { S, type ScalarExpr } from "../compile/scalar/expr.js";
+import { type TensorLike, defineElementwise, elementwiseOp, stored } from "./elementwise.js";
 import type { Params } from "./primitive.js";
 import { equal, greater, less, where } from "./compare.js";
 import { log, neg } from "./unary.js";
@@ -18,8 +19,7 @@ export const addPrim = defineElementwise<Params>({
   name: "add",
   arity: 2,
   operands: "numeric",
-  expr: ([a, b]) => `(${a} + ${b})`,
-  reference: () => (a, b) => a + b, // int32: exact in double, wrapped when stored
+  scalar: ([a, b]) => S.add(a!, b!), // float32: IEEE single; int32: wraps
   vjp: (g) => [g, g],
   jvp: ({ tangents: [ta, tb] }) => addTangents(ta!, tb!),
 });
@@ -28,8 +28,7 @@ export const subPrim = defineElementwise<Params>({
   name: "sub",
   arity: 2,
   operands: "numeric",
-  expr: ([a, b]) => `(${a} - ${b})`,
-  reference: () => (a, b) => a - b,
+  scalar: ([a, b]) => S.sub(a!, b!),
   vjp: (g) => [g, neg(g)],
   jvp: ({ tangents: [ta, tb] }) => (tb ? (ta ? sub(ta, tb) : neg(tb)) : ta!),
 });
@@ -38,9 +37,8 @@ export const mulPrim = defineElementwise<Params>({
   name: "mul",
   arity: 2,
   operands: "numeric",
-  // int32 products wrap like C: Math.imul (a double product is inexact beyond 2⁵³).
-  expr: ([a, b], _p, inDtypes) => (inDtypes[0] === "int32" ? `Math.imul(${a}, ${b})` : `(${a} * ${b})`),
-  reference: (_p, inDtypes) => (inDtypes[0] === "int32" ? Math.imul : (a, b) => a * b),
+  // int32 products wrap like C (the low 32 bits; a double product is inexact beyond 2⁵³).
+  scalar: ([a, b]) => S.mul(a!, b!),
   vjp: (g, { inputs: [a, b] }) => [mul(g, b!), mul(g, a!)],
   jvp: ({ inputs: [a, b], tangents: [ta, tb] }) => addTangents(ta ? mul(ta, b!) : null, tb ? mul(a!, tb) : null),
 });
@@ -49,8 +47,7 @@ export const divPrim = defineElementwise<Params>({
   name: "div",
   arity: 2,
   operands: "float",
-  expr: ([a, b]) => `(${a} / ${b})`,
-  reference: () => (a, b) => a / b,
+  scalar: ([a, b]) => S.div(a!, b!),
   vjp: (g, { inputs: [, b], out }) => [div(g, b!), neg(div(mul(g, out), b!))],
   jvp: ({ inputs: [, b], tangents: [ta, tb], out }) =>
     addTangents(ta ? div(ta, b!) : null, tb ? neg(div(mul(tb, out), b!)) : null),
@@ -69,8 +66,7 @@ export const powPrim = defineElementwise<Params>({
   name: "pow",
   arity: 2,
   operands: "float",
-  expr: ([a, b]) => `Math.pow(${a}, ${b})`,
-  reference: () => Math.pow,
+  scalar: ([a, b], _p, _in, out) => stored(S.libm("pow", S.toF64(a!), S.toF64(b!)), out),
   vjp: (g, { inputs: [a, b], out }) => [mul(g, powGradA(a!, b!)), mul(g, powGradB(a!, b!, out))],
   jvp: ({ inputs: [a, b], tangents: [ta, tb], out }) =>
     addTangents(ta ? mul(ta, powGradA(a!, b!)) : null, tb ? mul(tb, powGradB(a!, b!, out)) : null),
@@ -86,14 +82,16 @@ function tieShare(g: Tensor, x: Tensor, y: Tensor, wins: (x: Tensor, y: Tensor) 
   return where(wins(x, y), g, where(equal(x, y), mul(g, 0.5), 0));
 }
 
-/** maximum/minimum: NaN-propagating (the template is branch-only); ties split the gradient ½/½. */
-function defineExtremum(name: string, jsCompare: string, wins: (x: Tensor, y: Tensor) => Tensor, reference: (a: number, b: number) => number) {
+/**
+ * maximum/minimum: `a` where it wins or ties (`keepsFirst(a, b)`: a ≥ b for maximum) or is NaN,
+ * else `b` (so NaN propagates from either side). Ties split the gradient ½/½.
+ */
+function defineExtremum(name: string, keepsFirst: (a: ScalarExpr, b: ScalarExpr) => ScalarExpr, wins: (x: Tensor, y: Tensor) => Tensor) {
   return defineElementwise<Params>({
     name,
     arity: 2,
     operands: "numeric",
-    expr: ([a, b]) => `(${a} ${jsCompare} ${b} || ${a} !== ${a} ? ${a} : ${b})`,
-    reference: () => reference,
+    scalar: ([a, b]) => S.select(a!.type === "i32" ? keepsFirst(a!, b!) : S.or(keepsFirst(a!, b!), S.ne(a!, a!)), a!, b!),
     vjp: (g, { inputs: [a, b] }) => [tieShare(g, a!, b!, wins), tieShare(g, b!, a!, wins)],
     jvp: ({ inputs: [a, b], tangents: [ta, tb] }) =>
       addTangents(ta ? tieShare(ta, a!, b!, wins) : null, tb ? tieShare(tb, b!, a!, wins) : null),
@@ -101,8 +99,8 @@ function defineExtremum(name: string, jsCompare: string, wins: (x: Tensor, y: Te
 }
 
 // NaN wins; between equal values (−0 and +0 included) the first operand is the result.
-export const maximumPrim = defineExtremum("maximum", ">=", greater, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a >= b ? a : b));
-export const minimumPrim = defineExtremum("minimum", "<=", less, (a, b) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a <= b ? a : b));
+export const maximumPrim = defineExtremum("maximum", S.ge, greater);
+export const minimumPrim = defineExtremum("minimum", S.le, less);
 
 const addOp = elementwiseOp(addPrim, "numeric", "add");
 const subOp = elementwiseOp(subPrim, "numeric", "sub");

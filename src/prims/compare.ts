@@ -14,16 +14,18 @@ import {
   toTensors,
 } from "./elementwise.js";
 import { bind } from "../trace/context.js";
-import type { Params, ScalarFn } from "./primitive.js";
+import type { Params } from "./primitive.js";
+import { S, type ScalarExpr } from "../compile/scalar/expr.js";
 
-function comparison(name: string, publicName: string, jsOp: string, reference: (a: number, b: number) => boolean) {
+type Describe = (xs: readonly ScalarExpr[]) => ScalarExpr;
+
+function comparison(name: string, publicName: string, compare: (a: ScalarExpr, b: ScalarExpr) => ScalarExpr) {
   const prim = defineElementwise<Params>({
     name,
     arity: 2,
     operands: "any",
     result: () => "bool",
-    expr: ([a, b]) => `(${a} ${jsOp} ${b} ? 1 : 0)`,
-    reference: () => (a, b) => (reference(a, b) ? 1 : 0),
+    scalar: ([a, b]) => compare(a!, b!),
     vjp: () => [null, null],
     jvp: () => null,
   });
@@ -32,35 +34,47 @@ function comparison(name: string, publicName: string, jsOp: string, reference: (
 }
 
 // IEEE comparisons: NaN is unequal to everything (itself included), −0 equals +0.
+const equalPair = comparison("eq", "equal", S.eq);
+export const equalPrim = equalPair[0];
 /** a === b elementwise (a bool tensor; NaN equals nothing, −0 equals +0), with broadcasting. */
-export const [equalPrim, equal] = comparison("eq", "equal", "===", (a, b) => a === b);
+export const equal = equalPair[1];
+const notEqualPair = comparison("ne", "notEqual", S.ne);
+export const notEqualPrim = notEqualPair[0];
 /** a !== b elementwise (a bool tensor), with broadcasting. */
-export const [notEqualPrim, notEqual] = comparison("ne", "notEqual", "!==", (a, b) => !(a === b));
+export const notEqual = notEqualPair[1];
+const lessPair = comparison("lt", "less", S.lt);
+export const lessPrim = lessPair[0];
 /** a < b elementwise (a bool tensor), with broadcasting. */
-export const [lessPrim, less] = comparison("lt", "less", "<", (a, b) => a < b);
+export const less = lessPair[1];
+const lessEqualPair = comparison("le", "lessEqual", S.le);
+export const lessEqualPrim = lessEqualPair[0];
 /** a ≤ b elementwise (a bool tensor), with broadcasting. */
-export const [lessEqualPrim, lessEqual] = comparison("le", "lessEqual", "<=", (a, b) => a <= b);
+export const lessEqual = lessEqualPair[1];
+const greaterPair = comparison("gt", "greater", S.gt);
+export const greaterPrim = greaterPair[0];
 /** a > b elementwise (a bool tensor), with broadcasting. */
-export const [greaterPrim, greater] = comparison("gt", "greater", ">", (a, b) => b < a);
+export const greater = greaterPair[1];
+const greaterEqualPair = comparison("ge", "greaterEqual", S.ge);
+export const greaterEqualPrim = greaterEqualPair[0];
 /** a ≥ b elementwise (a bool tensor), with broadcasting. */
-export const [greaterEqualPrim, greaterEqual] = comparison("ge", "greaterEqual", ">=", (a, b) => b <= a);
+export const greaterEqual = greaterEqualPair[1];
 
-function logical(name: string, publicName: string, arity: number, expr: (args: readonly string[]) => string, reference: ScalarFn) {
+function logical(name: string, publicName: string, arity: number, scalar: Describe) {
   const prim = defineElementwise<Params>({
     name,
     arity,
     operands: "bool",
-    expr: (args) => expr(args),
-    reference: () => reference,
+    scalar: (xs) => scalar(xs),
     vjp: () => Array(arity).fill(null),
     jvp: () => null,
   });
   return [prim, elementwiseOp(prim, "bool", publicName)] as const;
 }
 
-const [logicalAndPrim, logicalAndOp] = logical("and", "logicalAnd", 2, ([a, b]) => `(${a} & ${b})`, (a, b) => (a !== 0 && b !== 0 ? 1 : 0));
-const [logicalOrPrim, logicalOrOp] = logical("or", "logicalOr", 2, ([a, b]) => `(${a} | ${b})`, (a, b) => (a !== 0 || b !== 0 ? 1 : 0));
-const [logicalNotPrim, logicalNotOp] = logical("not", "logicalNot", 1, ([a]) => `(1 - ${a})`, (a) => (a === 0 ? 1 : 0));
+// bools are i32 0/1: and/or are bitwise, not is 1 − a.
+const [logicalAndPrim, logicalAndOp] = logical("and", "logicalAnd", 2, ([a, b]) => S.and(a!, b!));
+const [logicalOrPrim, logicalOrOp] = logical("or", "logicalOr", 2, ([a, b]) => S.or(a!, b!));
+const [logicalNotPrim, logicalNotOp] = logical("not", "logicalNot", 1, ([a]) => S.sub(S.c(1, "i32"), a!));
 export { logicalAndPrim, logicalOrPrim, logicalNotPrim };
 /** a AND b elementwise over bool tensors. */
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => logicalAndOp([a, b], {});
@@ -78,8 +92,7 @@ export const wherePrim = defineElementwise<Params>({
     if (a!.dtype !== b!.dtype) throw new DTypeError(`${op}: branch dtypes differ: ${a!.dtype} and ${b!.dtype}`);
     return a!.dtype;
   },
-  expr: ([c, a, b]) => `(${c} ? ${a} : ${b})`,
-  reference: () => (c, a, b) => (c !== 0 ? a : b),
+  scalar: ([c, a, b]) => S.select(c!, a!, b!),
   vjp: (g, { inputs: [c] }) => [null, where(c!, g, 0), where(c!, 0, g)],
   jvp: ({ inputs: [c], tangents: [, ta, tb] }) => (ta || tb ? where(c!, ta ?? 0, tb ?? 0) : null),
 });
@@ -101,38 +114,26 @@ export const castPrim = defineElementwise<CastParams>({
   arity: 1,
   operands: "any",
   result: (_d, p) => p.dtype,
-  expr: ([x], p) => {
-    switch (p.dtype) {
-      case "float32":
-        return `Math.fround(${x})`;
-      case "float64":
-        return `(+${x})`;
-      case "int32":
-        return `(${x} | 0)`;
-      case "bool":
-        return `(${x} !== 0 ? 1 : 0)`;
-    }
-  },
-  reference: (p) => convertReference(p.dtype),
+  scalar: ([x], p) => convert(x!, p.dtype),
   vjp: (g, { inputs: [x] }) => [isFloat(x!.dtype) && isFloat(g.dtype) ? cast(g, x!.dtype) : null],
   jvp: ({ inputs: [x], tangents: [t], params }) => (t && isFloat(x!.dtype) && isFloat(params.dtype) ? cast(t, params.dtype) : null),
 });
 
 /**
  * The value a conversion to `dtype` stores: float32 rounds to nearest even; int32 truncates toward
- * zero (NaN and ±Infinity give 0) and the int32 store wraps out-of-range values modulo 2³², as
- * JavaScript's ToInt32 does; bool is 1 for any nonzero value, NaN included.
+ * zero (NaN and ±Infinity give 0) and wraps out-of-range values modulo 2³², as JavaScript's
+ * ToInt32 does; bool is 1 for any nonzero value, NaN included.
  */
-function convertReference(dtype: DType): ScalarFn {
+function convert(x: ScalarExpr, dtype: DType): ScalarExpr {
   switch (dtype) {
     case "float32":
-      return Math.fround;
+      return x.type === "f32" ? x : S.demote(S.toF64(x));
     case "float64":
-      return (x) => x;
+      return S.toF64(x);
     case "int32":
-      return (x) => (Number.isFinite(x) ? Math.trunc(x) : 0);
+      return x.type === "i32" ? x : S.toInt(S.toF64(x));
     case "bool":
-      return (x) => (x === 0 ? 0 : 1);
+      return S.ne(x, S.c(0, x.type));
   }
 }
 

@@ -1,13 +1,14 @@
 // The machinery shared by elementwise primitives: their shape/dtype rule, the reference
-// evaluation from each primitive's scalar reference closure (written apart from its template),
-// and the user-facing wrapper that converts JS numbers, promotes dtypes and broadcasts (NumPy
+// evaluation (the interpreter running each primitive's scalar description), and the user-facing wrapper that converts JS numbers, promotes dtypes and broadcasts (NumPy
 // rules) before binding the primitive.
 //
 // In the IR, the operands of an elementwise equation have the output's shape, except rank-0
 // operands, which stand for a value repeated everywhere. Broadcasting is made explicit by the
 // front end with `broadcast_to` equations, so gradient rules never have to undo it.
 
-import { DTypeError, ShapeError, fmtShape } from "../errors.js";
+import { DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { S, type ScalarExpr, formatScalar, scalarTypeOf } from "../compile/scalar/expr.js";
+import { interpretScalar } from "../compile/scalar/interpret.js";
 import type { Aval } from "../ir/var.js";
 import { type DType, type TypedArray, allocArray, isFloat, promoteTypes } from "../tensor/dtype.js";
 import { type Shape, broadcastShapes, shapesEqual, sizeOf } from "../tensor/shape.js";
@@ -15,7 +16,7 @@ import { Tensor, strongTensor } from "../tensor/tensor.js";
 import { weakKindOf, weakKindOfDType, weakResultDType } from "../tensor/weak.js";
 import { scalar } from "../tensor/create.js";
 import { bind } from "../trace/context.js";
-import { type ConcreteArg, type JvpArgs, type Params, type Primitive, type ScalarFn, type VjpArgs, definePrimitive, lookupPrimitive } from "./primitive.js";
+import { type ConcreteArg, type JvpArgs, type Params, type Primitive, type VjpArgs, definePrimitive, lookupPrimitive } from "./primitive.js";
 
 /** A tensor, or a JS number/boolean standing for a scalar of the other operand's dtype. */
 export type TensorLike = Tensor | number | boolean;
@@ -53,13 +54,14 @@ export function checkKind(op: string, dtype: DType, kind: OperandKind): void {
 }
 
 /**
- * Reference evaluation of an elementwise primitive: its scalar reference closure applied to each
- * element, the result stored in the output's typed array (which rounds float32, wraps int32).
- * Rank-0 operands repeat. Specialised by arity so that no element allocates.
+ * Reference evaluation of an elementwise primitive: the interpreter runs its scalar description
+ * on each element (the description's result is already in the output's type) and the result is
+ * stored in the output's typed array. Rank-0 operands repeat. Specialised by arity so that no
+ * element allocates.
  */
-function elementwiseImpl<P extends Params>(reference: ElementwiseSpec<P>["reference"]) {
+function elementwiseImpl<P extends Params>(scalar: (params: P, inDtypes: readonly DType[], outDtype: DType) => ScalarExpr) {
   return (inputs: readonly ConcreteArg[], params: P, out: Aval): TypedArray => {
-    const fn = reference(params, inputs.map((a) => a.dtype), out.dtype);
+    const fn = interpretScalar(scalar(params, inputs.map((a) => a.dtype), out.dtype), inputs.length);
     const n = sizeOf(out.shape);
     const result = allocArray(out.dtype, n);
     const datas = inputs.map((a) => a.data);
@@ -98,20 +100,40 @@ export interface ElementwiseSpec<P extends Params> {
   operands: OperandKind;
   /** Output dtype from the (common) operand dtype; default: the same. */
   result?: (dtype: DType, params: P) => DType;
-  /** The expression template the compiler fuses and generates code from. */
-  expr(args: readonly string[], params: P, inDtypes: readonly DType[], outDtype: DType): string;
   /**
-   * The same scalar function written separately as a closure (over `Math`, never generated code):
-   * the reference evaluation. It computes in double; its result is stored in the output dtype.
+   * What the op computes on one element, as a scalar expression (src/compile/scalar/expr.ts) over
+   * the operands `xs` (argument nodes of the operands' types); its result must have the output
+   * dtype's type, i.e. be rounded or wrapped as storing it would (see `stored`).
    */
-  reference(params: P, inDtypes: readonly DType[], outDtype: DType): ScalarFn;
+  scalar(xs: readonly ScalarExpr[], params: P, inDtypes: readonly DType[], outDtype: DType): ScalarExpr;
   vjp(g: Tensor, args: VjpArgs<P>): readonly (Tensor | null)[];
   jvp(args: JvpArgs<P>): Tensor | null;
   /** A custom dtype rule (e.g. `where`, whose condition is bool); replaces operands/result. */
   dtypeRule?: (op: string, inputs: readonly Aval[], params: P) => DType;
 }
 
+/**
+ * A double-precision result as stored in `dtype`: float32 rounds (`demote`), float64 keeps it.
+ * For the ops that compute in double and round once (pow, sin, …).
+ */
+export function stored(x: ScalarExpr, dtype: DType): ScalarExpr {
+  return S.fromF64(x, dtype === "float32" ? "f32" : "f64");
+}
+
+/** The primitive's description for concrete dtypes, its root checked to have the output's type. */
+function describe<P extends Params>(spec: ElementwiseSpec<P>) {
+  return (params: P, inDtypes: readonly DType[], outDtype: DType): ScalarExpr => {
+    const xs = inDtypes.map((d, i) => S.arg(i, scalarTypeOf(d)));
+    const root = spec.scalar(xs, params, inDtypes, outDtype);
+    if (root.type !== scalarTypeOf(outDtype)) {
+      throw new FluxionError(`${spec.name}: scalar description for ${inDtypes.join(", ")} → ${outDtype} has type ${root.type}: ${formatScalar(root)}`);
+    }
+    return root;
+  };
+}
+
 export function defineElementwise<P extends Params = Params>(spec: ElementwiseSpec<P>): Primitive<P> {
+  const scalar = describe(spec);
   const prim: Primitive<P> = definePrimitive<P>({
     name: spec.name,
     abstractEval(inputs, params) {
@@ -126,7 +148,7 @@ export function defineElementwise<P extends Params = Params>(spec: ElementwiseSp
       }
       return { shape, dtype };
     },
-    impl: elementwiseImpl(spec.reference),
+    impl: elementwiseImpl(scalar),
     vjp(g, args) {
       const cts = spec.vjp(g, args);
       return cts.map((ct, i) => fitCotangent(ct, args.inputs[i]!, args.out));
@@ -137,7 +159,7 @@ export function defineElementwise<P extends Params = Params>(spec: ElementwiseSp
       if (t === null || shapesEqual(t.shape, args.out.shape)) return t;
       return bind(lookupPrimitive("broadcast_to")!, [t], { shape: [...args.out.shape] });
     },
-    lowering: { kind: "elementwise", expr: spec.expr, reference: spec.reference },
+    lowering: { kind: "elementwise", scalar },
   });
   return prim;
 }

@@ -8,6 +8,7 @@ import type { DType, TypedArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { FluxionError } from "../errors.js";
+import type { ScalarExpr } from "../compile/scalar/expr.js";
 
 export type ParamValue = number | boolean | string | null | readonly ParamValue[];
 /** Static parameters of an equation: plain data, printable and usable in cache keys. */
@@ -33,25 +34,17 @@ export interface JvpArgs<P extends Params> extends VjpArgs<P> {
   readonly tangents: readonly (Tensor | null)[];
 }
 
-/**
- * The scalar function an elementwise primitive computes, as a plain closure: arguments are the
- * operands' stored values (as JS numbers), the result is computed in double precision and then
- * stored in the output dtype (float32 rounded as by `Math.fround`, int32 wrapped like C as by an
- * `Int32Array` store, bool 0/1 — the closure itself returns 0 or 1).
- */
-export type ScalarFn = (...xs: number[]) => number;
-
 /** A reduction's combining step: the next accumulator from the current one and one element. */
 export type CombineFn = (acc: number, x: number) => number;
 
 /**
- * How the compiler lowers an equation of this primitive, and the independent scalar reference
- * beside each template: `reference` is written separately from the template (a closure over
- * `Math`, never generated code), so comparing compiled code with the reference evaluation
- * compares two implementations, and the reference runs where generating code is forbidden.
- * - `elementwise`: a JS expression over its operands' scalar values (operands are always plain
- *   identifiers or numeric literals, so the template may repeat them), used by fusion and code
- *   generation; `reference` gives the same function as a closure for given params and dtypes.
+ * How the compiler lowers an equation of this primitive.
+ * - `elementwise`: the scalar computation as data — an expression over the operands' stored
+ *   values in the scalar expression language (src/compile/scalar/expr.ts), for given params and
+ *   dtypes, whose root has the output dtype's type. It is the one definition of the op's
+ *   semantics: the JS renderer (fusion and code generation), the interpreter (reference
+ *   evaluation, and the path where generating code is forbidden) and any other backend consume it;
+ *   none of them knows the primitive.
  * - `reduce`: a reduction over `params.axes` with an identity value and a combining expression
  *   for the accumulator's dtype (the accumulator is a double; int32 accumulators wrap at every
  *   step); `reference` gives the combining step as a closure.
@@ -64,8 +57,7 @@ export type CombineFn = (acc: number, x: number) => number;
 export type Lowering<P extends Params> =
   | {
       readonly kind: "elementwise";
-      expr(args: readonly string[], params: P, inDtypes: readonly DType[], outDtype: DType): string;
-      reference(params: P, inDtypes: readonly DType[], outDtype: DType): ScalarFn;
+      scalar(params: P, inDtypes: readonly DType[], outDtype: DType): ScalarExpr;
     }
   | {
       readonly kind: "reduce";
@@ -81,7 +73,8 @@ export interface Primitive<P extends Params = Params> {
   abstractEval(inputs: readonly Aval[], params: P): Aval;
   /**
    * Reference evaluation: plain loops over the operands (elementwise and reduce primitives call
-   * their lowering's `reference` closures), never generated code. Returns fresh storage for the output.
+   * their lowering's scalar description through the interpreter, reduce ones their `reference`
+   * closures), never generated code. Returns fresh storage for the output.
    */
   impl(inputs: readonly ConcreteArg[], params: P, out: Aval): TypedArray;
   /** Cotangents of the inputs given the output's cotangent `g`; null means zero / not differentiable. */

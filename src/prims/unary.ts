@@ -1,17 +1,21 @@
-// Elementwise unary primitives: each one's expression template, its scalar reference (a
-// closure written apart from the template) and its VJP and JVP rules.
+// Elementwise unary primitives: each one's scalar description (data: an expression of the
+// scalar language, src/compile/scalar/expr.ts) and its VJP and JVP rules.
 // Rules are written with fluxion ops, so the derivatives are programs that can be
 // differentiated again. Conventions at kinks: abs'(0) = 0 (sign(0) = 0), sqrt'(0) = +Infinity,
 // floor/ceil/round/sign have zero derivative.
+// float64 transcendentals are JavaScript's `Math` functions; float32 exp, log, log1p, expm1, tanh
+// and sigmoid are the inlined approximations of src/compile/scalar/fastmath.ts (≤ 1 ulp).
 
 import type { DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { type OperandKind, type TensorLike, defineElementwise, elementwiseOp } from "./elementwise.js";
-import type { JvpArgs, Params, ScalarFn, VjpArgs } from "./primitive.js";
+import { S, type LibmName, type ScalarExpr } from "../compile/scalar/expr.js";
+import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../compile/scalar/fastmath.js";
+import { type OperandKind, type TensorLike, defineElementwise, elementwiseOp, stored } from "./elementwise.js";
+import type { JvpArgs, Params, VjpArgs } from "./primitive.js";
 import { add, div, mul, sub } from "./binary.js";
 
-/** The scalar reference for a dtype (of the operand, which is also the result's for arithmetic). */
-type Reference = (dtype: DType) => ScalarFn;
+/** The scalar description from the operand and the dtype (of the operand, which is also the result's for arithmetic). */
+type Describe = (x: ScalarExpr, dtype: DType) => ScalarExpr;
 
 type Deriv = (x: Tensor, out: Tensor) => Tensor;
 
@@ -19,18 +23,17 @@ type Deriv = (x: Tensor, out: Tensor) => Tensor;
 type Times = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 
 /**
- * Defines a smooth unary primitive from its template and derivative f'(x) (given x and f(x)):
+ * Defines a smooth unary primitive from its description and derivative f'(x) (given x and f(x)):
  * vjp = g·f'(x), jvp = t·f'(x). `times` may compute g·f'(x) in fewer equations (g/x rather
  * than g·(1/x)).
  */
-function smoothUnary(name: string, publicName: string, kind: OperandKind, expr: (x: string, dtype: DType) => string, reference: Reference, deriv: Deriv, times?: Times) {
+function smoothUnary(name: string, publicName: string, kind: OperandKind, scalar: Describe, deriv: Deriv, times?: Times) {
   const scale: Times = times ?? ((g, x, out) => mul(g, deriv(x, out)));
   const prim = defineElementwise<Params>({
     name,
     arity: 1,
     operands: kind,
-    expr: ([x], _p, _in, out) => expr(x!, out),
-    reference: (_p, _in, out) => reference(out),
+    scalar: ([x], _p, _in, out) => scalar(x!, out),
     vjp: (g, { inputs, out }: VjpArgs<Params>) => [scale(g, inputs[0]!, out)],
     jvp: ({ inputs, tangents, out }: JvpArgs<Params>) => (tangents[0] ? scale(tangents[0], inputs[0]!, out) : null),
   });
@@ -39,14 +42,13 @@ function smoothUnary(name: string, publicName: string, kind: OperandKind, expr: 
 }
 
 /** A piecewise-constant unary primitive: derivative zero everywhere (where defined). */
-function flatUnary(name: string, publicName: string, kind: OperandKind, expr: (x: string, dtype: DType) => string, reference: Reference, result?: (d: DType) => DType) {
+function flatUnary(name: string, publicName: string, kind: OperandKind, scalar: Describe, result?: (d: DType) => DType) {
   const prim = defineElementwise<Params>({
     name,
     arity: 1,
     operands: kind,
     ...(result ? { result } : {}),
-    expr: ([x], _p, inDtypes) => expr(x!, inDtypes[0]!),
-    reference: (_p, inDtypes) => reference(inDtypes[0]!),
+    scalar: ([x], _p, inDtypes) => scalar(x!, inDtypes[0]!),
     vjp: () => [null],
     jvp: () => null,
   });
@@ -54,13 +56,25 @@ function flatUnary(name: string, publicName: string, kind: OperandKind, expr: (x
   return [prim, (x: TensorLike) => op([x], {})] as const;
 }
 
+/** A double-precision `Math` function of x, rounded once to the dtype. */
+function libm(fn: LibmName): Describe {
+  return (x, dtype) => stored(S.libm(fn, S.toF64(x)), dtype);
+}
+
+/** float32: the inlined approximation; float64: the `Math` function. */
+function fast(fn: LibmName, approximation: (x: ScalarExpr) => ScalarExpr): Describe {
+  return (x, dtype) => (dtype === "float32" ? approximation(x) : libm(fn)(x, dtype));
+}
+
+/** float ops of integer-valued results are the identity on int32. */
+const onFloats = (f: (x: ScalarExpr) => ScalarExpr): Describe => (x) => (x.type === "i32" ? x : f(x));
+
 // neg is linear: its rules apply neg itself.
 export const negPrim = defineElementwise<Params>({
   name: "neg",
   arity: 1,
   operands: "numeric",
-  expr: ([x]) => `(-${x})`,
-  reference: () => (x) => -x, // int32: −(−2³¹) = 2³¹ wraps to −2³¹ when stored, as in C
+  scalar: ([x]) => S.neg(x!), // int32: −(−2³¹) wraps to −2³¹, as in C
   vjp: (g) => [neg(g)],
   jvp: ({ tangents }) => (tangents[0] ? neg(tangents[0]) : null),
 });
@@ -68,87 +82,111 @@ const negOp = elementwiseOp(negPrim, "numeric", "neg");
 /** −x elementwise (int32 wraps like C: −(−2³¹) is −2³¹). */
 export const neg = (x: TensorLike): Tensor => negOp([x], {});
 
+const signPair = flatUnary("sign", "sign", "numeric", (x) =>
+  S.select(S.gt(x, S.c(0, x.type)), S.c(1, x.type), S.select(S.lt(x, S.c(0, x.type)), S.c(-1, x.type), x)),
+);
+export const signPrim = signPair[0];
 /** The sign of x elementwise: −1, 0 or 1 (−0 and NaN stay themselves). */
-export const [signPrim, sign] = flatUnary("sign", "sign", "numeric", (x) => `Math.sign(${x})`, () => (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
+export const sign = signPair[1];
+const absPair = smoothUnary("abs", "abs", "numeric", (x) => S.abs(x), (x) => sign(x));
+export const absPrim = absPair[0];
 /** |x| elementwise. */
-export const [absPrim, abs] = smoothUnary("abs", "abs", "numeric", (x) => `Math.abs(${x})`, () => Math.abs, (x) => sign(x));
+export const abs = absPair[1];
+const expPair = smoothUnary("exp", "exp", "float", fast("exp", expF32), (_x, out) => out);
+export const expPrim = expPair[0];
 /** eˣ elementwise (floats; an int operand gives float32). */
-export const [expPrim, exp] = smoothUnary("exp", "exp", "float", (x) => `Math.exp(${x})`, () => Math.exp, (_x, out) => out);
+export const exp = expPair[1];
+const logPair = smoothUnary("log", "log", "float", fast("log", logF32), (x) => reciprocal(x), (g, x) => div(g, x));
+export const logPrim = logPair[0];
 /** The natural logarithm elementwise (floats). */
-export const [logPrim, log] = smoothUnary("log", "log", "float", (x) => `Math.log(${x})`, () => Math.log, (x) => reciprocal(x), (g, x) => div(g, x));
+export const log = logPair[1];
+const log1pPair = smoothUnary("log1p", "log1p", "float", fast("log1p", log1pF32), (x) => reciprocal(add(x, 1)), (g, x) => div(g, add(x, 1)));
+export const log1pPrim = log1pPair[0];
 /** log(1 + x) elementwise, accurate for small x (floats). */
-export const [log1pPrim, log1p] = smoothUnary("log1p", "log1p", "float", (x) => `Math.log1p(${x})`, () => Math.log1p, (x) => reciprocal(add(x, 1)), (g, x) => div(g, add(x, 1)));
+export const log1p = log1pPair[1];
+const expm1Pair = smoothUnary("expm1", "expm1", "float", fast("expm1", expm1F32), (_x, out) => add(out, 1));
+export const expm1Prim = expm1Pair[0];
 /** eˣ − 1 elementwise, accurate for small x (floats). */
-export const [expm1Prim, expm1] = smoothUnary("expm1", "expm1", "float", (x) => `Math.expm1(${x})`, () => Math.expm1, (_x, out) => add(out, 1));
+export const expm1 = expm1Pair[1];
+const sqrtPair = smoothUnary("sqrt", "sqrt", "float", (x) => S.sqrt(x), (_x, out) => div(0.5, out));
+export const sqrtPrim = sqrtPair[0];
 /** √x elementwise (floats). */
-export const [sqrtPrim, sqrt] = smoothUnary("sqrt", "sqrt", "float", (x) => `Math.sqrt(${x})`, () => Math.sqrt, (_x, out) => div(0.5, out));
+export const sqrt = sqrtPair[1];
+// rsqrt computes 1/√x in double and rounds once (not a single-precision √ then ÷).
+const rsqrtPair = smoothUnary("rsqrt", "rsqrt", "float", (x, dtype) => stored(S.div(S.c(1, "f64"), S.sqrt(S.toF64(x))), dtype), (x, out) => mul(-0.5, div(out, x)));
+export const rsqrtPrim = rsqrtPair[0];
 /** 1/√x elementwise (floats). */
-export const [rsqrtPrim, rsqrt] = smoothUnary("rsqrt", "rsqrt", "float", (x) => `(1 / Math.sqrt(${x}))`, () => (x) => 1 / Math.sqrt(x), (x, out) => mul(-0.5, div(out, x)));
+export const rsqrt = rsqrtPair[1];
+const reciprocalPair = smoothUnary("reciprocal", "reciprocal", "float", (x) => S.div(S.c(1, x.type), x), (_x, out) => neg(mul(out, out)));
+export const reciprocalPrim = reciprocalPair[0];
 /** 1/x elementwise (floats). */
-export const [reciprocalPrim, reciprocal] = smoothUnary("reciprocal", "reciprocal", "float", (x) => `(1 / ${x})`, () => (x) => 1 / x, (_x, out) => neg(mul(out, out)));
+export const reciprocal = reciprocalPair[1];
 // int32 squares wrap like C: Math.imul, not a double product (inexact beyond 2⁵³) truncated.
-/** x² elementwise (int32 wraps like C). */
-export const [squarePrim, square] = smoothUnary(
+const squarePair = smoothUnary(
   "square",
   "square",
   "numeric",
-  (x, dtype) => (dtype === "int32" ? `Math.imul(${x}, ${x})` : `(${x} * ${x})`),
-  (dtype) => (dtype === "int32" ? (x) => Math.imul(x, x) : (x) => x * x),
+  (x) => S.mul(x, x),
   (x) => mul(x, 2),
 );
+export const squarePrim = squarePair[0];
+/** x² elementwise (int32 wraps like C). */
+export const square = squarePair[1];
+const sinPair = smoothUnary("sin", "sin", "float", libm("sin"), (x) => cos(x));
+export const sinPrim = sinPair[0];
 /** sin x elementwise (floats, radians). */
-export const [sinPrim, sin] = smoothUnary("sin", "sin", "float", (x) => `Math.sin(${x})`, () => Math.sin, (x) => cos(x));
+export const sin = sinPair[1];
+const cosPair = smoothUnary("cos", "cos", "float", libm("cos"), (x) => neg(sin(x)));
+export const cosPrim = cosPair[0];
 /** cos x elementwise (floats, radians). */
-export const [cosPrim, cos] = smoothUnary("cos", "cos", "float", (x) => `Math.cos(${x})`, () => Math.cos, (x) => neg(sin(x)));
+export const cos = cosPair[1];
+const tanhPair = smoothUnary("tanh", "tanh", "float", fast("tanh", tanhF32), (_x, out) => sub(1, mul(out, out)));
+export const tanhPrim = tanhPair[0];
 /** tanh x elementwise (floats). */
-export const [tanhPrim, tanh] = smoothUnary("tanh", "tanh", "float", (x) => `Math.tanh(${x})`, () => Math.tanh, (_x, out) => sub(1, mul(out, out)));
-// The logistic function, written so that neither branch overflows.
-/** The logistic function 1/(1 + e⁻ˣ) elementwise (floats). */
-export const [sigmoidPrim, sigmoid] = smoothUnary(
+export const tanh = tanhPair[1];
+// The logistic function; in float64 written so that neither branch overflows (NaN takes the
+// second branch and stays NaN).
+function sigmoidF64(x: ScalarExpr): ScalarExpr {
+  const one = S.c(1, "f64");
+  const e = S.libm("exp", x);
+  const positive = S.div(one, S.add(one, S.libm("exp", S.neg(x))));
+  return S.select(S.ge(x, S.c(0, "f64")), positive, S.div(e, S.add(one, e)));
+}
+const sigmoidPair = smoothUnary(
   "sigmoid",
   "sigmoid",
   "float",
-  (x) => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`,
-  () => (x) => {
-    if (x >= 0) return 1 / (1 + Math.exp(-x));
-    const e = Math.exp(x); // NaN lands here and stays NaN
-    return e / (1 + e);
-  },
+  (x, dtype) => (dtype === "float32" ? sigmoidF32(x) : sigmoidF64(x)),
   (_x, out) => mul(out, sub(1, out)),
 );
+export const sigmoidPrim = sigmoidPair[0];
+/** The logistic function 1/(1 + e⁻ˣ) elementwise (floats). */
+export const sigmoid = sigmoidPair[1];
+const floorPair = flatUnary("floor", "floor", "numeric", onFloats(S.floor));
+export const floorPrim = floorPair[0];
 /** The largest integer ≤ x elementwise, in x's dtype. */
-export const [floorPrim, floor] = flatUnary("floor", "floor", "numeric", (x) => `Math.floor(${x})`, () => Math.floor);
+export const floor = floorPair[1];
+const ceilPair = flatUnary("ceil", "ceil", "numeric", onFloats(S.ceil));
+export const ceilPrim = ceilPair[0];
 /** The smallest integer ≥ x elementwise, in x's dtype. */
-export const [ceilPrim, ceil] = flatUnary("ceil", "ceil", "numeric", (x) => `Math.ceil(${x})`, () => Math.ceil);
+export const ceil = ceilPair[1];
 // Round half to even, as NumPy does; a negative value that rounds to zero gives −0.
+const roundPair = flatUnary("round", "round", "numeric", onFloats(S.nearest));
+export const roundPrim = roundPair[0];
 /** The nearest integer elementwise, ties to even (as NumPy), in x's dtype. */
-export const [roundPrim, round] = flatUnary(
-  "round",
-  "round",
-  "numeric",
-  (x) => `(${x} - Math.floor(${x}) === 0.5 ? 2 * Math.round(${x} / 2) : Math.round(${x}))`,
-  () => roundHalfEven,
-);
+export const round = roundPair[1];
+const isNaNPair = flatUnary("is_nan", "isNaN", "any", (x) => S.ne(x, x), () => "bool");
+export const isNaNPrim = isNaNPair[0];
 /** Whether each element is NaN (a bool tensor). */
-export const [isNaNPrim, isNaN] = flatUnary("is_nan", "isNaN", "any", (x) => `(${x} !== ${x} ? 1 : 0)`, () => (x) => (Number.isNaN(x) ? 1 : 0), () => "bool");
+export const isNaN = isNaNPair[1];
+// x − x is 0 exactly for finite x, NaN for ±Inf and NaN.
+const isFinitePair = flatUnary("is_finite", "isFinite", "any", (x) => S.eq(S.sub(x, x), S.c(0, x.type)), () => "bool");
+export const isFinitePrim = isFinitePair[0];
 /** Whether each element is finite, neither ±Infinity nor NaN (a bool tensor). */
-export const [isFinitePrim, isFinite] = flatUnary(
-  "is_finite",
-  "isFinite",
-  "any",
-  (x) => `(${x} - ${x} === 0 ? 1 : 0)`,
-  () => (x) => (Number.isFinite(x) ? 1 : 0),
-  () => "bool",
-);
-
-/** The nearest integer, ties to the even one (the reference of `round`). */
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const frac = x - f; // exact; NaN for ±Infinity and NaN
-  const r = frac < 0.5 ? f : frac > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
-  return r === 0 && (x < 0 || Object.is(x, -0)) ? -0 : r;
-}
+export const isFinite = isFinitePair[1];
 
 // The identity whose derivative is zero: gradients do not flow through it (any order).
+const stopGradientPair = flatUnary("stop_gradient", "stopGradient", "any", (x) => x);
+export const stopGradientPrim = stopGradientPair[0];
 /** x itself, as a constant for differentiation: grad, vjp and jvp see a zero derivative through it. */
-export const [stopGradientPrim, stopGradient] = flatUnary("stop_gradient", "stopGradient", "any", (x) => x, () => (x) => x);
+export const stopGradient = stopGradientPair[1];

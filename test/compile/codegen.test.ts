@@ -141,7 +141,7 @@ describe("no user string reaches generated source", () => {
     expect((globalThis as Record<string, unknown>)["__fluxionPwned"]).toBeUndefined();
   });
 
-  it("a template that interpolates a string parameter is refused and the reference runs instead", () => {
+  it("a description that smuggles a string parameter in as a constant is refused and the reference runs instead", () => {
     type P = { readonly label: string };
     const leaky = definePrimitive<P>({
       name: "test_leaky_template",
@@ -149,8 +149,8 @@ describe("no user string reaches generated source", () => {
       impl: ([x]) => x!.data.map((v) => v + 1) as typeof x.data,
       vjp: () => [null],
       jvp: () => null,
-      // A badly written template: it splices a parameter string into code.
-      lowering: { kind: "elementwise", expr: ([a], p: P) => `(${a} + 1 + ${p.label})`, reference: () => (v) => v + 1 },
+      // A badly written description: a parameter string passed off as a constant.
+      lowering: { kind: "elementwise", scalar: (p: P) => ({ kind: "op", op: "add", type: "f32", args: [{ kind: "arg", index: 0, type: "f32" }, { kind: "const", value: p.label as unknown as number, type: "f32" }] }) },
     });
     const evil = `0); globalThis.__fluxionPwned2 = 1; (0`;
     const f = (x: fx.Tensor) => fx.mul(bind(leaky as never, [x], { label: evil } as Params), 2);

@@ -11,6 +11,7 @@ import { FluxionError, ValueError } from "../../errors.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { UnsafeSourceError, checkKernelSource, isCompilerName } from "./safety.js";
+import { RENDER_ARRAYS } from "../scalar/render-js.js";
 
 export type KernelFn = (ins: readonly TypedArray[], out: TypedArray) => void;
 
@@ -79,9 +80,12 @@ export function epilogueKernelFor(kernelClass: string): EpilogueKernelFactory | 
  */
 export function compileCheckedSource(params: readonly string[], body: string): (...args: never[]) => unknown {
   for (const p of params) if (!isCompilerName(p)) throw new UnsafeSourceError(`codegen: parameter ${JSON.stringify(p)} is not a compiler-made name`);
+  // Every source may also read the scalar renderer's arrays (powers of two, bit views, scratch).
+  const shared = Object.keys(RENDER_ARRAYS);
   checkKernelSource(body, params);
   try {
-    return new Function(...params, `"use strict";\n${body}`) as (...args: never[]) => unknown;
+    const outer = new Function(...shared, `"use strict";\nreturn function (${params.join(", ")}) {\n${body}\n};`);
+    return outer(...Object.values(RENDER_ARRAYS)) as (...args: never[]) => unknown;
   } catch (err) {
     if (err instanceof EvalError) throw new CodeGenerationUnavailableError("codegen: this platform forbids generating code (e.g. a Content-Security-Policy without 'unsafe-eval')");
     throw err;

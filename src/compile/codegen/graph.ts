@@ -3,10 +3,10 @@
 // a broadcast operand is loaded once per row, a rank-0 expression once per call).
 //
 // Every value is rounded to its dtype as soon as it is computed, exactly as storing it would
-// round it: a float32 op result and a float32 accumulator pass through `Math.fround`, int32 results
-// wrap with `| 0` as an Int32Array store does, bools are 0/1 by construction of the templates,
-// float64 values are doubles. So a fused kernel computes bit for bit what its ops compute one by
-// one (each op computes in double and stores its result in its dtype).
+// round it: an op's scalar description (src/compile/scalar) ends in its output's type (float32
+// values are singles, int32 values wrapped, bools 0/1), and the JS renderer writes it; a float32
+// accumulator passes through `Math.fround`. So a fused kernel computes bit for bit what its ops
+// compute one by one.
 
 import { FluxionError } from "../../errors.js";
 import { type DType, coerceScalar } from "../../tensor/dtype.js";
@@ -14,11 +14,13 @@ import type { ExprGraph, ExprNode } from "../lower.js";
 import type { StridedLayer, ViewChain } from "../views.js";
 import { type Access, accessDepth, emitNest } from "./loops.js";
 import { numberLiteral } from "./safety.js";
+import type { ScalarExpr } from "../scalar/expr.js";
+import { renderJsExpression, renderJsStatements } from "../scalar/render-js.js";
 
 /**
- * `expr` rounded as storing it in `dtype` would round it: float32 through `Math.fround` (exact
- * rounding of the double, as a Float32Array store does), int32 wrapped with `| 0`. float64 and
- * bool values are already what they store.
+ * `expr` (a double accumulator) rounded as storing it in `dtype` would round it: float32 through
+ * `Math.fround` (exact rounding of the double, as a Float32Array store does), int32 wrapped with
+ * `| 0`. float64 and bool values are already what they store.
  */
 export function storedAs(dtype: DType, expr: string): string {
   if (dtype === "float32") return `Math.fround(${expr})`;
@@ -28,11 +30,21 @@ export function storedAs(dtype: DType, expr: string): string {
 
 type OpNode = Extract<ExprNode, { kind: "op" }>;
 
-/** An op node's value over its operands' expressions: its primitive's template, rounded to its dtype. */
-export function opExpression(n: OpNode, args: readonly string[]): string {
+/** An op node's scalar description (its result already in the node's dtype). */
+export function opScalar(n: OpNode): ScalarExpr {
   const l = n.prim.lowering;
   if (l.kind !== "elementwise") throw new FluxionError(`codegen: ${n.prim.name} is not elementwise`);
-  return storedAs(n.dtype, l.expr(args, n.params, n.inDtypes, n.dtype));
+  return l.scalar(n.params, n.inDtypes, n.dtype);
+}
+
+/** An op node's value as one JS expression over its operands' expressions (for epilogues). */
+export function opExpression(n: OpNode, args: readonly string[]): string {
+  return renderJsExpression(opScalar(n), args);
+}
+
+/** Statements defining `const <name>` as an op node's value (shared subexpressions get `<name>_k`). */
+export function opStatements(n: OpNode, args: readonly string[], name: string): string[] {
+  return renderJsStatements(opScalar(n), args, name, (k) => `${name}_${k}`);
 }
 
 /** A literal node's value as it is stored in its dtype (a float32 literal is a float32 value). */
@@ -178,7 +190,7 @@ export class GraphCode {
         return `const ${name} = ${this.inputName(n.input)}[${index}];`;
       }
       case "op":
-        return `const ${name} = ${opExpression(n, n.args.map((a) => this.names[a]!))};`;
+        return opStatements(n, n.args.map((a) => this.names[a]!), name).join("\n");
     }
   }
 }

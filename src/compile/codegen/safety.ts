@@ -37,9 +37,14 @@ const MATH_FUNCTIONS = new Set(Object.getOwnPropertyNames(Math).filter((k) => ty
 const FUNCTION_NAMES = new Set(["kernel", "matmulKernel"]);
 /** Parameters that hold arrays of arrays: read only as `ins[<integer>]`. */
 const NESTED_ARRAYS = new Set(["ins", "X"]);
+/**
+ * Arrays every kernel may read by these names (the scalar renderer's powers of two, bit views and
+ * scratch: src/compile/scalar/render-js.ts provides them).
+ */
+export const SHARED_ARRAY_NAMES = ["P2", "D1", "W1", "S1"] as const;
 /** Names the compiler makes: a short prefix and numbers (`t12`, `p3_1`, `in0`, `i2`), or the matmul emitter's names. */
 const COMPILER_NAME =
-  /^(?:(?:in|t|p|i|x|a|b|c)\d+(?:_\d+)*|(?:ins|out|acc|sc|reg|o|t|p|i|x)(?:\d+(?:_\d+)*)?|A|B|C|X|PA|PB|panel|aOff|bOff|cOff|bt|d|dd|ei|ej|eo|h|ic|icEnd|is|js|j|pa|pb|pc|r|s|w|c)$/;
+  /^(?:(?:in|t|p|i|x|a|b|c)\d+(?:_\d+)*|(?:ins|out|acc|sc|reg|o|t|p|i|x)(?:\d+(?:_\d+)*)?|A|B|C|X|PA|PB|P2|D1|W1|S1|panel|aOff|bOff|cOff|bt|d|dd|ei|ej|eo|h|ic|icEnd|is|js|j|pa|pb|pc|r|s|w|c)$/;
 
 /** Whether `name` is of the compiler's naming scheme (and no keyword). */
 export function isCompilerName(name: string): boolean {
@@ -101,7 +106,7 @@ export function checkKernelSource(source: string, arrays: readonly string[] = []
 
   // The header `return function NAME(p, …) {`: its parameters hold arrays.
   const params = new Set<number>();
-  const arrayNames = new Set(arrays);
+  const arrayNames = new Set([...arrays, ...SHARED_ARRAY_NAMES]);
   if (at(1) === "function") {
     if (at(0) !== "return" || !FUNCTION_NAMES.has(at(2)) || at(3) !== "(") reject("has a malformed function header");
     let i = 4;
