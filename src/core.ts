@@ -28,6 +28,7 @@ export { verifyProgram, IRError } from "./ir/verify.js";
 export { trace } from "./trace/trace.js";
 export { evalProgram } from "./trace/interpret.js";
 
+/** Pytrees: flatten, unflatten, map and reduce nested objects, arrays and tuples of tensors. */
 export * as tree from "./tree/index.js";
 export type { Tree, TensorTree, GradOf, Traced } from "./tree/types.js";
 export * as optim from "./optim/index.js";

@@ -36,6 +36,8 @@ export interface JitOptions {
 /**
  * A jitted `F`: F's parameters, and F's result with every leaf a tensor (`Traced`: numbers
  * and booleans f returns come back as scalar tensors).
+ *
+ * @typeParam F - the function that was jitted
  */
 export interface Jitted<F extends (...args: any[]) => any> {
   (...args: Parameters<F>): Traced<ReturnType<F>>;

@@ -223,10 +223,15 @@ export function convolve(a: TensorLike, b: TensorLike, options: ConvolveOptions 
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
+    /** `fx.conv1d` with this tensor as its first argument. */
     conv1d(filter: TensorLike, options?: ConvOptions): Tensor;
+    /** `fx.conv2d` with this tensor as its first argument. */
     conv2d(filter: TensorLike, options?: ConvOptions): Tensor;
+    /** `fx.conv1dTranspose` with this tensor as its first argument. */
     conv1dTranspose(filter: TensorLike, options?: ConvTransposeOptions): Tensor;
+    /** `fx.conv2dTranspose` with this tensor as its first argument. */
     conv2dTranspose(filter: TensorLike, options?: ConvTransposeOptions): Tensor;
+    /** `fx.convolve` with this tensor as its first argument. */
     convolve(other: TensorLike, options?: ConvolveOptions): Tensor;
   }
 }

@@ -18,15 +18,25 @@ declare module "../tensor/tensor.js" {
     add: Binary; sub: Binary; mul: Binary; div: Binary; pow: Binary; maximum: Binary; minimum: Binary;
     equal: Binary; notEqual: Binary; less: Binary; lessEqual: Binary; greater: Binary; greaterEqual: Binary;
     logicalAnd: Binary; logicalOr: Binary; matmul: Binary;
+    /** `fx.cast` with this tensor as its first argument. */
     cast(dtype: DType): Tensor;
+    /** `fx.reshape` with this tensor as its first argument. */
     reshape(shape: readonly number[]): Tensor;
+    /** `fx.transpose` with this tensor as its first argument. */
     transpose(perm?: readonly number[]): Tensor;
+    /** `fx.broadcastTo` with this tensor as its first argument. */
     broadcastTo(shape: readonly number[]): Tensor;
+    /** `fx.sum` with this tensor as its first argument. */
     sum(options?: ReduceOptions): Tensor;
+    /** `fx.prod` with this tensor as its first argument. */
     prod(options?: ReduceOptions): Tensor;
+    /** `fx.max` with this tensor as its first argument. */
     max(options?: ReduceOptions): Tensor;
+    /** `fx.min` with this tensor as its first argument. */
     min(options?: ReduceOptions): Tensor;
+    /** `fx.argmax` with this tensor as its first argument. */
     argmax(options?: { axis?: number; keepDims?: boolean }): Tensor;
+    /** `fx.argmin` with this tensor as its first argument. */
     argmin(options?: { axis?: number; keepDims?: boolean }): Tensor;
   }
 }
@@ -67,19 +77,33 @@ import * as la from "./linalg.js";
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
+    /** `fx.slice` with this tensor as its first argument. */
     slice(spec: readonly mv.SliceRange[]): Tensor;
+    /** `fx.pad` with this tensor as its first argument. */
     pad(widths: Parameters<typeof mv.pad>[1], options?: mv.PadOptions): Tensor;
+    /** `fx.flip` with this tensor as its first argument. */
     flip(options?: mv.AxesOptions): Tensor;
+    /** `fx.take` with this tensor as its first argument. */
     take(indices: Parameters<typeof mv.take>[1], options?: mv.AxisOptions): Tensor;
+    /** `fx.gather` with this tensor as its first argument. */
     gather(indices: Parameters<typeof mv.take>[1], options?: mv.AxisOptions): Tensor;
+    /** `fx.expandDims` with this tensor as its first argument. */
     expandDims(options: Parameters<typeof shapeOps.expandDims>[1]): Tensor;
+    /** `fx.squeeze` with this tensor as its first argument. */
     squeeze(options?: mv.AxesOptions): Tensor;
+    /** `fx.flatten` with this tensor as its first argument. */
     flatten(options?: { startAxis?: number; endAxis?: number }): Tensor;
+    /** `fx.tile` with this tensor as its first argument. */
     tile(reps: number | readonly number[]): Tensor;
+    /** `fx.split` with this tensor as its first argument. */
     split(sections: number | readonly number[], options?: mv.AxisOptions): Tensor[];
+    /** `fx.mean` with this tensor as its first argument. */
     mean(options?: ReduceOptions): Tensor;
+    /** `fx.logSumExp` with this tensor as its first argument. */
     logSumExp(options?: ReduceOptions): Tensor;
+    /** `fx.variance` with this tensor as its first argument. */
     variance(options?: red.VarianceOptions): Tensor;
+    /** `fx.std` with this tensor as its first argument. */
     std(options?: red.VarianceOptions): Tensor;
     dot: Binary; outer: Binary;
   }

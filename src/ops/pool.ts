@@ -152,11 +152,17 @@ export function globalMaxPool2d(input: TensorLike, rawOptions: GlobalPoolOptions
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
+    /** `fx.maxPool1d` with this tensor as its first argument. */
     maxPool1d(window: SpatialInts, options?: PoolOptions): Tensor;
+    /** `fx.maxPool2d` with this tensor as its first argument. */
     maxPool2d(window: SpatialInts, options?: PoolOptions): Tensor;
+    /** `fx.avgPool1d` with this tensor as its first argument. */
     avgPool1d(window: SpatialInts, options?: AvgPoolOptions): Tensor;
+    /** `fx.avgPool2d` with this tensor as its first argument. */
     avgPool2d(window: SpatialInts, options?: AvgPoolOptions): Tensor;
+    /** `fx.globalAvgPool2d` with this tensor as its first argument. */
     globalAvgPool2d(options?: GlobalPoolOptions): Tensor;
+    /** `fx.globalMaxPool2d` with this tensor as its first argument. */
     globalMaxPool2d(options?: GlobalPoolOptions): Tensor;
   }
 }

@@ -96,6 +96,8 @@ function placeOutput(out: Batched, spec: LeafAxis, size: number): Tensor {
  * ```ts
  * const perExampleGrads = fx.vmap(fx.grad(loss), { inAxes: [null, 0, 0] })(params, xs, ys);
  * ```
+ *
+ * @typeParam F - the mapped function; the result takes and returns the same types
  */
 export function vmap<F extends (...args: any[]) => any>(f: F, options: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
   const o = checkTransform(op, f, VmapOptionsCodec, options);
