@@ -9,6 +9,7 @@ export default mergeConfig(
   defineConfig({
     test: {
       include: ["props/**/*.test.ts", "test/compile/**/*.test.ts", "test/wasm-*.test.ts", "test/{conv,linalg,pool,semantics,vmap,autodiff}.test.ts"],
+      exclude: ["test/compile/memory-bound.test.ts"],
       typecheck: { enabled: false },
       env: { FLUXION_BACKEND: "js" },
       setupFiles: ["test/wasm-backend-setup.ts"],
