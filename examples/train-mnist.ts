@@ -43,12 +43,11 @@ const optimizer = fx.optim.chain(fx.optim.addWeightDecay(5e-4), fx.optim.momentu
 const loss = (logits: fx.Tensor, labels: fx.Tensor) => fx.nn.losses.softmaxCrossEntropy(logits, labels, { reduction: "none", labelSmoothing: 0.1 });
 
 // STOP_AFTER=k stops after k epochs without changing the schedule, so its epochs are the full run's.
-const stopAfter = Number(process.env.STOP_AFTER ?? EPOCHS);
-const stopEarly: fx.train.Callback = {
-  onEpochEnd(ctx, record) {
-    if (record.epoch >= stopAfter) ctx.stop(`STOP_AFTER=${stopAfter}: stopped after epoch ${record.epoch} of ${EPOCHS}`);
-  },
-};
+const stopAfter = process.env.STOP_AFTER === undefined ? undefined : Number(process.env.STOP_AFTER);
+const stopEarly: fx.train.Callback[] =
+  stopAfter === undefined
+    ? []
+    : [{ onEpochEnd: (ctx, record) => (record.epoch >= stopAfter ? ctx.stop(`STOP_AFTER=${stopAfter}: stopped after epoch ${record.epoch} of ${EPOCHS}`) : undefined) }];
 
 const model = fx.nn.models.lenet5();
 const result = await fx.train.fit(model, { train, validation: digits.test }, {
@@ -57,7 +56,7 @@ const result = await fx.train.fit(model, { train, validation: digits.test }, {
   epochs: EPOCHS,
   batchSize: BATCH_SIZE,
   key: fitKey,
-  callbacks: [stopEarly],
+  callbacks: stopEarly,
 });
 
 const test = fx.train.evaluate(model, result.params, result.state, digits.test);
