@@ -45,6 +45,100 @@ describe("mlp", () => {
   });
 });
 
+describe("mlp 784-256-128-100-10 (the Fashion-MNIST benchmarks' 256-128-100)", () => {
+  it("builds with three hidden layers and 247,766 parameters", () => {
+    const model = M.mlp([784, 256, 128, 100, 10]);
+    const { params, outputShape } = model.init(key(0), [784]);
+    expect(outputShape).toEqual([10]);
+    const p = params as Record<string, { w?: Tensor }>;
+    expect(["dense1", "dense2", "dense3", "dense4"].map((k) => p[k]!.w!.shape)).toEqual([[784, 256], [256, 128], [128, 100], [100, 10]]);
+    expect(count(params)).toBe(784 * 256 + 256 + 256 * 128 + 128 + 128 * 100 + 100 + 100 * 10 + 10);
+    expect(count(params)).toBe(247_766);
+    expect(model.apply(params, {}, fx.zeros([2, 784]))[0].shape).toEqual([2, 10]);
+  });
+});
+
+describe("bnCnn", () => {
+  it("two batch-normed conv blocks, dropout, dense 128 with batch norm, dense 10: 207,098 parameters, 352 of state", () => {
+    const model = M.bnCnn();
+    const { params, state, outputShape } = model.init(key(0), [1, 28, 28]);
+    expect(outputShape).toEqual([10]);
+    const convs = 16 * 9 + 32 * 16 * 9;
+    const dense = 32 * 7 * 7 * 128 + 128 * 10 + 10;
+    const norms = 2 * (16 + 32 + 128);
+    expect(count(params)).toBe(convs + dense + norms);
+    expect(count(params)).toBe(207_098);
+    expect(count(state)).toBe(norms); // running mean and variance per feature
+    const s = fx.nn.summary(model, [1, 28, 28], { print: false });
+    expect(s.rows.map((r) => [r.path, r.outputShape])).toEqual([
+      ["block1.conv", [16, 28, 28]],
+      ["block1.bn", [16, 28, 28]],
+      ["block1.relu", [16, 28, 28]],
+      ["pool1", [16, 14, 14]],
+      ["block2.conv", [32, 14, 14]],
+      ["block2.bn", [32, 14, 14]],
+      ["block2.relu", [32, 14, 14]],
+      ["pool2", [32, 7, 7]],
+      ["flatten", [1568]],
+      ["dropout1", [1568]],
+      ["fc1", [128]],
+      ["bn", [128]],
+      ["relu", [128]],
+      ["dropout2", [128]],
+      ["fc2", [10]],
+    ]);
+    expect(() => model.init(key(0), [3, 32, 32])).toThrow(/bnCnn: expected inputs of per-example shape \[1,28,28\], got \[3,32,32\]/);
+  });
+
+  it("options: classes, dropout, filters and hidden change the network; bad values are errors naming them", () => {
+    const model = M.bnCnn({ classes: 3, dropout: 0, filters: [4, 8], hidden: 16 });
+    const { params, outputShape } = model.init(key(0), [1, 28, 28]);
+    expect(outputShape).toEqual([3]);
+    expect(count(params)).toBe(4 * 9 + 8 * 4 * 9 + 8 * 49 * 16 + 16 * 3 + 3 + 2 * (4 + 8 + 16));
+    expect(() => M.bnCnn({ dropout: 1 })).toThrow(/bnCnn: dropout must be in \[0, 1\), got 1/);
+    expect(() => M.bnCnn({ classes: 0 })).toThrow(/bnCnn.*classes/);
+    expect(() => M.bnCnn({ filters: [4, 8, 16] as unknown as [number, number] })).toThrow(/bnCnn: filters must list the two conv blocks' widths/);
+    expect(() => M.bnCnn({ hidden: 2.5 })).toThrow(/bnCnn.*hidden/);
+    expect(() => M.bnCnn({ clases: 3 } as never)).toThrow(/classes/);
+  });
+
+  it("training mode: batch statistics, a new state and a dropout mask per key; inference: running statistics, per-example, deterministic", () => {
+    const model = M.bnCnn();
+    const { params, state } = model.init(key(0), [1, 28, 28]);
+    const x = fx.random.uniform(key(1), [6, 1, 28, 28]);
+    expect(() => model.apply(params, state, x, { train: true })).toThrow(/dropout\(0\.3\): training needs a random key/);
+    const [a, s1] = model.apply(params, state, x, { train: true, key: key(2) });
+    const [b] = model.apply(params, state, x, { train: true, key: key(3) });
+    const [a2] = model.apply(params, state, x, { train: true, key: key(2) });
+    expect(a.shape).toEqual([6, 10]);
+    expect(a2.toArray()).toEqual(a.toArray()); // the same key, the same mask
+    expect(b.toArray()).not.toEqual(a.toArray()); // another key, another mask
+    // Every batch norm's running mean moved towards the batch's.
+    const means = (t: Tree) => {
+      const m = t as { block1: { bn: { mean: Tensor } }; block2: { bn: { mean: Tensor } }; bn: { mean: Tensor } };
+      return [m.block1.bn.mean, m.block2.bn.mean, m.bn.mean].map((v) => v.toArray());
+    };
+    means(s1).forEach((m, i) => expect(m).not.toEqual(means(state)[i]));
+    // Inference: no key needed, the state comes back unchanged, and the same inputs give the same outputs.
+    const [e, s2] = model.apply(params, s1, x);
+    const before = fx.tree.leaves(s1);
+    fx.tree.leaves(s2).forEach((t, i) => expect(t).toBe(before[i]));
+    expect(model.apply(params, s1, x)[0].toArray()).toEqual(e.toArray());
+    expect(e.toArray()).not.toEqual(a.toArray());
+    // With dropout off, training mode still normalises by the batch: an example's output depends
+    // on the rest of the batch; in inference it does not.
+    const noDrop = M.bnCnn({ dropout: 0 });
+    const first = fx.slice(x, [[0, 2]]);
+    const rowsOf = (y: Tensor) => (y.toArray() as number[][]).slice(0, 2);
+    const trainAll = noDrop.apply(params, state, x, { train: true })[0];
+    const trainFirst = noDrop.apply(params, state, first, { train: true })[0];
+    expect(rowsOf(trainFirst)).not.toEqual(rowsOf(trainAll));
+    const evalAll = noDrop.apply(params, s1, x)[0];
+    const evalFirst = noDrop.apply(params, s1, first)[0];
+    rowsOf(evalFirst).forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(rowsOf(evalAll)[i]![j]!, 5)));
+  });
+});
+
 describe("convnets", () => {
   it("lenet5: 6-16-120-84-10 on [1, 28, 28], 61,706 parameters", () => {
     const model = M.lenet5();

@@ -3,7 +3,7 @@
  * @module
  */
 // Ready-made models, each a Layer built from fx.nn.layers with readable parameter names.
-// Per-example input shapes: mlp [sizes[0]], lenet5 [1, 28, 28], cifarNet [3, 32, 32],
+// Per-example input shapes: mlp [sizes[0]], lenet5 and bnCnn [1, 28, 28], cifarNet [3, 32, 32],
 // alexNet [3, 224, 224].
 
 import * as t from "io-ts";
@@ -24,6 +24,7 @@ import { InitializerCodec, positiveInt } from "./layers/params.js";
 const ActivationCodec = t.keyof(Object.fromEntries(Object.keys(ACTIVATIONS).map((k) => [k, null])) as Record<ActivationName, null>);
 const MlpOptions = optionsCodec("mlp options", { activation: ActivationCodec, dropout: t.number, batchNorm: t.boolean, kernelInit: InitializerCodec });
 const ClassesOptions = optionsCodec("model options", { classes: t.number });
+const BnCnnOptions = optionsCodec("bnCnn options", { classes: t.number, dropout: t.number, filters: t.array(t.number), hidden: t.number });
 
 /** Options of `mlp`: the hidden layers' activation, dropout and batch norm. */
 export interface MlpOptions {
@@ -121,6 +122,48 @@ export function cifarNet(options?: { readonly classes?: number }): Layer {
     block5: convBlock(128),
     gap: globalAvgPool2d(),
     fc: dense(classes("cifarNet", options, 10)),
+  }));
+}
+
+export interface BnCnnOptions {
+  /** The number of classes (default 10). */
+  readonly classes?: number;
+  /** Dropout rate before the hidden dense layer and before the logits (default 0.3). */
+  readonly dropout?: number;
+  /** The two conv blocks' widths (default [16, 32]). */
+  readonly filters?: readonly [number, number];
+  /** The hidden dense layer's width (default 128). */
+  readonly hidden?: number;
+}
+
+/**
+ * A small convnet with batch norm and dropout for 28×28 grey images (Fashion-MNIST): two conv
+ * blocks (conv 3×3 "same" → batch norm → relu → max pool 2, 16 then 32 filters), dropout,
+ * dense 128 → batch norm → relu, dropout, dense to the classes. 207,098 parameters and about
+ * 1.2M multiply-adds per image at the defaults: sized to train 10 epochs of Fashion-MNIST on a
+ * laptop CPU in minutes, not hours.
+ */
+export function bnCnn(options?: BnCnnOptions): Layer {
+  const o = decodeOptions("bnCnn", BnCnnOptions, options);
+  const n = positiveInt("bnCnn", "classes", o.classes ?? 10);
+  const rate = o.dropout ?? 0.3;
+  if (!(rate >= 0 && rate < 1)) throw new ValueError(`bnCnn: dropout must be in [0, 1), got ${rate}`);
+  const filters = o.filters ?? [16, 32];
+  if (filters.length !== 2) throw new ValueError(`bnCnn: filters must list the two conv blocks' widths, got ${JSON.stringify(filters)}`);
+  const [f1, f2] = filters.map((f, i) => positiveInt("bnCnn", `filters[${i}]`, f)) as [number, number];
+  const hidden = positiveInt("bnCnn", "hidden", o.hidden ?? 128);
+  return expectingInput("bnCnn", [1, 28, 28], serial({
+    block1: convBlock(f1),
+    pool1: maxPool2d(2),
+    block2: convBlock(f2),
+    pool2: maxPool2d(2),
+    flatten: flatten(),
+    dropout1: dropout(rate),
+    fc1: dense(hidden, { useBias: false, kernelInit: heUniform }),
+    bn: batchNorm(),
+    relu: activation("relu"),
+    dropout2: dropout(rate),
+    fc2: dense(n),
   }));
 }
 
