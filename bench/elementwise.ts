@@ -22,6 +22,20 @@ export function chainFluxion(x: fx.Tensor): fx.Tensor {
   return fx.sqrt(t);
 }
 
+/** A tfjs case on `backend`: `chain` over `data` (uploaded once), read back and disposed. */
+function tfjsCase(backend: "cpu" | "wasm", data: Float32Array, chain: (x: tf.Tensor) => tf.Tensor): Case {
+  const tx = onBackend(backend, () => tf.tensor1d(data));
+  return {
+    name: `tfjs-${backend}`,
+    fn: () => {
+      useBackend(backend);
+      const r = chain(tx);
+      r.dataSync();
+      r.dispose();
+    },
+  };
+}
+
 function chainTf(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => x.mul(1.5).add(0.5).square().sub(x).maximum(0).mul(0.5).neg().exp().add(1).sqrt());
 }
@@ -55,18 +69,7 @@ export const elementwiseSuite: SuiteDef = {
     const data = randomArray(SIZE, 1);
     const x = fx.tensor(data);
     const chain = maybeJit(chainFluxion);
-    const tfCase = (backend: "cpu" | "wasm"): Case => {
-      const tx = onBackend(backend, () => tf.tensor1d(data));
-      return {
-        name: `tfjs-${backend}`,
-        fn: () => {
-          useBackend(backend);
-          const r = chainTf(tx);
-          r.dataSync();
-          r.dispose();
-        },
-      };
-    };
+    const tfCase = (backend: "cpu" | "wasm"): Case => tfjsCase(backend, data, chainTf);
     const cases: Case[] = [{ name: `fluxion ${FLUXION_MODE}`, fn: () => chain(x) }];
     if (FLUXION_MODE === "jit") cases.push({ name: "fluxion eager", fn: () => chainFluxion(x) });
     cases.push(tfCase("cpu"), tfCase("wasm"), { name: "hand-written loop", fn: () => chainLoop(data) });
@@ -149,18 +152,7 @@ export const transcendentalSuite: SuiteDef = {
     const x = fx.tensor(data);
     const chain = maybeJit(transcendentalChain);
     const before = mathCallKernel(SIZE);
-    const tfCase = (backend: "cpu" | "wasm"): Case => {
-      const tx = onBackend(backend, () => tf.tensor1d(data));
-      return {
-        name: `tfjs-${backend}`,
-        fn: () => {
-          useBackend(backend);
-          const r = transcendentalTf(tx);
-          r.dataSync();
-          r.dispose();
-        },
-      };
-    };
+    const tfCase = (backend: "cpu" | "wasm"): Case => tfjsCase(backend, data, transcendentalTf);
     return [
       { name: `fluxion ${FLUXION_MODE}`, fn: () => chain(x) },
       { name: "fluxion jit, Math.tanh/Math.exp (before)", fn: () => before([data], new Float32Array(SIZE)) },
