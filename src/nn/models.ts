@@ -125,6 +125,7 @@ export function cifarNet(options?: { readonly classes?: number }): Layer {
   }));
 }
 
+/** Options of `bnCnn`: classes, dropout rate, the conv widths and the hidden width. */
 export interface BnCnnOptions {
   /** The number of classes (default 10). */
   readonly classes?: number;
