@@ -15,7 +15,8 @@ export default defineConfig({
     ],
     // readme-claims runs the demo in a child process of its own (codegen allowed): once is enough.
     // package and readme-example build, pack and install in child processes of their own: once is enough.
-    exclude: ["test/readme-claims.test.ts", "test/package.test.ts", "test/readme-example.test.ts"],
+    // wasm-backend checks which compiled kernel (JS or WebAssembly) jit picks: no compiled kernels here.
+    exclude: ["test/readme-claims.test.ts", "test/package.test.ts", "test/readme-example.test.ts", "test/wasm-backend.test.ts"],
     execArgv: ["--disallow-code-generation-from-strings"],
     testTimeout: 600_000,
     hookTimeout: 120_000,
