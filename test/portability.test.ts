@@ -1,8 +1,8 @@
 // The core runs in browsers too (DESIGN: portable core): nothing under src/ may import a Node
 // built-in or touch Node globals, except the folders DESIGN.md reserves for Node-only code
-// (data/ file loaders, train/ checkpoint files and progress, cli/). Note that src/index.ts
-// re-exports fx.data and fx.train, so a browser build needs an entry point without them (the
-// browser issue's work).
+// (data/ file loaders, train/ checkpoint files and progress, cli/). src/index.ts re-exports the
+// Node forms of fx.data and fx.train; src/browser.ts is the entry without them
+// (test/browser/bundle.test.ts bundles it and finds no Node import).
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
