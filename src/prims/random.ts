@@ -16,7 +16,8 @@ import type { Tensor } from "../tensor/tensor.js";
 import { bind } from "../trace/context.js";
 import { type Params, definePrimitive } from "./primitive.js";
 
-function checkInt32(op: string, what: string, a: Aval): void {
+/** Throws unless `a` is int32 (Threefry's words are uint32 bits held in int32). */
+export function checkInt32(op: string, what: string, a: Aval): void {
   if (a.dtype !== "int32") throw new DTypeError(`${op}: ${what} must be int32 (holding uint32 bits), got ${a.dtype}`);
 }
 
@@ -29,7 +30,7 @@ const KS_PARITY = 0x1bd11bda;
  * Threefry-2x32 with 20 rounds on one counter pair; writes the two output words (as int32) to
  * out[i0] and out[i1]. Five groups of four rounds, each group followed by a key injection.
  */
-function threefryBlock(k0: number, k1: number, x0: number, x1: number, out: Int32Array, i0: number, i1: number): void {
+export function threefryBlock(k0: number, k1: number, x0: number, x1: number, out: Int32Array, i0: number, i1: number): void {
   const ks = [k0 | 0, k1 | 0, (k0 ^ k1 ^ KS_PARITY) | 0];
   let a = (x0 + ks[0]!) | 0;
   let b = (x1 + ks[1]!) | 0;
