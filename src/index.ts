@@ -7,3 +7,7 @@ export * as data from "./data/index.js";
 
 // the training loop, its callbacks, evaluation and charts (Node: progress and checkpoint files)
 export * as train from "./train/index.js";
+
+// WebAssembly kernels may split large products across worker_threads (a browser stays on one thread)
+import { installNodeThreads } from "./node/worker-threads.js";
+installNodeThreads();

@@ -10,7 +10,7 @@ import { builtinModules } from "node:module";
 import { expect, test } from "vitest";
 
 const SRC = resolve(__dirname, "../src");
-const NODE_ONLY = ["data", "train", "cli"];
+const NODE_ONLY = ["data", "train", "cli", "node"];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -13,6 +13,7 @@ import { type MatmulEpilogue, type MatmulSpec, setMatmulAccelerator } from "../k
 import { clearCaches } from "../limits.js";
 import { wasmSimdAvailable } from "./feature.js";
 import { type Accumulation, type WasmMatmul, compileWasmMatmul } from "./matmul.js";
+import { MAX_THREADS, setThreadsOption, threadsOption, validThreadCount } from "./threads/count.js";
 
 /** A backend choice: "auto" (WebAssembly SIMD where available), "js" or "wasm". */
 export type Backend = "auto" | "js" | "wasm";
@@ -26,6 +27,16 @@ export interface BackendOptions {
    * rounding of the reference (about k·2⁻²⁴ relative to the sum of |products|).
    */
   readonly accumulation?: Accumulation;
+  /**
+   * Threads a large WebAssembly matmul (about 2¹⁸ multiply-adds and more: jit, eager and the
+   * im2col convolution) splits its rows among, 1 to 64; 1 runs every kernel on the calling thread.
+   * Results are bit for bit the same whatever the count. Default: the FLUXION_THREADS environment
+   * variable in Node, else min(hardware concurrency, 4). Worker threads need a thread host (the
+   * Node entry installs worker_threads; the browser entry runs one thread) and SharedArrayBuffer;
+   * without them kernels use one thread whatever this says. Workers start with the first large
+   * product and never keep a process alive.
+   */
+  readonly threads?: number;
 }
 
 let requested: Backend = "auto";
@@ -40,21 +51,26 @@ export function setBackend(backend: Backend, options: BackendOptions = {}): void
     throw new ValueError(`setBackend: backend must be "auto", "js" or "wasm", got ${JSON.stringify(backend)}`);
   }
   const keys = Object.keys(options ?? {});
-  const unknown = keys.filter((k) => k !== "accumulation");
-  if (unknown.length > 0) throw new ValueError(`setBackend: unknown option ${JSON.stringify(unknown[0])} (expected "accumulation")`);
+  const unknown = keys.filter((k) => k !== "accumulation" && k !== "threads");
+  if (unknown.length > 0) throw new ValueError(`setBackend: unknown option ${JSON.stringify(unknown[0])} (expected "accumulation" or "threads")`);
   const acc = options.accumulation ?? "float64";
   if (acc !== "float64" && acc !== "float32") throw new ValueError(`setBackend: accumulation must be "float64" or "float32", got ${JSON.stringify(acc)}`);
+  const threads = options.threads;
+  if (threads !== undefined && !validThreadCount(threads)) {
+    throw new ValueError(`setBackend: threads must be a whole number from 1 to ${MAX_THREADS}, got ${typeof threads === "string" ? JSON.stringify(threads) : String(threads)}`);
+  }
   if (backend === "wasm" && !wasmSimdAvailable()) {
     throw new FluxionError(`setBackend: backend "wasm" needs WebAssembly SIMD, which this platform does not offer; use "auto" or "js"`);
   }
   requested = backend;
   accumulation = acc;
+  setThreadsOption(threads);
   clearCaches();
 }
 
-/** The backend and options last set (to restore them after a temporary change). */
-export function backendSetting(): { backend: Backend; options: Required<BackendOptions> } {
-  return { backend: requested, options: { accumulation } };
+/** The backend and options last set (to restore them after a temporary change; `threads` undefined: the default). */
+export function backendSetting(): { backend: Backend; options: { accumulation: Accumulation; threads: number | undefined } } {
+  return { backend: requested, options: { accumulation, threads: threadsOption() } };
 }
 
 /** The backend kernels are compiled for now: "wasm" or "js". */

@@ -21,8 +21,10 @@ import { type MatmulEpilogue, type MatmulKernel, type MatmulSpec, checkedExpr } 
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
-import { KERNEL_MEMORY_MAX_PAGES, ensureScratch, kernelImports, scratchF32, scratchF64 } from "./memory.js";
-import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
+import { ensureScratch, kernelImports, kernelMemory, kernelMemoryLimits, scratchF32, scratchF64 } from "./memory.js";
+import { type MemoryLimits, ModuleBuilder, compileModule, instantiateModule } from "./module.js";
+import { threadCount } from "./threads/count.js";
+import { type StripKernel, runStrips, stripKernel } from "./threads/pool.js";
 
 /** How partial sums are kept (see the file comment). */
 export type Accumulation = "float64" | "float32";
@@ -110,8 +112,10 @@ export function planWasmMatmul(spec: MatmulSpec, accumulation: Accumulation, til
 }
 
 /**
- * The kernel function `matmul(pa, pb, pc)` of a plan: C[pc] (padded mStrips·mr × nPadded, row
- * major) = panel A[pa] · panel B[pb] for one batch element, all offsets in bytes.
+ * The kernel function `matmul(pa, pb, pc, first, end)` of a plan: row strips [first, end) of
+ * C[pc] (padded mStrips·mr × nPadded, row major) = panel A[pa] · panel B[pb] for one batch
+ * element, all offsets in bytes. Each output element is computed by the same instructions
+ * whatever range it is part of, so splitting the strips among threads never changes a result.
  */
 export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   const { spec, tiling, elementBytes: E, lanes, mStrips, nStrips, nPadded } = plan;
@@ -127,8 +131,8 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   const alignE = f32 ? 2 : 3;
   const { i32, v128 } = ValType;
 
-  const f = new FunctionBody([i32, i32, i32], []);
-  const [pa, pb, pc] = [0, 1, 2];
+  const f = new FunctionBody([i32, i32, i32, i32, i32], []);
+  const [pa, pb, pc, firstStrip, endStrip] = [0, 1, 2, 3, 4];
   const ic = f.local(i32);
   const icEnd = f.local(i32);
   const js = f.local(i32);
@@ -156,9 +160,9 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
 
   /** All tiles over the k block of `kc` steps starting `aK`/`bK` bytes into the strips; later blocks add to C. */
   const kBlock = (kc: number, first: boolean) => {
-    f.i32Const(0).set(ic);
+    f.get(firstStrip).set(ic);
     f.loop(); // row blocks
-    f.get(ic).i32Const(mcStrips).emit(Op.i32Add).i32Const(mStrips).get(ic).i32Const(mcStrips).emit(Op.i32Add).i32Const(mStrips).emit(Op.i32LtS).emit(Op.select).set(icEnd);
+    f.get(ic).i32Const(mcStrips).emit(Op.i32Add).get(endStrip).get(ic).i32Const(mcStrips).emit(Op.i32Add).get(endStrip).emit(Op.i32LtS).emit(Op.select).set(icEnd);
     f.i32Const(0).set(js);
     f.loop(); // column strips
     f.get(ic).set(is);
@@ -188,13 +192,15 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
     f.end();
     f.get(js).i32Const(1).emit(Op.i32Add).tee(js).i32Const(nStrips).emit(Op.i32LtS).brIf(0);
     f.end();
-    f.get(ic).i32Const(mcStrips).emit(Op.i32Add).tee(ic).i32Const(mStrips).emit(Op.i32LtS).brIf(0);
+    f.get(ic).i32Const(mcStrips).emit(Op.i32Add).tee(ic).get(endStrip).emit(Op.i32LtS).brIf(0);
     f.end();
   };
 
   // k blocks: the first starts the sums, the middle ones (a loop) and the last add to them. Partial
   // sums pass through C at full accumulator precision, so blocking never changes a result.
   const blocks = Math.ceil(k / kcMax);
+  // The loops test at their ends: an empty range must not enter them.
+  f.get(firstStrip).get(endStrip).emit(Op.i32GeS).if().emit(Op.return).end();
   f.i32Const(0).set(aK).i32Const(0).set(bK);
   kBlock(Math.min(k, kcMax), true);
   if (blocks > 2) {
@@ -214,9 +220,9 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   return f;
 }
 
-/** The module of a plan: imports the kernel memory, exports `matmul`. */
-export function emitWasmMatmulModule(plan: WasmMatmulPlan): Uint8Array {
-  const m = new ModuleBuilder().importMemory("env", "memory", { initial: 1, maximum: KERNEL_MEMORY_MAX_PAGES });
+/** The module of a plan: imports the kernel memory (declared as `memory` says), exports `matmul`. */
+export function emitWasmMatmulModule(plan: WasmMatmulPlan, memory: MemoryLimits = kernelMemoryLimits()): Uint8Array {
+  const m = new ModuleBuilder().importMemory("env", "memory", memory);
   m.addFunction(emitWasmMatmulFunction(plan), "matmul");
   return m.build();
 }
@@ -278,22 +284,42 @@ export function emitStoreSource(plan: WasmMatmulPlan, epilogue: MatmulEpilogue):
   return lines.join("\n");
 }
 
-type RunMatmul = (pa: number, pb: number, pc: number) => void;
-
 /** Instantiated kernels by plan: equal shapes share one module. */
-const instances = new LruCache<string, RunMatmul>(() => cacheLimits().kernelSources);
+const instances = new LruCache<string, StripKernel>(() => cacheLimits().kernelSources);
 registerCache(() => instances.trim(), () => instances.clear());
 
-function matmulFunction(plan: WasmMatmulPlan): RunMatmul {
+/** The instantiated kernel function of a plan (shared by every kernel of its shape). */
+export function wasmMatmulStrips(plan: WasmMatmulPlan): StripKernel {
   const { spec, tiling: t } = plan;
   const key = [plan.accumulation, spec.m, spec.k, spec.n, t.mr, t.nv, t.mcStrips, t.unroll, t.kc].join("|");
-  let run = instances.get(key);
-  if (run === undefined) {
-    const instance = instantiateModule(compileModule(emitWasmMatmulModule(plan)), kernelImports());
-    run = instance.exports["matmul"] as RunMatmul;
-    instances.set(key, run);
+  let kernel = instances.get(key);
+  if (kernel === undefined) {
+    const module = compileModule(emitWasmMatmulModule(plan));
+    const instance = instantiateModule(module, kernelImports());
+    kernel = stripKernel(module, instance.exports["matmul"] as StripKernel["run"]);
+    instances.set(key, kernel);
   }
-  return run;
+  return kernel;
+}
+
+/**
+ * When a product is split among threads: from `minWork` multiply-adds per batch element (below
+ * it, waking the workers costs more than they save; measured in docs/performance.md, "Threads").
+ * `chunk` > 0 fixes the row strips per claimed chunk (0: `chunkStrips`). Tests change both.
+ */
+export const parallelTuning = { minWork: 1 << 18, chunk: 0 };
+
+/** Threads for one batch element of a plan now (1: the calling thread alone). */
+function threadsFor(plan: WasmMatmulPlan): number {
+  const { m, k, n } = plan.spec;
+  if (plan.mStrips < 2 || m * k * n < parallelTuning.minWork) return 1;
+  return Math.min(threadCount(), plan.mStrips);
+}
+
+/** Strips per claimed chunk: about four chunks per thread, at most one cache block of rows. */
+function chunkStrips(plan: WasmMatmulPlan, threads: number): number {
+  if (parallelTuning.chunk > 0) return parallelTuning.chunk;
+  return Math.max(1, Math.min(plan.tiling.mcStrips, Math.ceil(plan.mStrips / (4 * threads))));
 }
 
 /** A compiled WebAssembly matmul with its readable description for `explain`. */
@@ -319,7 +345,7 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   if (batch * m * n === 0 || k === 0) return null;
   const plan = planWasmMatmul(spec, accumulation, tiling);
   if (plan.totalBytes > WASM_SCRATCH_BUDGET || k * plan.tiling.mr * plan.elementBytes * plan.mStrips > 0x7fffffff) return null;
-  const run = matmulFunction(plan);
+  const matmul = wasmMatmulStrips(plan);
   const storeSource = epilogue === undefined ? null : emitStoreSource(plan, epilogue);
   const store: StoreKernel | null = storeSource === null ? null : (compileCheckedSource([], storeSource) as () => StoreKernel)();
   const { mr, nv } = plan.tiling;
@@ -329,10 +355,14 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   const kernel: MatmulKernel = (a, b, out, extras) => {
     ensureScratch(plan.totalBytes);
     const scratch: Panel = f32 ? scratchF32() : scratchF64();
+    const threads = threadsFor(plan);
+    const chunk = chunkStrips(plan, threads);
     for (let bt = 0; bt < batch; bt++) {
       packPanel(a, bt * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mr, scratch, plan.offsetA / E);
       packPanel(b, bt * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, nr, scratch, plan.offsetB / E);
-      run(plan.offsetA, plan.offsetB, plan.offsetC + bt * plan.bytesC);
+      const pc = plan.offsetC + bt * plan.bytesC;
+      if (threads > 1) runStrips(matmul, kernelMemory(), threads, plan.offsetA, plan.offsetB, pc, plan.mStrips, chunk);
+      else matmul.run(plan.offsetA, plan.offsetB, pc, 0, plan.mStrips);
     }
     if (store === null) copyResult(plan, scratch, out);
     else store(scratch, out, extras);

@@ -1,27 +1,58 @@
 // The one WebAssembly.Memory all generated kernels import ("env"."memory"). Kernels run one at a
 // time and never call each other, so they share it as scratch from byte 0: a kernel asks for the
 // bytes it needs (`ensureScratch`) before it runs, packs its operands there and reads its results
-// back. Growing the memory detaches the old ArrayBuffer, so typed-array views are taken through
-// `scratchF32`/`scratchF64`, which are re-made only after a growth (no allocation per call).
+// back. Growing a memory replaces its buffer (a plain one is detached, a shared one only
+// outgrown), so typed-array views are taken through `scratchF32`/`scratchF64`, which are re-made
+// only after a growth (no allocation per call).
+//
+// Where a thread host is installed (./threads/host.ts) and SharedArrayBuffer exists, the memory is
+// shared (backed by a SharedArrayBuffer) so worker threads can run parts of a kernel over it; a
+// module importing it must then declare the import shared: declare it with `kernelMemoryLimits()`.
+// Elsewhere it is an ordinary memory and kernels run on the calling thread.
 
 import { type WasmImports, type WasmMemory, webAssembly } from "./api.js";
+import type { MemoryLimits } from "./module.js";
+import { threadHost } from "./threads/host.js";
 
 const PAGE = 65536;
 /** 4 GiB is the 32-bit address space; stay well below it. */
 const MAX_PAGES = 32768;
 
 let memory: WasmMemory | null = null;
+let shared = false;
 let viewBuffer: ArrayBuffer | null = null;
 let f32 = new Float32Array(0);
 let f64 = new Float64Array(0);
 
-/** The shared memory (created on first use, one page). */
+/** The kernel memory (created on first use, one page; see the file comment for when it is shared). */
 export function kernelMemory(): WasmMemory {
-  if (memory === null) memory = new (webAssembly()!.Memory)({ initial: 1, maximum: MAX_PAGES });
+  if (memory === null) {
+    const api = webAssembly()!;
+    if (threadHost() !== null && typeof SharedArrayBuffer === "function" && typeof Atomics === "object") {
+      try {
+        memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+        shared = true;
+      } catch {
+        // The engine refuses shared memories (or their address-space reservation): one thread.
+      }
+    }
+    if (memory === null) memory = new api.Memory({ initial: 1, maximum: MAX_PAGES });
+  }
   return memory;
 }
 
-/** Grows the shared memory to at least `bytes` bytes. Throws a RangeError beyond the 2 GiB cap. */
+/** Whether the kernel memory is shared (worker threads can run kernels over it). */
+export function kernelMemoryShared(): boolean {
+  kernelMemory();
+  return shared;
+}
+
+/** The limits a module's import of the kernel memory must declare (shared or not, as it is). */
+export function kernelMemoryLimits(): MemoryLimits {
+  return { initial: 1, maximum: MAX_PAGES, shared: kernelMemoryShared() };
+}
+
+/** Grows the kernel memory to at least `bytes` bytes. Throws a RangeError beyond the 2 GiB cap. */
 export function ensureScratch(bytes: number): void {
   const mem = kernelMemory();
   const have = mem.buffer.byteLength;
@@ -37,13 +68,13 @@ function refresh(): void {
   }
 }
 
-/** A Float32Array over the whole shared memory (valid until the next `ensureScratch`). */
+/** A Float32Array over the whole kernel memory (valid until the next `ensureScratch`). */
 export function scratchF32(): Float32Array {
   refresh();
   return f32;
 }
 
-/** A Float64Array over the whole shared memory (valid until the next `ensureScratch`). */
+/** A Float64Array over the whole kernel memory (valid until the next `ensureScratch`). */
 export function scratchF64(): Float64Array {
   refresh();
   return f64;

@@ -1,0 +1,111 @@
+// One thread against two for the WebAssembly kernels, interleaved in one process (a window on one
+// thread, then a window on two, repeated) so a loaded machine's drift hits both alike. Prints the
+// median ms per call of each and the median of the per-round ratios (1-thread time / 2-thread
+// time; > 1 means two threads are faster), plus the share of row-strip chunks the worker computed.
+// Cases: square float32 matmul under jit at each size (float64 and float32 accumulation), the
+// 784-256-10 MLP training step at batch 128 and the LeNet-5 training step at batch 64.
+//
+//   node --import tsx bench/threads.ts [sizes…] [--rounds N]     e.g. … bench/threads.ts 256 512 1024
+
+import * as fx from "../src/index.js";
+import { setBackend } from "../src/compile/wasm/backend.js";
+import type { Accumulation } from "../src/compile/wasm/matmul.js";
+import { poolStats } from "../src/compile/wasm/threads/pool.js";
+import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
+import { BATCH, CLASSES, INPUT, mlpStep } from "./mlp.js";
+
+const args = process.argv.slice(2);
+const roundsAt = args.indexOf("--rounds");
+const ROUNDS = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7;
+const sizes = args.filter((a, i) => !a.startsWith("--") && i !== roundsAt + 1).map(Number).filter((n) => n > 0);
+const SIZES = sizes.length > 0 ? sizes : [128, 256, 512, 1024];
+const WINDOW_MS = 250;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Mean ms per call over a window of at least WINDOW_MS (and 2 calls), after one warm-up call. */
+function window(run: () => void): number {
+  run();
+  let calls = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (calls < 2 || t - t0 < WINDOW_MS) {
+    run();
+    calls++;
+    t = performance.now();
+  }
+  return (t - t0) / calls;
+}
+
+/** Interleaved rounds of 1 and 2 threads; prints one line. */
+function compare(name: string, accumulation: Accumulation, run: () => void): void {
+  const one: number[] = [];
+  const two: number[] = [];
+  const ratios: number[] = [];
+  let helped = 0;
+  let total = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    setBackend("wasm", { accumulation, threads: 1 });
+    one.push(window(run));
+    setBackend("wasm", { accumulation, threads: 2 });
+    const before = poolStats().helpedChunks;
+    two.push(window(run));
+    helped += poolStats().helpedChunks - before;
+    ratios.push(one[r]! / two[r]!);
+    total++;
+  }
+  const line = [
+    name.padEnd(34),
+    `1 thread ${median(one).toFixed(2).padStart(8)} ms`,
+    `2 threads ${median(two).toFixed(2).padStart(8)} ms`,
+    `ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(" ")})`,
+    `worker chunks ${helped}${total > 0 ? "" : ""}`,
+  ];
+  console.log(line.join("  "));
+}
+
+function matmulCase(n: number): () => void {
+  const a = fx.random.normal(fx.random.key(1), [n, n]);
+  const b = fx.random.normal(fx.random.key(2), [n, n]);
+  const f = fx.jit((x: fx.Tensor, y: fx.Tensor) => fx.matmul(x, y));
+  return () => void f(a, b).data();
+}
+
+function mlpCase(): () => void {
+  const key = fx.random.key(3);
+  const p = {
+    w1: fx.mul(fx.random.normal(key, [INPUT, 256]), 0.05),
+    b1: fx.zeros([256]),
+    w2: fx.mul(fx.random.normal(fx.random.key(4), [256, CLASSES]), 0.05),
+    b2: fx.zeros([CLASSES]),
+  };
+  const x = fx.random.normal(fx.random.key(5), [BATCH, INPUT]);
+  const y = fx.oneHot(fx.tensor(Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % CLASSES)), CLASSES);
+  const step = fx.jit(mlpStep);
+  return () => void step(p, x, y)[0].item();
+}
+
+function lenetCase(): () => void {
+  const model = fx.nn.models.lenet5();
+  const { params } = model.init(fx.random.key(6), [1, 28, 28]);
+  const x = fx.random.normal(fx.random.key(7), [64, 1, 28, 28]);
+  const labels = fx.tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10));
+  const loss = (p: typeof params) => fx.nn.losses.softmaxCrossEntropy(model.apply(p, {}, x)[0], labels);
+  const step = fx.jit((p: typeof params) => {
+    const [l, g] = fx.valueAndGrad(loss)(p) as [fx.Tensor, unknown];
+    return [l, fx.tree.map((w: fx.Tensor, gw: fx.Tensor) => fx.sub(w, fx.mul(gw, 0.01)), p as unknown, g)] as const;
+  });
+  return () => void step(params)[0].item();
+}
+
+if (!wasmSimdAvailable()) {
+  console.log("bench/threads: this platform has no WebAssembly SIMD; nothing to compare");
+} else {
+  console.log(`bench/threads: ${ROUNDS} interleaved rounds of ${WINDOW_MS} ms windows; ratio = 1-thread time / 2-thread time`);
+  for (const accumulation of ["float64", "float32"] as const) {
+    for (const n of SIZES) compare(`matmul ${n} (${accumulation} acc)`, accumulation, matmulCase(n));
+  }
+  compare("MLP 784-256-10 step, batch 128", "float64", mlpCase());
+  compare("LeNet-5 step, batch 64", "float64", lenetCase());
+  setBackend("auto");
+}
