@@ -1,7 +1,9 @@
 // The WebAssembly renderer (src/compile/wasm/elementwise.ts) computes the interpreter's bits:
 // random well-typed expressions without library calls (which have no wasm form), over operands
 // of each type, per element or rank-0, and single-precision trees that take the f32x4 SIMD loop
-// (41 elements: ten vectors and a scalar tail); plus the float32 approximations of fastmath.ts.
+// (78 elements: 19 vectors and a scalar tail); plus the float32 approximations of fastmath.ts,
+// which take the SIMD loop with f64x2 lanes for their double-precision steps
+// (props/wasm-elementwise.test.ts has random mixed-precision trees).
 // Compared by Object.is.
 
 import fc from "fast-check";
@@ -68,14 +70,18 @@ describe("WebAssembly renderer ≡ interpreter, bit for bit", () => {
     }
   });
 
-  it("a single-precision tree is rendered with f32x4 instructions, a mixed one without", () => {
+  it("a single-precision tree is rendered with f32x4 instructions, a mixed one with f64x2 lanes for its double part", () => {
     const x = S.arg(0, "f32");
-    const hasF32x4Add = (root: ScalarExpr) => {
+    const has = (root: ScalarExpr, op: number) => {
       const b = renderWasmElementwise(root, [{ dtype: "float32", scalar: false }], "float32")!.bytes();
-      return b.some((v, i) => v === 0xfd && b[i + 1] === 0xe4 && b[i + 2] === 0x01); // f32x4.add
+      return b.some((v, i) => v === 0xfd && b[i + 1] === op && b[i + 2] === 0x01);
     };
-    expect(hasF32x4Add(S.add(x, x))).toBe(true);
-    expect(hasF32x4Add(S.demote(S.add(S.promote(x), S.promote(x))))).toBe(false);
+    const F32X4_ADD = 0xe4;
+    const F64X2_ADD = 0xf0;
+    expect(has(S.add(x, x), F32X4_ADD)).toBe(true);
+    const mixed = S.demote(S.add(S.promote(x), S.promote(x)));
+    expect(has(mixed, F32X4_ADD)).toBe(false);
+    expect(has(mixed, F64X2_ADD)).toBe(true);
   });
 
   it("declines library calls and ToInt32 (the JS kernel stays)", () => {

@@ -72,33 +72,79 @@ const SIMD_OP: Record<string, number> = {
   eq: Simd.f32x4Eq, ne: Simd.f32x4Ne, lt: Simd.f32x4Lt, le: Simd.f32x4Le, gt: Simd.f32x4Gt, ge: Simd.f32x4Ge,
   and: Simd.v128And, or: Simd.v128Or,
 };
+const F64X2_CEIL = 0x74;
+const F64X2_FLOOR = 0x75;
+const F64X2_NEAREST = 0x94;
+const I32X4_TRUNC_SAT_F64X2_S_ZERO = 0xfc;
+const F64X2_CONVERT_LOW_I32X4_S = 0xfe;
+const I64X2_EXTEND_LOW_I32X4_S = 0xc7;
+const I64X2_EXTEND_HIGH_I32X4_S = 0xc8;
+const I64X2_EXTEND_LOW_I32X4_U = 0xc9;
+const I64X2_SHL = 0xcb;
+const SIMD_F64: Record<string, number> = {
+  add: Simd.f64x2Add, sub: Simd.f64x2Sub, mul: Simd.f64x2Mul, div: Simd.f64x2Div, sqrt: Simd.f64x2Sqrt,
+  neg: Simd.f64x2Neg, abs: Simd.f64x2Abs, floor: F64X2_FLOOR, ceil: F64X2_CEIL, nearest: F64X2_NEAREST,
+  eq: Simd.f64x2Eq, ne: Simd.f64x2Ne, lt: Simd.f64x2Lt, le: Simd.f64x2Le, gt: Simd.f64x2Gt, ge: Simd.f64x2Ge,
+};
+/** Byte lanes of i8x16.shuffle: elements 2–3 of an f32x4 moved to 0–1; two demoted halves joined; two i64x2 masks narrowed to i32x4; the high words of two doubles. */
+const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+const JOIN_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+const NARROW_MASKS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+const HIGH_WORDS = [4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15];
 
 /** Whether every node has a wasm form (no library call, no ToInt32). */
 export function wasmCanRender(root: ScalarExpr): boolean {
   return topoOrder(root).every((n) => n.kind !== "libm" && !(n.kind === "op" && n.op === "toInt"));
 }
 
-/** Whether the f32x4 loop applies: single-precision values, comparisons of them used as masks. */
-function simdApplies(order: readonly ScalarExpr[], root: ScalarExpr, operands: readonly Operand[]): boolean {
-  if (root.type !== "f32") return false;
-  const mask = new Set<ScalarExpr>();
+/**
+ * How a node's value is held in the SIMD loop, four elements per iteration: `f32` one f32x4
+ * vector; `f64` two f64x2 vectors (elements 0–1 and 2–3); `m32` an i32x4 lane mask (a comparison
+ * of f32 values, all ones where true); `m64` two i64x2 lane masks (a comparison of f64 values).
+ */
+type Lanes = "f32" | "f64" | "m32" | "m64";
+
+const VALUE_LANES: Partial<Record<ScalarType, Lanes>> = { f32: "f32", f64: "f64" };
+const OPERAND_LANES: Partial<Record<DType, Lanes>> = { float32: "f32", float64: "f64" };
+const isMask = (l: Lanes | undefined) => l === "m32" || l === "m64";
+
+/**
+ * Each node's lanes, or null where the SIMD loop does not apply: float values (single and
+ * double), comparisons of them used as masks by and/or/select, promote/demote, exponent/pow2. i32
+ * values other than masks (integer arithmetic, bool or int32 operands and results) take the
+ * scalar loop.
+ */
+function simdLanes(order: readonly ScalarExpr[], root: ScalarExpr, operands: readonly Operand[], out: DType): Map<ScalarExpr, Lanes> | null {
+  if (OPERAND_LANES[out] === undefined || OPERAND_LANES[out] !== VALUE_LANES[root.type]) return null;
+  const lanes = new Map<ScalarExpr, Lanes>();
+  const of = (n: ScalarExpr) => lanes.get(n);
   for (const n of order) {
-    if (n.kind === "arg") {
-      if (n.type !== "f32" || operands[n.index]!.dtype !== "float32") return false;
-    } else if (n.kind === "const") {
-      if (n.type !== "f32") return false;
-    } else if (n.kind === "libm") return false;
+    let l: Lanes | undefined;
+    if (n.kind === "arg") l = OPERAND_LANES[operands[n.index]!.dtype] === VALUE_LANES[n.type] ? VALUE_LANES[n.type] : undefined;
+    else if (n.kind === "const") l = VALUE_LANES[n.type];
+    else if (n.kind === "libm") l = undefined;
     else if (isComparison(n.op)) {
-      if (n.args[0]!.type !== "f32") return false;
-      mask.add(n);
+      const a = of(n.args[0]!);
+      l = a === "f32" ? "m32" : a === "f64" ? "m64" : undefined;
     } else if (n.op === "and" || n.op === "or") {
-      if (!mask.has(n.args[0]!) || !mask.has(n.args[1]!)) return false;
-      mask.add(n);
+      const [a, b] = [of(n.args[0]!), of(n.args[1]!)];
+      l = isMask(a) && isMask(b) ? (a === "m64" && b === "m64" ? "m64" : "m32") : undefined;
     } else if (n.op === "select") {
-      if (!mask.has(n.args[0]!) || n.type !== "f32") return false;
-    } else if (!(n.op in SIMD_OP) || n.type !== "f32") return false;
+      const v = VALUE_LANES[n.type];
+      l = isMask(of(n.args[0]!)) && of(n.args[1]!) === v && of(n.args[2]!) === v ? v : undefined;
+    } else if (n.op === "promote") l = of(n.args[0]!) === "f32" ? "f64" : undefined;
+    else if (n.op === "demote") l = of(n.args[0]!) === "f64" ? "f32" : undefined;
+    else if (n.op === "exponent" || n.op === "pow2") l = of(n.args[0]!) === "f64" ? "f64" : undefined;
+    else if (n.op in SIMD_F64 && n.type !== "i32" && n.args.every((a) => of(a) === VALUE_LANES[n.type])) l = VALUE_LANES[n.type];
+    if (l === undefined) return null;
+    lanes.set(n, l);
   }
-  return true;
+  return lanes;
+}
+
+/** Whether `renderWasmElementwise` runs this expression with SIMD lanes (else one element per iteration). */
+export function wasmElementwiseUsesSimd(root: ScalarExpr, operands: readonly Operand[], out: DType): boolean {
+  return wasmCanRender(root) && simdLanes(topoOrder(root), root, operands, out) !== null;
 }
 
 /** One node's value from its operands' locals, as scalar instructions. */
@@ -159,19 +205,97 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
   f.emit(code);
 }
 
-/** One node's value as f32x4 instructions (comparisons give lane masks). */
-function simdNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => number): void {
-  if (n.kind === "const") {
-    f.f32Const(n.value).simd(Simd.f32x4Splat);
-    return;
-  }
+/** A node's SIMD locals: one vector, or two (elements 0–1, 2–3) for `f64` and `m64`. */
+interface Vec {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** Pushes half `h` (0: elements 0–1, 1: 2–3) of mask `m` as an i64x2 mask. */
+function pushMask64(f: FunctionBody, m: Vec, lanes: Lanes, h: 0 | 1): void {
+  if (lanes === "m64") f.get(h === 0 ? m.lo : m.hi);
+  else f.get(m.lo).simd(h === 0 ? I64X2_EXTEND_LOW_I32X4_S : I64X2_EXTEND_HIGH_I32X4_S);
+}
+
+/** Pushes mask `m` as one i32x4 mask. */
+function pushMask32(f: FunctionBody, m: Vec, lanes: Lanes): void {
+  if (lanes === "m32") f.get(m.lo);
+  else f.get(m.lo).get(m.hi).simdShuffle(NARROW_MASKS);
+}
+
+/** One node's value from its operands' vectors, stored into its own (not for operands and constants). */
+function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec): void {
   if (n.kind !== "op") throw new FluxionError("wasm elementwise: not a SIMD node");
-  if (n.op === "select") {
-    f.get(local(n.args[1]!)).get(local(n.args[2]!)).get(local(n.args[0]!)).simd(Simd.v128Bitselect);
-    return;
+  const l = lanes.get(n)!;
+  const v = vec(n);
+  const [a, b, c] = n.args;
+  const halves = (each: (h: 0 | 1, part: (x: Vec) => number) => void) => {
+    each(0, (x) => x.lo);
+    f.set(v.lo);
+    each(1, (x) => x.hi);
+    f.set(v.hi);
+  };
+  switch (n.op) {
+    case "select":
+      if (l === "f32") {
+        f.get(vec(b!).lo).get(vec(c!).lo);
+        pushMask32(f, vec(a!), lanes.get(a!)!);
+        f.simd(Simd.v128Bitselect).set(v.lo);
+      } else {
+        halves((h, part) => {
+          f.get(part(vec(b!))).get(part(vec(c!)));
+          pushMask64(f, vec(a!), lanes.get(a!)!, h);
+          f.simd(Simd.v128Bitselect);
+        });
+      }
+      return;
+    case "and":
+    case "or": {
+      const code = SIMD_OP[n.op]!;
+      if (l === "m32") {
+        pushMask32(f, vec(a!), lanes.get(a!)!);
+        pushMask32(f, vec(b!), lanes.get(b!)!);
+        f.simd(code).set(v.lo);
+      } else halves((_, part) => f.get(part(vec(a!))).get(part(vec(b!))).simd(code));
+      return;
+    }
+    case "promote": {
+      const x = vec(a!).lo;
+      f.get(x).simd(Simd.f64x2PromoteLowF32x4).set(v.lo);
+      f.get(x).get(x).simdShuffle(HIGH_PAIR).simd(Simd.f64x2PromoteLowF32x4).set(v.hi);
+      return;
+    }
+    case "demote":
+      f.get(vec(a!).lo).simd(Simd.f32x4DemoteF64x2Zero).get(vec(a!).hi).simd(Simd.f32x4DemoteF64x2Zero).simdShuffle(JOIN_LOW).set(v.lo);
+      return;
+    case "exponent":
+      // ((high word >>> 20) & 2047) − 1023, converted to double
+      halves((_, part) => {
+        const x = part(vec(a!));
+        f.get(x).get(x).simdShuffle(HIGH_WORDS).i32Const(20).simd(Simd.i32x4ShrU);
+        f.i32Const(2047).simd(Simd.i32x4Splat).simd(Simd.v128And).i32Const(1023).simd(Simd.i32x4Splat).simd(Simd.i32x4Sub).simd(F64X2_CONVERT_LOW_I32X4_S);
+      });
+      return;
+    case "pow2":
+      // bits (trunc(n) + 1023) << 52; the saturating truncation makes NaN 0, as the scalar loop does.
+      halves((_, part) => {
+        f.get(part(vec(a!))).simd(I32X4_TRUNC_SAT_F64X2_S_ZERO).i32Const(1023).simd(Simd.i32x4Splat).simd(Simd.i32x4Add);
+        f.simd(I64X2_EXTEND_LOW_I32X4_U).i32Const(52).simd(I64X2_SHL);
+      });
+      return;
+    default:
+      break;
   }
-  for (const x of n.args) f.get(local(x));
-  f.simd(SIMD_OP[n.op]!);
+  const operandLanes = lanes.get(a!)!;
+  if (operandLanes === "f32") {
+    for (const x of n.args) f.get(vec(x).lo);
+    f.simd(SIMD_OP[n.op]!).set(v.lo);
+  } else {
+    halves((_, part) => {
+      for (const x of n.args) f.get(part(vec(x)));
+      f.simd(SIMD_F64[n.op]!);
+    });
+  }
 }
 
 /**
@@ -201,24 +325,37 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
   for (const n of args) if (n.kind === "arg" && operands[n.index]!.scalar) loadScalar(n, () => f.i32Const(0));
 
   f.i32Const(0).set(i);
-  if (simdApplies(order, root, operands)) {
-    const vec = new Map<ScalarExpr, number>();
-    for (const n of order) vec.set(n, f.local(ValType.v128));
-    const vl = (m: ScalarExpr) => vec.get(m)!;
-    for (const n of args) if (n.kind === "arg" && operands[n.index]!.scalar) f.get(sl(n)).simd(Simd.f32x4Splat).set(vl(n));
+  const lanes = simdLanes(order, root, operands, out);
+  if (lanes !== null) {
+    // Constants and rank-0 operands are splatted once, before the loop (both halves of an f64 share one vector).
+    const vec = new Map<ScalarExpr, Vec>();
+    for (const n of order) {
+      const l = lanes.get(n)!;
+      const lo = f.local(ValType.v128);
+      const invariant = n.kind === "const" || (n.kind === "arg" && operands[n.index]!.scalar);
+      vec.set(n, { lo, hi: (l === "f64" || l === "m64") && !invariant ? f.local(ValType.v128) : lo });
+      if (n.kind === "const") {
+        if (l === "f32") f.f32Const(n.value).simd(Simd.f32x4Splat).set(lo);
+        else f.f64Const(n.value).simd(Simd.f64x2Splat).set(lo);
+      } else if (invariant) f.get(sl(n)).simd(l === "f32" ? Simd.f32x4Splat : Simd.f64x2Splat).set(lo);
+    }
+    const v = (m: ScalarExpr) => vec.get(m)!;
+    // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
+    const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(SIZE[dtype])).emit(Op.i32Shl, Op.i32Add);
     // while (i + 4 <= n) { … i += 4 }
     f.block().loop();
     f.get(i).i32Const(4).emit(Op.i32Add).get(count).emit(Op.i32GtS).brIf(1);
     for (const n of order) {
+      if (n.kind === "const") continue;
       if (n.kind === "arg") {
-        if (operands[n.index]!.scalar) continue;
-        f.get(n.index).get(i).i32Const(2).emit(Op.i32Shl, Op.i32Add).simdMem(Simd.v128Load, 2).set(vl(n));
-      } else {
-        simdNode(f, n, vl);
-        f.set(vl(n));
-      }
+        const o = operands[n.index]!;
+        if (o.scalar) continue;
+        address(n.index, o.dtype).simdMem(Simd.v128Load, 2).set(v(n).lo);
+        if (o.dtype === "float64") address(n.index, o.dtype).simdMem(Simd.v128Load, 2, 16).set(v(n).hi);
+      } else simdNode(f, n, lanes, v);
     }
-    f.get(outPtr).get(i).i32Const(2).emit(Op.i32Shl, Op.i32Add).get(vl(root)).simdMem(Simd.v128Store, 2);
+    address(outPtr, out).get(v(root).lo).simdMem(Simd.v128Store, 2);
+    if (out === "float64") address(outPtr, out).get(v(root).hi).simdMem(Simd.v128Store, 2, 16);
     f.get(i).i32Const(4).emit(Op.i32Add).set(i).br(0);
     f.end().end();
   }

@@ -278,6 +278,14 @@ export class FunctionBody {
     return this;
   }
 
+  /** `i8x16.shuffle`: byte k of the result is byte `lanes[k]` of the operands (0–15 the first, 16–31 the second). */
+  simdShuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((l) => !(Number.isInteger(l) && l >= 0 && l < 32))) throw new WasmEncodeError(`wasm encoder: i8x16.shuffle needs 16 lane indices below 32, got [${lanes.join(",")}]`);
+    this.simd(0x0d);
+    for (const l of lanes) this.code.push(l);
+    return this;
+  }
+
   i32Const(v: number): this {
     this.code.push(Op.i32Const);
     writeI32(this.code, v);

@@ -1,0 +1,171 @@
+// jit's fused elementwise loops ≡ the reference interpreter, bit for bit (Object.is), over random
+// expressions of float32 (and float64) arrays holding NaN, ±Inf, ±0, subnormals and the largest
+// finite values, at sizes around the WebAssembly kernel's threshold with odd tails. In the normal
+// run (backend "auto": WebAssembly SIMD where available) the loops of WASM_LOOP_MIN_SIZE elements
+// and more take the WebAssembly kernel (src/compile/wasm/elementwise-kernel.ts), and the property
+// checks that they did; under FLUXION_BACKEND=js the same expressions check the JS kernel.
+// Below them, the renderer itself on random mixed-precision trees (single and double values,
+// masks of either width combined and selected with) that take its SIMD loop.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import * as fx from "../src/index.js";
+import { jit } from "../src/compile/jit.js";
+import { backendInUse } from "../src/compile/wasm/backend.js";
+import { WASM_LOOP_MIN_SIZE } from "../src/compile/wasm/elementwise-kernel.js";
+import { type Operand, compileWasmElementwise, wasmElementwiseUsesSimd } from "../src/compile/wasm/elementwise.js";
+import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
+import { S, type ScalarExpr, formatScalar } from "../src/compile/scalar/expr.js";
+import { interpretScalar } from "../src/compile/scalar/interpret.js";
+import { F32, F64, operandColumns } from "./scalar-arbitraries.js";
+import { evalProgram } from "../src/trace/interpret.js";
+import { bitDifference } from "./exact.js";
+import { runs } from "./runs.js";
+
+const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-41, 1.401298464324817e-45, -1.401298464324817e-45, 3.4028234663852886e38, -3.4028234663852886e38, 1, -1, 0.5, 88.7, -103.9, 1e-30];
+const LITERALS = [0, -0, 1, -1, 0.5, 2, -3.25, 1e-30, 1e30, NaN, Infinity, -Infinity];
+
+type Unary = (x: fx.Tensor) => fx.Tensor;
+type Binary = (x: fx.Tensor, y: fx.Tensor | number) => fx.Tensor;
+
+/** Every unary op with a wasm form in float32 (fast transcendentals included). */
+const UNARY_F32: Record<string, Unary> = {
+  neg: fx.neg, abs: fx.abs, sqrt: fx.sqrt, square: fx.square, reciprocal: fx.reciprocal, floor: fx.floor, ceil: fx.ceil, round: fx.round,
+  exp: fx.exp, log: fx.log, log1p: fx.log1p, expm1: fx.expm1, tanh: fx.tanh, sigmoid: fx.sigmoid, rsqrt: fx.rsqrt,
+};
+/** float64: arithmetic only (float64 transcendentals are library calls: the JS kernel keeps them). */
+const UNARY_F64: Record<string, Unary> = { neg: fx.neg, abs: fx.abs, sqrt: fx.sqrt, square: fx.square, reciprocal: fx.reciprocal, floor: fx.floor, ceil: fx.ceil, round: fx.round };
+const BINARY: Record<string, Binary> = { add: fx.add, sub: fx.sub, mul: fx.mul, div: fx.div, maximum: fx.maximum, minimum: fx.minimum };
+
+/** One step: an op over earlier values (indices modulo the values so far) or a literal. */
+type Step =
+  | { readonly kind: "unary"; readonly op: string; readonly a: number }
+  | { readonly kind: "binary"; readonly op: string; readonly a: number; readonly b: number; readonly literal: number | null }
+  | { readonly kind: "where"; readonly a: number; readonly b: number; readonly c: number; readonly d: number };
+
+const index = fc.nat(30);
+const stepArb = (unary: readonly string[]): fc.Arbitrary<Step> =>
+  fc.oneof(
+    fc.record({ kind: fc.constant("unary" as const), op: fc.constantFrom(...unary), a: index }),
+    fc.record({ kind: fc.constant("binary" as const), op: fc.constantFrom(...Object.keys(BINARY)), a: index, b: index, literal: fc.option(fc.constantFrom(...LITERALS), { freq: 3 }) }),
+    fc.record({ kind: fc.constant("where" as const), a: index, b: index, c: index, d: index }),
+  );
+
+/** The function of a recipe: values are the inputs, then each step's result; returns the last. */
+function build(steps: readonly Step[], unary: Record<string, Unary>) {
+  return (...inputs: fx.Tensor[]): fx.Tensor => {
+    const values: fx.Tensor[] = [...inputs];
+    const at = (k: number) => values[k % values.length]!;
+    for (const s of steps) {
+      if (s.kind === "unary") values.push(unary[s.op]!(at(s.a)));
+      else if (s.kind === "binary") values.push(BINARY[s.op]!(at(s.a), s.literal ?? at(s.b)));
+      else values.push(fx.where(fx.greater(at(s.a), at(s.b)), at(s.c), at(s.d)));
+    }
+    // Make sure the result reads the first (full-size) input, so the loop spans every element.
+    return fx.add(values[values.length - 1]!, fx.mul(inputs[0]!, 0.25));
+  };
+}
+
+/** Deterministic data: uniform values of random magnitude with `density` of the specials. */
+function data(n: number, seed: number, density: number, dtype: "float32" | "float64"): fx.Tensor {
+  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+  for (let i = 0; i < n; i++) out[i] = next() < density ? SPECIALS[Math.floor(next() * SPECIALS.length)]! : (next() * 2 - 1) * 10 ** Math.floor(next() * 8 - 4);
+  return fx.tensor(out, { dtype });
+}
+
+/** Sizes just below, at and above the threshold (odd tails after the 4-lane loop), and a larger one. */
+const sizeArb = fc.oneof(fc.integer({ min: WASM_LOOP_MIN_SIZE - 3, max: WASM_LOOP_MIN_SIZE + 9 }), fc.integer({ min: 4 * WASM_LOOP_MIN_SIZE - 2, max: 4 * WASM_LOOP_MIN_SIZE + 3 }));
+
+const caseArb = (unary: Record<string, Unary>) =>
+  fc.record({
+    steps: fc.array(stepArb(Object.keys(unary)), { minLength: 1, maxLength: 8 }),
+    n: sizeArb,
+    // Which extra operands are rank-0 (a single value splatted over the loop).
+    extra: fc.array(fc.boolean(), { maxLength: 2 }),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    density: fc.constantFrom(0.05, 0.3, 0.8),
+  });
+
+type Case = { steps: Step[]; n: number; extra: boolean[]; seed: number; density: number };
+
+function check(unary: Record<string, Unary>, dtype: "float32" | "float64") {
+  return ({ steps, n, extra, seed, density }: Case) => {
+    const f = build(steps, unary);
+    const inputs = [data(n, seed, density, dtype), ...extra.map((scalar, k) => (scalar ? data(1, seed + k + 1, density, dtype).reshape([]) : data(n, seed + k + 1, density, dtype)))];
+    const got = (jit(f)(...inputs) as fx.Tensor).data();
+    const want = evalProgram(fx.trace(f)(...inputs), inputs, { reference: true })[0]!.data();
+    const diff = bitDifference(got, want);
+    if (diff !== null) expect.fail(`${diff}\nsteps ${JSON.stringify(steps)}, n ${n}, extra ${JSON.stringify(extra)}, seed ${seed}, density ${density}`);
+    if (backendInUse() === "wasm" && n >= WASM_LOOP_MIN_SIZE) {
+      expect(jit(f).explain(...inputs)).toMatch(/\(wasm-loop-simd\)/);
+    }
+  };
+}
+
+describe("fused elementwise loops ≡ reference interpreter, bit for bit, around the WebAssembly kernel's threshold", () => {
+  it(`float32 expressions with the fast transcendentals (backend in use: ${backendInUse()})`, () => {
+    fc.assert(fc.property(caseArb(UNARY_F32), check(UNARY_F32, "float32")), runs(100));
+  });
+
+  it("float64 arithmetic expressions", () => {
+    fc.assert(fc.property(caseArb(UNARY_F64), check(UNARY_F64, "float64")), runs(100));
+  });
+});
+
+/** Trees of the SIMD loop's forms: f32 and f64 values, masks of f32 or f64 comparisons, mixed freely. */
+function simdTreeArb(kind: "f32" | "f64" | "mask", depth: number): fc.Arbitrary<ScalarExpr> {
+  if (kind === "mask") {
+    const cmp = fc.constantFrom("f32" as const, "f64" as const).chain((t) =>
+      fc.tuple(fc.constantFrom(S.eq, S.ne, S.lt, S.le, S.gt, S.ge), simdTreeArb(t, depth - 1), simdTreeArb(t, depth - 1)).map(([g, a, b]) => g(a, b)),
+    );
+    if (depth <= 1) return cmp;
+    return fc.oneof(cmp, fc.tuple(fc.constantFrom(S.and, S.or), simdTreeArb("mask", depth - 1), simdTreeArb("mask", depth - 1)).map(([g, a, b]) => g(a, b)));
+  }
+  const leaves = [fc.constant(S.arg(kind === "f32" ? 0 : 1, kind)), fc.constantFrom(...(kind === "f32" ? F32 : F64)).map((v) => S.c(v, kind))];
+  if (depth <= 0) return fc.oneof(...leaves);
+  const same = simdTreeArb(kind, depth - 1);
+  const ops: fc.Arbitrary<ScalarExpr>[] = [
+    fc.tuple(fc.constantFrom(S.add, S.sub, S.mul, S.div), same, same).map(([g, a, b]) => g(a, b)),
+    fc.tuple(fc.constantFrom(S.neg, S.abs, S.sqrt, S.floor, S.ceil, S.nearest), same).map(([g, a]) => g(a)),
+    fc.tuple(simdTreeArb("mask", depth), same, same).map(([c, a, b]) => S.select(c, a, b)),
+  ];
+  if (kind === "f32") ops.push(simdTreeArb("f64", depth - 1).map(S.demote));
+  else {
+    ops.push(simdTreeArb("f32", depth - 1).map(S.promote), same.map(S.exponent));
+    ops.push(fc.integer({ min: -1022, max: 1023 }).map((n) => S.mul(S.pow2(S.c(n, "f64")), S.arg(1, "f64"))));
+  }
+  return fc.oneof({ depthSize: "small" }, ...leaves, ...ops);
+}
+
+describe.runIf(wasmSimdAvailable())("the WebAssembly renderer's SIMD loop on mixed-precision trees ≡ interpreter", () => {
+  it("f32 and f64 results, operands per element or single values", () => {
+    const arb = fc.tuple(fc.constantFrom("f32" as const, "f64" as const), fc.boolean(), fc.boolean()).chain(([t, s0, s1]) => fc.tuple(simdTreeArb(t, 4), fc.constant([s0, s1] as const)));
+    fc.assert(
+      fc.property(arb, ([root, scalars]) => {
+        const [c0, c1] = operandColumns();
+        const operands: Operand[] = [{ dtype: "float32", scalar: scalars[0] }, { dtype: "float64", scalar: scalars[1] }];
+        const inputs = [Float32Array.from(scalars[0] ? [c0[0]!] : c0), Float64Array.from(scalars[1] ? [c1[0]!] : c1)];
+        const out = root.type === "f32" ? "float32" : "float64";
+        expect(wasmElementwiseUsesSimd(root, operands, out)).toBe(true);
+        const n = c0.length;
+        const result = out === "float32" ? new Float32Array(n) : new Float64Array(n);
+        compileWasmElementwise(root, operands, out)!(inputs, result);
+        const fn = interpretScalar(root, 2);
+        for (let i = 0; i < n; i++) {
+          const a = inputs[0]![scalars[0] ? 0 : i]!;
+          const b = inputs[1]![scalars[1] ? 0 : i]!;
+          const want = fn(a, b);
+          if (!Object.is(result[i], want)) expect.fail(`${formatScalar(root)} at (${a}, ${b}): wasm ${result[i]}, interpreter ${want}`);
+        }
+      }),
+      runs(150),
+    );
+  });
+});

@@ -1,0 +1,151 @@
+// jit's WebAssembly elementwise kernel (src/compile/wasm/elementwise-kernel.ts): which fused loops
+// it takes under the "wasm" backend (contiguous or single-value operands, ≥ WASM_LOOP_MIN_SIZE
+// elements, a wasm form for every node) and which stay on the JS loop, and that what it computes
+// is bit for bit what the JS kernels and the reference interpreter compute.
+
+import { afterEach, describe, expect, it } from "vitest";
+import * as fx from "../src/index.js";
+import { jit } from "../src/compile/jit.js";
+import { codeGenerationAvailable } from "../src/compile/codegen/emitter.js";
+import { backendSetting, setBackend } from "../src/compile/wasm/backend.js";
+import { WASM_LOOP_MIN_SIZE, compileWasmLoop, planWasmLoop } from "../src/compile/wasm/elementwise-kernel.js";
+import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
+import { type KernelSpec, lowerEqn } from "../src/compile/lower.js";
+import { compileProgram } from "../src/compile/pipeline.js";
+import { evalProgram } from "../src/trace/interpret.js";
+import { bitDifference } from "../props/exact.js";
+
+const before = backendSetting();
+afterEach(() => setBackend(before.backend, before.options));
+
+const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1.401298464324817e-45, 3.4028234663852886e38, 1, -1, 88.5, -104];
+
+/** Deterministic values in [−5, 5) with the specials spread through (every 7th element). */
+function corner(n: number, seed: number, dtype: "float32" | "float64" = "float32"): fx.Tensor {
+  const data = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = i % 7 === 3 ? SPECIALS[(s >>> 8) % SPECIALS.length]! : (s / 2 ** 32) * 10 - 5;
+  }
+  return fx.tensor(data, { dtype });
+}
+
+type Fn = (...xs: fx.Tensor[]) => fx.Tensor;
+
+/** The emitter jit used for the program's first kernel. */
+function emitterOf(f: Fn, args: readonly fx.Tensor[]): string {
+  return /kernel 0: \S+ → \S+ \(([^)]+)\)/.exec(jit(f).explain(...args))![1]!;
+}
+
+/** jit under the backend in use ≡ the reference interpreter, bit for bit. */
+function expectReferenceBits(f: Fn, args: readonly fx.Tensor[]): void {
+  const got = (jit(f)(...args) as fx.Tensor).data();
+  const want = evalProgram(fx.trace(f)(...args), args, { reference: true })[0]!.data();
+  expect(bitDifference(got, want)).toBeNull();
+}
+
+const chain: Fn = (x) => fx.add(fx.mul(fx.tanh(fx.add(fx.mul(x, 1.7), -0.3)), fx.sigmoid(x)), fx.maximum(fx.sub(x, 1), 0));
+
+describe.runIf(wasmSimdAvailable() && codeGenerationAvailable())("jit's fused loops on the WebAssembly backend", () => {
+  it("the transcendental chain runs the SIMD kernel, with the JS kernel's and the interpreter's bits (odd tail)", () => {
+    const x = corner(WASM_LOOP_MIN_SIZE * 4 + 3, 1);
+    setBackend("js");
+    expect(emitterOf(chain, [x])).toBe("js-loop");
+    const js = (jit(chain)(x) as fx.Tensor).data();
+    setBackend("wasm");
+    expect(emitterOf(chain, [x])).toBe("wasm-loop-simd");
+    expect(bitDifference((jit(chain)(x) as fx.Tensor).data(), js)).toBeNull();
+    expectReferenceBits(chain, [x]);
+  });
+
+  it("from WASM_LOOP_MIN_SIZE elements on; smaller loops keep the JS kernel", () => {
+    setBackend("wasm");
+    expect(emitterOf(chain, [corner(WASM_LOOP_MIN_SIZE - 1, 2)])).toBe("js-loop");
+    expect(emitterOf(chain, [corner(WASM_LOOP_MIN_SIZE, 2)])).toBe("wasm-loop-simd");
+  });
+
+  it("single values (rank-0 operands, literals) are splatted; a contiguous slice is read from its offset", () => {
+    setBackend("wasm");
+    const n = WASM_LOOP_MIN_SIZE + 5;
+    const withScalar: Fn = (x, s) => fx.div(fx.sub(x, s), fx.add(fx.abs(s), 0.5));
+    const args = [corner(n, 3), fx.scalar(-2.25)];
+    expect(emitterOf(withScalar, args)).toBe("wasm-loop-simd");
+    expectReferenceBits(withScalar, args);
+    const shifted: Fn = (x) => fx.mul(fx.slice(x, [[7, 7 + n]]), 3);
+    const big = corner(n + 20, 4);
+    expect(emitterOf(shifted, [big])).toBe("wasm-loop-simd");
+    expectReferenceBits(shifted, [big]);
+  });
+
+  it("float64 arithmetic runs f64x2 lanes; float64 transcendentals (library calls) keep the JS kernel", () => {
+    setBackend("wasm");
+    const x = corner(WASM_LOOP_MIN_SIZE + 1, 5, "float64");
+    const y = corner(WASM_LOOP_MIN_SIZE + 1, 6, "float64");
+    const arith: Fn = (a, b) => fx.where(fx.greater(a, b), fx.sqrt(fx.abs(a)), fx.mul(fx.minimum(a, b), 1 / 3));
+    expect(emitterOf(arith, [x, y])).toBe("wasm-loop-simd");
+    expectReferenceBits(arith, [x, y]);
+    expect(emitterOf((a) => fx.exp(a), [x])).toBe("js-loop");
+  });
+
+  it("bool and int32 results run the scalar wasm loop with the same bits", () => {
+    setBackend("wasm");
+    const n = WASM_LOOP_MIN_SIZE + 3;
+    const [x, y] = [corner(n, 7), corner(n, 8)];
+    const compare: Fn = (a, b) => fx.logicalOr(fx.lessEqual(a, b), fx.isNaN(a));
+    expect(emitterOf(compare, [x, y])).toBe("wasm-loop-scalar");
+    expectReferenceBits(compare, [x, y]);
+    const ints = fx.tensor(Int32Array.from({ length: n }, (_, i) => Math.imul(i, 2654435761) | 0), { dtype: "int32" });
+    const intArith: Fn = (a) => fx.add(fx.mul(a, a), fx.abs(a));
+    expect(emitterOf(intArith, [ints])).toBe("wasm-loop-scalar");
+    expectReferenceBits(intArith, [ints]);
+  });
+
+  it("broadcasts other than a single value (a bias row), and reductions, keep the JS kernels", () => {
+    setBackend("wasm");
+    const x = corner(64 * 32, 9).reshape([64, 32]);
+    const b = corner(32, 10);
+    const bias: Fn = (a, c) => fx.tanh(fx.add(a, c));
+    expect(emitterOf(bias, [x, b])).toBe("js-loop");
+    expectReferenceBits(bias, [x, b]);
+    expect(emitterOf((a) => fx.sum(fx.exp(a)), [x])).toBe("js-reduce");
+  });
+
+  it("the output may share a buffer with an operand, and results survive the kernel memory growing", () => {
+    setBackend("wasm");
+    const n = WASM_LOOP_MIN_SIZE * 2;
+    const step: Fn = (x) => fx.mul(fx.sigmoid(fx.mul(fx.tanh(x), 2)), x); // temporaries reuse buffers
+    const x = corner(n, 11);
+    const first = (jit(step)(x) as fx.Tensor).data();
+    // A loop over 2M elements grows the kernel memory past what the tests before needed.
+    const huge = corner(1 << 21, 12);
+    expectReferenceBits((a) => fx.add(fx.mul(a, a), 1), [huge]);
+    expect(bitDifference((jit(step)(x) as fx.Tensor).data(), first)).toBeNull();
+    expectReferenceBits(step, [x]);
+  });
+});
+
+/** The kernel spec of the first equation of f's fused program. */
+function loopSpecOf(f: Fn, args: readonly fx.Tensor[]): Extract<KernelSpec, { kind: "loop" }> {
+  const spec = lowerEqn(compileProgram(fx.trace(f)(...args)).fused.eqns[0]!);
+  if (spec.kind !== "loop") throw new Error(`expected a loop kernel, got ${spec.kind}`);
+  return spec;
+}
+
+describe("planWasmLoop", () => {
+  it("declines loads through more than one index layer (a reshape of a transpose)", () => {
+    const f: Fn = (x) => fx.exp(fx.reshape(fx.transpose(x), [64 * 48]));
+    expect(planWasmLoop(loopSpecOf(f, [corner(64 * 48, 13).reshape([64, 48])]))).toBeNull();
+  });
+
+  it("a plan over a contiguous operand and a literal compiles to a runner where WebAssembly SIMD is available", () => {
+    const plan = planWasmLoop(loopSpecOf((x) => fx.mul(x, 2), [corner(2048, 14)]))!;
+    expect(plan.operands).toEqual([{ input: 0, offset: 0, scalar: false, dtype: "float32" }]);
+    if (!wasmSimdAvailable()) return;
+    const kernel = compileWasmLoop(plan)!;
+    const x = corner(2048, 14).data() as Float32Array;
+    const out = new Float32Array(2048);
+    kernel.run([x], out);
+    expect(bitDifference(out, x.map((v) => v * 2))).toBeNull();
+  });
+});
