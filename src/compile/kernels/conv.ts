@@ -17,7 +17,6 @@
 // accumulator as it is stored: conv's lowering declares `epilogue: true`, so the fuse pass makes
 // conv + bias + activation one `contraction` kernel, built here by `convContractionKernel`.
 
-import { ValueError } from "../../errors.js";
 import type { ConvParams } from "../../prims/conv.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { type Shape, stridesOf } from "../../tensor/shape.js";
@@ -26,102 +25,25 @@ import { chainTail, epilogueOperands, literalExpression, opExpression, storedAs 
 import { numberLiteral } from "../codegen/safety.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
 import type { StridedLayer } from "../views.js";
-import { type MatmulEpilogue, type MatmulKernel, compileMatmul, matmulAccelerated } from "./matmul.js";
+import {
+  type ConvEpilogue,
+  type ConvGeometry,
+  type ConvIndex,
+  type ConvKernel,
+  checkedEpilogue,
+  convGeometry,
+  convSizes,
+  emitPadCopy,
+  sharedScratch,
+} from "./conv-geometry.js";
+import { compileIm2col } from "./im2col.js";
+import { matmulAccelerated } from "./matmul.js";
 import { registerPoolKernels } from "./pool.js";
 
-/** A convolution with every size fixed, viewed as 2-D (a 1-D convolution has h = kh = th = 1). */
-export interface ConvGeometry {
-  readonly n: number;
-  readonly c: number;
-  readonly h: number;
-  readonly w: number;
-  readonly o: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly th: number;
-  readonly tw: number;
-  readonly groups: number;
-  /** [height, width] pairs */
-  readonly stride: readonly [number, number];
-  readonly padLo: readonly [number, number];
-  readonly lhsDilation: readonly [number, number];
-  readonly rhsDilation: readonly [number, number];
-  readonly dtype: "float32" | "float64";
-}
+export { type ConvEpilogue, type ConvGeometry, type ConvIndex, type ConvKernel, convGeometry, sharedScratch } from "./conv-geometry.js";
 
-/** The 2-D geometry of a conv equation with input shape `x`, filter shape `w`, output shape `out`. */
-export function convGeometry(x: Shape, w: Shape, out: Shape, p: ConvParams, dtype: string): ConvGeometry {
-  if (dtype !== "float32" && dtype !== "float64") throw new ValueError(`conv: internal error: the compiled kernel expects float32 or float64, got ${dtype}`);
-  const two = x.length === 4;
-  const pair = (v: readonly number[], one: number): [number, number] => (two ? [v[0]!, v[1]!] : [one, v[0]!]);
-  const geometry: ConvGeometry = {
-    n: x[0]!,
-    c: x[1]!,
-    h: two ? x[2]! : 1,
-    w: x[x.length - 1]!,
-    o: w[0]!,
-    kh: two ? w[2]! : 1,
-    kw: w[w.length - 1]!,
-    th: two ? out[2]! : 1,
-    tw: out[out.length - 1]!,
-    groups: p.groups,
-    stride: pair(p.stride, 1),
-    padLo: pair(p.padding.map((lh) => lh[0]!), 0),
-    lhsDilation: pair(p.lhsDilation, 1),
-    rhsDilation: pair(p.rhsDilation, 1),
-    dtype,
-  };
-  for (const [k, v] of Object.entries(geometry)) {
-    const vs = typeof v === "number" ? [v] : typeof v === "string" ? [] : (v as number[]);
-    if (!vs.every((d) => Number.isSafeInteger(d) && (k === "padLo" || d >= 0))) {
-      // The conv front ends and shape rule reject such geometries first; reaching this is a bug.
-      throw new ValueError(
-        `conv: internal error: the compiled kernel got ${k} = ${JSON.stringify(v)} for input [${x.join(",")}], filter [${w.join(",")}], output [${out.join(",")}]; please report it`,
-      );
-    }
-  }
-  return geometry;
-}
 
-/** Sizes derived from a geometry: channels and filters per group, taps, and the read extent. */
-function derived(g: ConvGeometry) {
-  const cg = g.c / g.groups;
-  const og = g.o / g.groups;
-  // Rows/columns of the padded, dilated input that some output reads: [0, eh) × [0, ew).
-  const eh = (g.th - 1) * g.stride[0] + (g.kh - 1) * g.rhsDilation[0] + 1;
-  const ew = (g.tw - 1) * g.stride[1] + (g.kw - 1) * g.rhsDilation[1] + 1;
-  const k = cg * g.kh * g.kw;
-  const positions = g.th * g.tw;
-  // The input can be read in place when the read region is a plain top-left crop of it.
-  const inPlace = g.lhsDilation[0] === 1 && g.lhsDilation[1] === 1 && g.padLo[0] === 0 && g.padLo[1] === 0 && eh <= g.h && ew <= g.w;
-  return { cg, og, eh, ew, k, positions, inPlace };
-}
 
-/** An elementwise function of the accumulator applied as each output is stored. */
-export interface ConvEpilogue {
-  /** Number of extra input arrays the epilogue reads (e.g. a bias). */
-  readonly extraInputs: number;
-  /**
-   * The stored value given the accumulator identifier, index expressions (image `n`, output
-   * channel `o`, flat spatial position `p` = row·tw + column, flat output offset `flat`) and the
-   * extra input array identifiers. Only compiler-made identifiers, numbers and operators.
-   */
-  expr(acc: string, index: ConvIndex, extras: readonly string[]): string;
-  /**
-   * Optional statement form, preferred by the direct method: `const` declarations of block-local
-   * temporaries (named by `local(k)`) and the stored value. Temporaries stay in registers, where
-   * the expression form must keep shared intermediates in an extra array.
-   */
-  block?(acc: string, index: ConvIndex, extras: readonly string[], local: (k: number) => string): { lines: string[]; value: string };
-}
-
-/** Index expressions of the output element being stored (see `ConvEpilogue.expr`). */
-export interface ConvIndex {
-  readonly n: string;
-  readonly o: string;
-  readonly p: string;
-  readonly flat: string;
-}
 
 export type ConvMethod = "direct" | "im2col";
 
@@ -160,7 +82,7 @@ export function directTilingFor(g: ConvGeometry): DirectTiling {
  * in docs/performance.md).
  */
 export function chooseConvMethod(g: ConvGeometry, acceleratedMatmul = false): ConvMethod {
-  const { og, k, positions } = derived(g);
+  const { og, k, positions } = convSizes(g);
   if (g.lhsDilation[0] > 1 || g.lhsDilation[1] > 1) return "direct";
   if (acceleratedMatmul && og >= 16 && k >= 64) return "im2col";
   return og >= 32 && k >= 32 && positions >= 64 ? "im2col" : "direct";
@@ -172,18 +94,6 @@ export interface ConvKernelOptions {
   readonly tiling?: DirectTiling;
 }
 
-/** A compiled convolution: `extras` are the epilogue's extra inputs. */
-export type ConvKernel = (x: TypedArray, w: TypedArray, out: TypedArray, extras: readonly TypedArray[]) => void;
-
-// One Float64 scratch area shared by all convolution and pooling kernels: kernels run one at a
-// time and never call each other, so they can share it; it grows to the largest request.
-let scratch = new Float64Array(1024);
-
-/** The shared Float64 scratch, at least `size` long (contents undefined). */
-export function sharedScratch(size: number): Float64Array {
-  if (scratch.length < size) scratch = new Float64Array(Math.max(size, Math.ceil(scratch.length * 1.5)));
-  return scratch;
-}
 
 /** Compiles the convolution of `g` with the given (or the chosen) method. */
 export function compileConv(g: ConvGeometry, options: ConvKernelOptions = {}): { kernel: ConvKernel; source: string; method: ConvMethod } {
@@ -195,38 +105,39 @@ export function compileConv(g: ConvGeometry, options: ConvKernelOptions = {}): {
 // in0 input, in1 filter, sc scratch, in3… epilogue extras; i0–i9 loop counters and indices,
 // p0–p9 running offsets, x<k> input values, t<k> filter values, acc<o>_<j> accumulators.
 
-/** Source lines copying the input into the scratch image [n·c, eh, ew] (zero padding, spread by the input dilation). */
-function emitPadCopy(g: ConvGeometry, lines: string[]): void {
-  const { eh, ew } = derived(g);
-  const [loh, low] = g.padLo;
-  const [dh, dw] = g.lhsDilation;
-  const image = g.n * g.c * eh * ew;
-  // Input rows a with 0 ≤ loh + a·dh < eh (likewise columns).
-  const range = (lo: number, d: number, extent: number, size: number): [number, number] => [
-    Math.max(0, Math.ceil(-lo / d)),
-    Math.min(size, Math.floor((extent - 1 - lo) / d) + 1),
-  ];
-  const [a0, a1] = range(loh, dh, eh, g.h);
-  const [b0, b1] = range(low, dw, ew, g.w);
-  const covers = dh === 1 && dw === 1 && loh <= 0 && low <= 0 && a1 - a0 === eh && b1 - b0 === ew;
-  if (!covers) lines.push(`sc.fill(0, 0, ${image});`);
-  if (a1 <= a0 || b1 <= b0) return;
-  lines.push(`for (let i0 = 0; i0 < ${g.n * g.c}; i0++) {`);
-  lines.push(`for (let i1 = ${a0}; i1 < ${a1}; i1++) {`);
-  lines.push(`let p0 = i0 * ${eh * ew} + i1 * ${dh * ew} + ${loh * ew + low + b0 * dw}, p1 = i0 * ${g.h * g.w} + i1 * ${g.w} + ${b0};`);
-  if (dw === 1) lines.push(`for (let i2 = 0; i2 < ${b1 - b0}; i2++) sc[p0 + i2] = in0[p1 + i2];`);
-  else lines.push(`for (let i2 = 0; i2 < ${b1 - b0}; i2++) { sc[p0] = in0[p1 + i2]; p0 += ${dw}; }`);
-  lines.push(`}`, `}`);
-}
 
-function checkedEpilogue(e: ConvEpilogue | undefined): ConvEpilogue | undefined {
-  if (e === undefined) return undefined;
-  if (!Number.isSafeInteger(e.extraInputs) || e.extraInputs < 0) throw new ValueError(`conv: internal error: epilogue extraInputs must be a count, got ${e.extraInputs}`);
-  return e;
+
+/**
+ * Where zero-padding rows (or cropped-away rows) would give whole filter rows nothing but zeros to
+ * multiply for some output rows, the source line setting `i10`, `i11` for output row `i3`: the
+ * filter rows [i10, i11) that read rows of the scratch image holding input data. Other rows are
+ * skipped: their products are ±0, which leave every partial sum unchanged (a sum that starts at
+ * +0 never becomes −0 by adding zeros), so skipping them changes no bit of the result and matches
+ * the reference evaluation, which skips padding taps. null: every filter row reads data.
+ * Input gradients (full padding) spend about a third of their time on such rows.
+ */
+export function filterRowsReadingData(g: ConvGeometry): string | null {
+  const { eh } = convSizes(g);
+  const [sh] = g.stride;
+  const [dh] = g.rhsDilation;
+  // Rows [r0, r1) of the scratch image can hold data (the input dilation's holes stay inside).
+  const r0 = Math.max(0, g.padLo[0]);
+  const r1 = Math.min(eh, g.padLo[0] + (g.h - 1) * g.lhsDilation[0] + 1);
+  const first = (t: number) => Math.min(g.kh, Math.max(0, Math.ceil((r0 - t * sh) / dh)));
+  const end = (t: number) => Math.max(first(t), Math.min(g.kh, Math.floor((r1 - 1 - t * sh) / dh) + 1));
+  let full = true;
+  for (let t = 0; t < g.th && full; t++) full = first(t) === 0 && end(t) === g.kh;
+  if (full) return null;
+  // The same formulas in the kernel: i12 = r0 − i3·sh, i13 = r1 − 1 − i3·sh (floor division of a negative i13 gives no rows).
+  return [
+    `const i12 = ${r0} - i3 * ${sh}, i13 = ${r1 - 1} - i3 * ${sh};`,
+    `let i10 = i12 <= 0 ? 0 : (i12 + ${dh - 1}) / ${dh} | 0; if (i10 > ${g.kh}) i10 = ${g.kh};`,
+    `let i11 = i13 < 0 ? 0 : (i13 / ${dh} | 0) + 1; if (i11 > ${g.kh}) i11 = ${g.kh}; if (i11 < i10) i11 = i10;`,
+  ].join(" ");
 }
 
 function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tiling: DirectTiling): { kernel: ConvKernel; source: string; method: ConvMethod } {
-  const { cg, og, eh, ew, k: kTaps, positions, inPlace } = derived(g);
+  const { cg, og, eh, ew, k: kTaps, positions, inPlace } = convSizes(g);
   const epi = checkedEpilogue(epilogue);
   const ob = Math.max(1, Math.min(tiling.ob, og));
   const jb = Math.max(1, Math.min(tiling.jb, g.tw));
@@ -251,15 +162,19 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
   lines.push(`}`);
 
   const unroll = g.kw <= tiling.unrollKw;
+  const rowsRead = copy ? filterRowsReadingData(g) : null;
   /** One register tile of `rows` channels × `cols` outputs at channel block i2, row i3, column i4. */
   const tile = (rows: number, cols: number) => {
     const acc = (r: number, c: number) => `acc${r}_${c}`;
     const inits: string[] = [];
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) inits.push(`${acc(r, c)} = 0`);
     lines.push(`{ let ${inits.join(", ")};`);
-    lines.push(`let p0 = (i0 * ${g.c} + i1 * ${cg}) * ${planeStride} + i3 * ${sh * rowStride} + i4 * ${sw}, p1 = ${wOff} + (i1 * ${og} + i2 * ${ob}) * ${kTaps};`);
+    // With padding rows, filter rows [i10, i11) of output row i3 read data (see filterRowsReadingData).
+    const skip = rowsRead === null ? "" : ` + i10 * ${dh * rowStride}`;
+    const skipW = rowsRead === null ? "" : ` + i10 * ${g.kw * rows}`;
+    lines.push(`let p0 = (i0 * ${g.c} + i1 * ${cg}) * ${planeStride} + i3 * ${sh * rowStride} + i4 * ${sw}${skip}, p1 = ${wOff} + (i1 * ${og} + i2 * ${ob}) * ${kTaps}${skipW};`);
     lines.push(`for (let i5 = 0; i5 < ${cg}; i5++) {`);
-    lines.push(`for (let i6 = 0; i6 < ${g.kh}; i6++) {`);
+    lines.push(rowsRead === null ? `for (let i6 = 0; i6 < ${g.kh}; i6++) {` : `for (let i6 = i10; i6 < i11; i6++) {`);
     if (unroll) {
       // Each distinct input offset of this row is loaded once and reused by every tap reading it.
       const offsets = new Map<number, string>();
@@ -289,7 +204,8 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
       lines.push(`p0 += ${dh * rowStride};`);
     }
     lines.push(`}`);
-    lines.push(`p0 += ${planeStride - g.kh * dh * rowStride};`);
+    if (rowsRead === null) lines.push(`p0 += ${planeStride - g.kh * dh * rowStride};`);
+    else lines.push(`p0 += ${planeStride} - (i11 - i10) * ${dh * rowStride}; p1 += (${g.kh} - i11 + i10) * ${g.kw * rows};`);
     lines.push(`}`);
     // Store: output (i0, o = i1·og + i2·ob + r, i3, i4 + c).
     lines.push(`const p3 = ((i0 * ${g.o} + i1 * ${og} + i2 * ${ob}) * ${g.th} + i3) * ${g.tw} + i4;`);
@@ -316,6 +232,7 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
     const full = Math.floor(g.tw / jb);
     const rem = g.tw - full * jb;
     lines.push(`for (let i3 = 0; i3 < ${g.th}; i3++) {`);
+    if (rowsRead !== null) lines.push(rowsRead);
     if (full > 0) {
       lines.push(`for (let i4 = 0; i4 < ${full * jb}; i4 += ${jb})`);
       tile(rows, jb);
@@ -353,76 +270,6 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
   return { kernel, source, method: "direct" };
 }
 
-function compileIm2col(g: ConvGeometry, epilogue: ConvEpilogue | undefined): { kernel: ConvKernel; source: string; method: ConvMethod } {
-  const { cg, og, eh, ew, k: kTaps, positions, inPlace } = derived(g);
-  const epi = checkedEpilogue(epilogue);
-  const [sh, sw] = g.stride;
-  const [dh, dw] = g.rhsDilation;
-  // A 1×1 filter at unit stride reads the input itself as its [C, P] column matrix.
-  const identityColumns = inPlace && g.kh === 1 && g.kw === 1 && sh === 1 && sw === 1 && g.th === g.h && g.tw === g.w;
-  const copy = !inPlace;
-  const imageSize = copy ? g.n * g.c * eh * ew : 0;
-  const header = ["return function kernel(ins, out) {", "const in0 = ins[0], sc = ins[1], i9 = ins[2][0];"];
-  const padLines = [...header];
-  if (copy) emitPadCopy(g, padLines);
-  padLines.push(`};`);
-  // Columns of image i9 at sc[imageSize …]: row (group, channel, tap), column (output position).
-  const colLines = [...header];
-  const src = copy ? "sc" : "in0";
-  const rowStride = copy ? ew : g.w;
-  const planeStride = copy ? eh * ew : g.h * g.w;
-  colLines.push(`let p1 = ${imageSize};`);
-  colLines.push(`for (let i0 = 0; i0 < ${g.c}; i0++) for (let i1 = 0; i1 < ${g.kh}; i1++) for (let i2 = 0; i2 < ${g.kw}; i2++) {`);
-  colLines.push(`let p0 = (i9 * ${g.c} + i0) * ${planeStride} + i1 * ${dh * rowStride} + i2 * ${dw};`);
-  colLines.push(`for (let i3 = 0; i3 < ${g.th}; i3++) {`);
-  colLines.push(sw === 1 ? `for (let i4 = 0; i4 < ${g.tw}; i4++) sc[p1 + i4] = ${src}[p0 + i4];` : `for (let i4 = 0; i4 < ${g.tw}; i4++) sc[p1 + i4] = ${src}[p0 + i4 * ${sw}];`);
-  colLines.push(`p1 += ${g.tw}; p0 += ${sh * rowStride};`, `}`, `}`, `};`);
-  const padSource = padLines.join("\n");
-  const colSource = colLines.join("\n");
-  const padKernel = copy ? compileKernelSource(padSource) : null;
-  const colKernel = identityColumns ? null : compileKernelSource(colSource);
-
-  // The matmul epilogue in conv terms: a context array (the last extra) holds [n, first channel, output offset].
-  const extraCount = epi?.extraInputs ?? 0;
-  const mmEpilogue: MatmulEpilogue | undefined = epi && {
-    extraInputs: extraCount + 1,
-    expr: (acc, idx, names) => {
-      const ctx = names[extraCount]!;
-      const index = { n: `${ctx}[0]`, o: `(${ctx}[1] + ${idx.i})`, p: idx.j, flat: `(${ctx}[2] + ${idx.o})` };
-      return epi.expr(acc, index, names.slice(0, extraCount));
-    },
-  };
-  const matmul: MatmulKernel = compileMatmul({ batch: 1, m: og, k: kTaps, n: positions, transposeA: false, transposeB: false, dtype: g.dtype }, mmEpilogue);
-  const ctx = new Int32Array(3);
-  const mmExtras: TypedArray[] = [];
-  const prepArgs: TypedArray[] = [new Float64Array(0), new Float64Array(0), ctx];
-  const colBase = imageSize;
-  const scratchSize = imageSize + (identityColumns ? 0 : g.groups * kTaps * positions);
-  const kernel: ConvKernel = (x, w, out, ex) => {
-    const sc = sharedScratch(scratchSize);
-    mmExtras.length = 0;
-    mmExtras.push(...ex, ctx);
-    prepArgs[0] = x;
-    prepArgs[1] = sc;
-    if (padKernel !== null) padKernel(prepArgs, sc);
-    for (let n = 0; n < g.n; n++) {
-      ctx[0] = n;
-      if (colKernel !== null) colKernel(prepArgs, sc);
-      for (let gi = 0; gi < g.groups; gi++) {
-        const b = identityColumns
-          ? x.subarray((n * g.c + gi * cg) * positions, (n * g.c + (gi + 1) * cg) * positions)
-          : sc.subarray(colBase + gi * kTaps * positions, colBase + (gi + 1) * kTaps * positions);
-        const a = w.subarray(gi * og * kTaps, (gi + 1) * og * kTaps);
-        const start = (n * g.o + gi * og) * positions;
-        ctx[1] = gi * og;
-        ctx[2] = start;
-        matmul(a, b, out.subarray(start, start + og * positions), mmExtras);
-      }
-    }
-  };
-  const source = [copy ? padSource : "", identityColumns ? "" : colSource, "(then the matmul kernel per image and group)"].filter(Boolean).join("\n");
-  return { kernel, source, method: "im2col" };
-}
 
 /** The kernel factory for `conv` equations (registered below). */
 export function convKernel(spec: { params: unknown; inputs: readonly { shape: Shape; dtype: string }[]; out: { shape: Shape; dtype: string } }): CompiledKernel {

@@ -1,0 +1,203 @@
+// Laws of the compiled convolution kernels' exact paths (src/compile/kernels/conv.ts, im2col.ts):
+// - the direct loops skip filter rows that read only zero padding; with any padding (up to a full
+//   "input gradient" padding and beyond), crops, strides and dilations the results equal the
+//   reference evaluation bit for bit, float32 and float64;
+// - im2col takes several images per product (with a shorter last chunk); whatever the chunking,
+//   the results equal the reference bit for bit, with and without an epilogue;
+// - a skipped padding row multiplies nothing: an infinite filter value that only meets padding
+//   rows leaves the output finite, as in the reference (which skips padding taps).
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import "../src/index.js";
+import { type ConvEpilogue, compileConv, convGeometry, filterRowsReadingData } from "../src/compile/kernels/conv.js";
+import { compileIm2col } from "../src/compile/kernels/im2col.js";
+import { type ConvParams, convPrim, convShape } from "../src/prims/conv.js";
+import { allocArray } from "../src/tensor/dtype.js";
+import { bitDifference } from "./exact.js";
+import { runs } from "./runs.js";
+
+type FloatDType = "float32" | "float64";
+type Arr = Float32Array | Float64Array;
+
+interface Case {
+  xShape: number[];
+  wShape: number[];
+  params: ConvParams;
+  dtype: FloatDType;
+  seed: number;
+}
+
+/** Random conv equations with up to `maxN` images and paddings up to a full convolution's and beyond. */
+function caseArb(maxN: number): fc.Arbitrary<Case> {
+  const pair = <T>(a: fc.Arbitrary<T>) => fc.array(a, { minLength: 2, maxLength: 2 });
+  return fc
+    .record({
+      nd: fc.constantFrom(1, 2),
+      n: fc.integer({ min: 1, max: maxN }),
+      groups: fc.integer({ min: 1, max: 2 }),
+      cg: fc.integer({ min: 1, max: 3 }),
+      og: fc.integer({ min: 1, max: 5 }),
+      size: pair(fc.integer({ min: 1, max: 9 })),
+      k: pair(fc.integer({ min: 1, max: 5 })),
+      stride: pair(fc.integer({ min: 1, max: 3 })),
+      lhs: pair(fc.constantFrom(1, 1, 2)),
+      rhs: pair(fc.constantFrom(1, 1, 2)),
+      // Extra padding beyond the window (a full convolution pads window − 1 on each side).
+      pads: pair(fc.tuple(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -2, max: 2 }))),
+      full: pair(fc.boolean()),
+      dtype: fc.constantFrom<FloatDType>("float32", "float64"),
+      seed: fc.nat(),
+    })
+    .map((r) => {
+      const axes = r.nd === 2 ? [0, 1] : [1];
+      const padding = axes.map((d) => {
+        const window = (r.k[d]! - 1) * r.rhs[d]! + 1;
+        const [lo0, hi0] = r.pads[d]!;
+        const [lo, hi] = r.full[d] ? [window - 1 + lo0, window - 1 + hi0] : [lo0, hi0];
+        const need = window - ((r.size[d]! - 1) * r.lhs[d]! + 1);
+        return [lo, Math.max(hi, need - lo)];
+      });
+      const params: ConvParams = {
+        stride: axes.map((d) => r.stride[d]!),
+        padding,
+        lhsDilation: axes.map((d) => r.lhs[d]!),
+        rhsDilation: axes.map((d) => r.rhs[d]!),
+        groups: r.groups,
+      };
+      return {
+        xShape: [r.n, r.groups * r.cg, ...axes.map((d) => r.size[d]!)],
+        wShape: [r.groups * r.og, r.cg, ...axes.map((d) => r.k[d]!)],
+        params,
+        dtype: r.dtype,
+        seed: r.seed,
+      };
+    });
+}
+
+function fill(arr: Arr, seed: number): Arr {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < arr.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    arr[i] = s / 2 ** 31 - 1;
+  }
+  return arr;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function setup(c: Case) {
+  const outShape = convShape("test", { shape: c.xShape, dtype: c.dtype }, { shape: c.wShape, dtype: c.dtype }, c.params);
+  const x = fill(allocArray(c.dtype, size(c.xShape)) as Arr, c.seed);
+  const w = fill(allocArray(c.dtype, size(c.wShape)) as Arr, c.seed + 17);
+  const reference = (wd: Arr) =>
+    convPrim.impl(
+      [
+        { data: x, shape: c.xShape, dtype: c.dtype },
+        { data: wd, shape: c.wShape, dtype: c.dtype },
+      ],
+      c.params,
+      { shape: outShape, dtype: c.dtype },
+    ) as Arr;
+  const geometry = convGeometry(c.xShape, c.wShape, outShape, c.params, c.dtype);
+  const fresh = () => (allocArray(c.dtype, size(outShape)) as Arr).fill(NaN); // unwritten elements show up
+  return { x, w, outShape, reference, geometry, fresh };
+}
+
+const label = (c: Case) => JSON.stringify({ ...c, seed: undefined });
+
+describe("direct convolution loops that skip padding rows", () => {
+  it("equal the reference evaluation bit for bit (paddings up to a full convolution's, crops, strides, dilations)", () => {
+    fc.assert(
+      fc.property(caseArb(2), (c) => {
+        const { x, w, reference, geometry, fresh } = setup(c);
+        const out = fresh();
+        compileConv(geometry, { method: "direct" }).kernel(x, w, out, []);
+        expect(bitDifference(out, reference(w)), label(c)).toBeNull();
+      }),
+      runs(150),
+    );
+  });
+
+  it("skip rows exactly where padding leaves a filter row nothing but zeros", () => {
+    const p = (pad: number[][]): ConvParams => ({ stride: [1, 1], padding: pad, lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 });
+    // LeNet-5's second layer: the input gradient pads 4 rows on each side, the forward nothing.
+    expect(filterRowsReadingData(convGeometry([64, 16, 10, 10], [6, 16, 5, 5], [64, 6, 14, 14], p([[4, 4], [4, 4]]), "float32"))).not.toBeNull();
+    expect(filterRowsReadingData(convGeometry([64, 6, 14, 14], [16, 6, 5, 5], [64, 16, 10, 10], p([[0, 0], [0, 0]]), "float32"))).toBeNull();
+    // Padding only along the width: every filter row reads data.
+    expect(filterRowsReadingData(convGeometry([1, 1, 6, 6], [1, 1, 3, 3], [1, 1, 4, 8], p([[0, 0], [2, 2]]), "float32"))).toBeNull();
+  });
+
+  it("an infinite filter value that meets only padding rows leaves the output finite, as in the reference", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 4 }), fc.nat(), (pad, k, seed) => {
+        // Height-only padding of `pad` ≥ 1 rows: the top output row reads padding with filter row 0.
+        const c: Case = {
+          xShape: [1, 2, 6, 5],
+          wShape: [3, 2, k, 2],
+          params: { stride: [1, 1], padding: [[pad, pad], [0, 0]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 },
+          dtype: "float32",
+          seed,
+        };
+        const { x, w, reference, geometry, fresh } = setup(c);
+        w[0] = Infinity; // filter 0, channel 0, row 0, column 0
+        const out = fresh();
+        compileConv(geometry, { method: "direct" }).kernel(x, w, out, []);
+        const expected = reference(w);
+        expect(Number.isFinite(expected[0]!)).toBe(true);
+        expect(bitDifference(out, expected)).toBeNull();
+      }),
+      runs(100),
+    );
+  });
+});
+
+describe("im2col over chunks of images", () => {
+  // bias + relu, and an epilogue reading every index (raw accumulator, no rounding first).
+  const biasRelu: ConvEpilogue = { extraInputs: 1, expr: (acc, idx, [b]) => `Math.max(0, ${acc} + ${b}[${idx.o}])` };
+  const indexed: ConvEpilogue = { extraInputs: 1, expr: (acc, idx, [e]) => `(${e}[${idx.flat}] * ${acc} + ${idx.n} - ${idx.p} / 4)` };
+
+  it("equals the reference bit for bit for every chunk size (a shorter last chunk included)", () => {
+    fc.assert(
+      fc.property(caseArb(5), fc.integer({ min: 1, max: 5 }), (c, chunk) => {
+        const { x, w, reference, geometry, fresh } = setup(c);
+        const out = fresh();
+        compileIm2col(geometry, undefined, { imagesPerChunk: chunk }).kernel(x, w, out, []);
+        expect(bitDifference(out, reference(w)), `${label(c)} chunk ${chunk}`).toBeNull();
+        // A second call reuses the scratch and gives the same bits.
+        const again = fresh();
+        compileIm2col(geometry, undefined, { imagesPerChunk: chunk }).kernel(x, w, again, []);
+        expect(bitDifference(again, out)).toBeNull();
+      }),
+      runs(100),
+    );
+  });
+
+  it("applies an epilogue to each stored element with its image, channel and position", () => {
+    fc.assert(
+      fc.property(caseArb(5), fc.integer({ min: 1, max: 5 }), fc.boolean(), (c, chunk, useIndexed) => {
+        const { x, w, outShape, reference, geometry, fresh } = setup(c);
+        const conv = reference(w);
+        const [n, o] = outShape as [number, number];
+        const p = size(outShape.slice(2));
+        const extra = useIndexed ? fill(allocArray("float64", conv.length) as Arr, c.seed + 5) : fill(allocArray("float64", o) as Arr, c.seed + 3);
+        const expected = allocArray(c.dtype, conv.length) as Arr;
+        // The expected values computed from the reference convolution in float64 (the accumulator
+        // the kernel passes is the unrounded float64 sum; the reference rounds it to the dtype, so
+        // recompute it in float64 for float32 cases).
+        const conv64 = c.dtype === "float64" ? conv : (convPrim.impl([{ data: Float64Array.from(x), shape: c.xShape, dtype: "float64" }, { data: Float64Array.from(w), shape: c.wShape, dtype: "float64" }], c.params, { shape: outShape, dtype: "float64" }) as Arr);
+        for (let b = 0; b < n; b++)
+          for (let ch = 0; ch < o; ch++)
+            for (let q = 0; q < p; q++) {
+              const flat = (b * o + ch) * p + q;
+              const acc = conv64[flat]!;
+              expected[flat] = useIndexed ? extra[flat]! * acc + b - q / 4 : Math.max(0, acc + extra[ch]!);
+            }
+        const out = fresh();
+        compileIm2col(geometry, useIndexed ? indexed : biasRelu, { imagesPerChunk: chunk }).kernel(x, w, out, [extra]);
+        expect(bitDifference(out, expected), `${label(c)} chunk ${chunk}`).toBeNull();
+      }),
+      runs(100),
+    );
+  });
+});
