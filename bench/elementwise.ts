@@ -83,8 +83,9 @@ export const elementwiseSuite: SuiteDef = {
 // rendered and compiled in this run by the same renderer, so the two differ only in the
 // transcendentals.
 
-const CHAIN_A = 1.7;
-const CHAIN_B = -0.3;
+/** The chain's constants a and b (bench/compare.ts writes the chain for other libraries). */
+export const CHAIN_A = 1.7;
+export const CHAIN_B = -0.3;
 
 /** tanh(x·a + b)·σ(x) + max(x − 1, 0). */
 export function transcendentalChain(x: fx.Tensor): fx.Tensor {
