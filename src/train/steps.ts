@@ -38,7 +38,8 @@ export type TrainStep = Jitted<(p: Tree, s: Tree, o: unknown, scale: Tensor, x: 
 export function makeTrainStep(model: Layer, optimizer: GradientTransformation, loss: PerExampleLoss, withAccuracy: boolean): TrainStep {
   return jit((p: Tree, s: Tree, o: unknown, scale: Tensor, x: Tensor, y: Tensor, mask: Tensor, key: Tensor) => {
     const objective = (q: Tree) => {
-      const [outputs, s1] = model.apply(q, s, x, { train: true, key });
+      // The mask also goes to the layers: batch norm's statistics must not count the padding.
+      const [outputs, s1] = model.apply(q, s, x, { train: true, key, mask });
       const [total, correct] = maskedTotals(loss, outputs, y, mask, withAccuracy);
       const mean = div(total, cast(sum(mask), total.dtype));
       return [mean, withAccuracy ? [s1, correct!] : [s1]] as const;

@@ -104,12 +104,12 @@ export function serial(...layers: LayerList): Layer<any, any> {
       return { params: collect(children, named, params), state: collect(children, named, state), outputShape: shape };
     },
     apply(params, state, x, applyOpts) {
-      const { train, key } = applyOptions("serial", applyOpts);
+      const { train, key, mask } = applyOptions("serial", applyOpts);
       const keys = splitOrNone(key, children.length);
       const next: Tree[] = [];
       let y = x;
       children.forEach(([name, l], i) => {
-        const [out, s] = l.apply(pick(params, name, named, i), pick(state, name, named, i), y, { train, key: keys[i] });
+        const [out, s] = l.apply(pick(params, name, named, i), pick(state, name, named, i), y, { train, key: keys[i], mask });
         next.push(s);
         y = out;
       });
@@ -198,12 +198,12 @@ export function parallel(branches: AnyLayer[] | Readonly<Record<string, AnyLayer
       return { params: collect(children, named, rs.map((r) => r.params)), state: collect(children, named, rs.map((r) => r.state)), outputShape };
     },
     apply(params, state, x, applyOpts) {
-      const { train, key } = applyOptions(name, applyOpts);
+      const { train, key, mask } = applyOptions(name, applyOpts);
       const keys = splitOrNone(key, children.length);
       const outs: Tensor[] = [];
       const next: Tree[] = [];
       children.forEach(([n, l], i) => {
-        const [y, s] = l.apply(pick(params, n, named, i), pick(state, n, named, i), x, { train, key: keys[i] });
+        const [y, s] = l.apply(pick(params, n, named, i), pick(state, n, named, i), x, { train, key: keys[i], mask });
         outs.push(y);
         next.push(s);
       });

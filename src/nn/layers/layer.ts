@@ -1,6 +1,6 @@
 // The Layer: an init/apply pair over plain pytrees (stax's and Haiku's transform_with_state).
 // `init(key, inputShape)` creates the parameters and state for inputs of one shape;
-// `apply(params, state, x, { train, key })` is a pure function returning [y, newState].
+// `apply(params, state, x, { train, key, mask })` is a pure function returning [y, newState].
 // Shapes passed to init and returned as outputShape are PER EXAMPLE: they exclude the batch
 // axis, which apply's inputs and outputs always have first. Also: the helpers every layer
 // file shares (key splitting, shape inference by abstract tracing, error prefixes).
@@ -48,6 +48,13 @@ export interface ApplyOptions {
   readonly train?: boolean;
   /** A random key, needed by layers that sample in training (dropout). */
   readonly key?: Tensor;
+  /**
+   * Which rows of the batch are real examples: a [batch] tensor of 1 (real) and 0 (padding),
+   * as `fx.data.batches` makes for a padded last batch. Layers that look across the batch
+   * (batch norm in training) compute their statistics over the real rows only; a tensor, so
+   * one jitted step serves every count of real rows. Default: every row is real.
+   */
+  readonly mask?: Tensor;
 }
 
 /**
@@ -87,21 +94,24 @@ export function isLayer(x: unknown): x is Layer<any, any> {
 }
 
 const InitCodec = optionsCodec("init options", { dtype: t.keyof({ float32: null, float64: null }) });
-const ApplyCodec = optionsCodec("apply options", { train: t.boolean, key: t.unknown });
+const ApplyCodec = optionsCodec("apply options", { train: t.boolean, key: t.unknown, mask: t.unknown });
 
 /** Validated init options with the dtype filled in. */
 export function initOptions(op: string, options: InitOptions | undefined): { dtype: "float32" | "float64" } {
   return { dtype: decodeOptions(`${op}.init`, InitCodec, options).dtype ?? "float32" };
 }
 
-/** Validated apply options; a key, when given, must be a [2] int32 tensor. */
-export function applyOptions(op: string, options: ApplyOptions | undefined): { train: boolean; key: Tensor | undefined } {
+/** Validated apply options: a key, when given, must be a [2] int32 tensor, a mask a [batch] tensor. */
+export function applyOptions(op: string, options: ApplyOptions | undefined): { train: boolean; key: Tensor | undefined; mask: Tensor | undefined } {
   const o = decodeOptions(`${op}.apply`, ApplyCodec, options);
-  const key = o.key;
+  const { key, mask } = o;
   if (key !== undefined && !(key instanceof Tensor && key.dtype === "int32" && key.shape.length === 1 && key.shape[0] === 2)) {
     throw new ValueError(`${op}.apply: key must be a random key (an int32 tensor of shape [2]), got ${key instanceof Tensor ? `${key.dtype}${fmtShape(key.shape)}` : typeof key}`);
   }
-  return { train: o.train ?? false, key: key as Tensor | undefined };
+  if (mask !== undefined && !(mask instanceof Tensor && mask.shape.length === 1)) {
+    throw new ShapeError(`${op}.apply: mask must be a tensor of shape [batch] (1 for a real example, 0 for padding), got ${mask instanceof Tensor ? `${mask.dtype}${fmtShape(mask.shape)}` : typeof mask}`);
+  }
+  return { train: o.train ?? false, key: key as Tensor | undefined, mask: mask as Tensor | undefined };
 }
 
 /** `n` independent keys from `key` (deterministic), or n undefined when there is no key. */

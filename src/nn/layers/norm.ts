@@ -1,12 +1,13 @@
 // Normalisation layers. batchNorm normalises each feature (axis 1: the channel of NCHW, the
 // unit of [N, F]) with the batch's statistics in training and the running ones otherwise; the
-// updated running statistics are returned as the new state (nothing is mutated). layerNorm
+// updated running statistics are returned as the new state (nothing is mutated). Given apply's
+// mask, the statistics count the real rows only (fit pads its last batch). layerNorm
 // normalises each example over its last axis.
 
 import * as t from "io-ts";
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { mean, variance } from "../../ops/reductions.js";
-import { add, mul, reshape, rsqrt, sub } from "../../prims/index.js";
+import { add, cast, div, mul, reshape, rsqrt, square, sub, sum } from "../../prims/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ones, zeros, type Initializer } from "../init.js";
 import { decodeOptions, optionsCodec } from "../options.js";
@@ -60,6 +61,23 @@ function affine(xhat: Tensor, p: { scale?: Tensor; bias?: Tensor }, view: number
   return y;
 }
 
+/**
+ * The batch mean and (biased) variance over `axes`, kept as dims. With a mask [B] they count
+ * the rows whose mask is 1 only: Σ m·x / Σ m and Σ m·(x − μ)² / Σ m, each Σ m scaled by the
+ * elements per row. The masked form does the unmasked one's operations in the same order (the
+ * mean computed twice, the variance scaled by 1/n), so an all-ones mask gives the same bits.
+ */
+function batchStatistics(x: Tensor, axes: number[], mask: Tensor | undefined): [Tensor, Tensor] {
+  if (mask === undefined) return [mean(x, { axis: axes, keepDims: true }), variance(x, { axis: axes, keepDims: true })];
+  const w = reshape(cast(mask, x.dtype), [x.shape[0]!, ...x.shape.slice(1).map(() => 1)]);
+  const perRow = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  const count = mul(sum(w), perRow);
+  const maskedMean = (t: Tensor) => div(sum(mul(t, w), { axis: axes, keepDims: true }), count);
+  const mu = maskedMean(x);
+  const v = mul(sum(mul(square(sub(x, maskedMean(x))), w), { axis: axes, keepDims: true }), div(1, count));
+  return [mu, v];
+}
+
 /** Batch normalisation over axis 1; params `{ scale, bias }` [F], state `{ mean, var }` [F]. */
 export function batchNorm(options?: BatchNormOptions): Layer<NormParams, BatchNormState> {
   const o = decodeOptions("batchNorm", BatchNormOptions, options);
@@ -77,7 +95,7 @@ export function batchNorm(options?: BatchNormOptions): Layer<NormParams, BatchNo
       return { params: affineParams(key, dtype, f, center, scale), state, outputShape: shape };
     },
     apply(params, state, x, applyOpts) {
-      const { train } = applyOptions(name, applyOpts);
+      const { train, mask } = applyOptions(name, applyOpts);
       const s = state;
       const f = s.mean.shape[0]!;
       const view = [f, ...x.shape.slice(2).map(() => 1)];
@@ -88,9 +106,11 @@ export function batchNorm(options?: BatchNormOptions): Layer<NormParams, BatchNo
         const xhat = mul(sub(x, reshape(s.mean, view)), rsqrt(add(reshape(s.var, view), eps)));
         return [affine(xhat, params, view), state];
       }
+      if (mask !== undefined && mask.shape[0] !== x.shape[0]) {
+        throw new ShapeError(`${name}: the mask of shape ${fmtShape(mask.shape)} does not match inputs of shape ${fmtShape(x.shape)} (one entry per example)`);
+      }
       const axes = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
-      const mu = mean(x, { axis: axes, keepDims: true });
-      const v = variance(x, { axis: axes, keepDims: true });
+      const [mu, v] = batchStatistics(x, axes, mask);
       const xhat = mul(sub(x, mu), rsqrt(add(v, eps)));
       const blend = (running: Tensor, batch: Tensor) => add(mul(running, momentum), mul(reshape(batch, [f]), 1 - momentum));
       return [affine(xhat, params, view), { mean: blend(s.mean, mu), var: blend(s.var, v) }];
