@@ -1,6 +1,7 @@
 // A small static server for the browser demo, bound to 127.0.0.1. Every response carries a
 // strict Content-Security-Policy — no 'unsafe-eval', no inline script or style — so the page
-// runs as on a locked-down site and fluxion uses its eval-free interpreter. A request with
+// runs as on a locked-down site and fluxion uses its eval-free interpreter. WebAssembly is
+// allowed ('wasm-unsafe-eval': compiling a module is not evaluating JavaScript). A request with
 // ?codegen=allow gets the same policy plus 'unsafe-eval' (the page passes its query on to the
 // worker's script, whose own response sets the worker's policy), so fluxion generates kernels.
 
@@ -17,9 +18,9 @@ const TYPES: Record<string, string> = {
   ".bin": "application/octet-stream",
 };
 
-/** The policy for a request: strict, or strict plus 'unsafe-eval' when its query asks. */
+/** The policy for a request: strict (WebAssembly allowed), plus 'unsafe-eval' when its query asks. */
 export function contentSecurityPolicy(allowCodegen: boolean): string {
-  const script = allowCodegen ? "'self' 'unsafe-eval'" : "'self'";
+  const script = allowCodegen ? "'self' 'wasm-unsafe-eval' 'unsafe-eval'" : "'self' 'wasm-unsafe-eval'";
   return `default-src 'self'; script-src ${script}; worker-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'`;
 }
 

@@ -2,7 +2,9 @@
 // statistics, nor in the running statistics they update, while a full batch trains exactly as
 // it did before the mask existed (bit for bit).
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { runs } from "../props/runs.js";
 import * as fx from "../src/index.js";
 import { fit as fitBrowser } from "../src/train/fit-browser.js";
 import { makeTrainStep } from "../src/train/steps.js";
@@ -176,6 +178,49 @@ describe("batch norm with a mask", () => {
   it("a mask that does not match the batch is an error naming the shapes", () => {
     expect(() => model.apply(init.params, init.state, padded.x, { train: true, mask: fx.ones([BATCH + 1]) })).toThrow(/batchNorm: the mask of shape \[9\] does not match inputs of shape \[8,3\]/);
     expect(() => model.apply(init.params, init.state, padded.x, { train: true, mask: fx.ones([BATCH, 1]) })).toThrow(/mask/);
+  });
+});
+
+describe("batch norm with a mask: properties", () => {
+  /** A batch [B, F, ...spatial] of float64 values and a mask [B] with at least one real row, anywhere. */
+  const cases = fc
+    .record({ b: fc.integer({ min: 1, max: 7 }), f: fc.integer({ min: 1, max: 3 }), spatial: fc.constantFrom([], [2], [2, 3]), seed: fc.integer({ min: 0, max: 1e6 }), momentum: fc.double({ min: 0, max: 1, noNaN: true }) })
+    .chain((c) => fc.record({ c: fc.constant(c), real: fc.array(fc.boolean(), { minLength: c.b, maxLength: c.b }).filter((r) => r.some(Boolean)) }));
+
+  it("the statistics, running statistics and the real rows' outputs are those of the real rows alone", () => {
+    fc.assert(
+      fc.property(cases, ({ c, real }) => {
+        const bn = L.batchNorm({ momentum: c.momentum });
+        const shape = [c.b, c.f, ...c.spatial];
+        const x = fx.mul(fx.random.normal(fx.random.key(c.seed), shape, { dtype: "float64" }), 3);
+        const init = bn.init(fx.random.key(c.seed + 1), shape.slice(1), { dtype: "float64" });
+        const rows = real.flatMap((r, i) => (r ? [i] : []));
+        const mask = fx.tensor(real.map(Number), { shape: [c.b] });
+        const [ya, sa] = bn.apply(init.params, init.state, x, { train: true, mask });
+        const kept = fx.take(x, fx.tensor(rows, { shape: [rows.length], dtype: "int32" }), { axis: 0 });
+        const [yb, sb] = bn.apply(init.params, init.state, kept, { train: true });
+        const keptOut = fx.take(ya, fx.tensor(rows, { shape: [rows.length], dtype: "int32" }), { axis: 0 });
+        expectClose(values(sa), values(sb), 1e-12);
+        // One real row of one value per feature has variance 0: its outputs are 0 up to rounding.
+        expectClose(Array.from(keptOut.data()), Array.from(yb.data()), 1e-9);
+      }),
+      runs(100),
+    );
+  });
+
+  it("an all-ones mask gives the unmasked outputs and state bit for bit (float32)", () => {
+    fc.assert(
+      fc.property(cases, ({ c }) => {
+        const bn = L.batchNorm({ momentum: c.momentum });
+        const shape = [c.b, c.f, ...c.spatial];
+        const x = fx.random.normal(fx.random.key(c.seed), shape);
+        const init = bn.init(fx.random.key(c.seed + 1), shape.slice(1));
+        const [ya, sa] = bn.apply(init.params, init.state, x, { train: true, mask: fx.ones([c.b]) });
+        const [yb, sb] = bn.apply(init.params, init.state, x, { train: true });
+        expectBits([...Array.from(ya.data()), ...values(sa)], [...Array.from(yb.data()), ...values(sb)]);
+      }),
+      runs(100),
+    );
   });
 });
 

@@ -9,10 +9,11 @@ import type { FromWorker, ToWorker } from "./protocol.js";
 /** What the page has seen, newest last. */
 interface DemoState {
   backend?: string;
+  wasm?: boolean;
   mode?: string;
   ready: boolean;
   training: boolean;
-  steps: { step: number; loss: number; accuracy: number }[];
+  steps: { step: number; loss: number; accuracy: number; ms: number }[];
   tests: { step: number; accuracy: number }[];
   samplesPerSecond?: number;
   prediction?: { digit: number; probabilities: readonly number[] };
@@ -127,8 +128,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   switch (m.type) {
     case "ready":
-      Object.assign(demo, { ready: true, backend: m.backend, mode: m.mode });
-      $("backend").textContent = m.backend === "codegen" ? "generated JavaScript kernels (new Function)" : "eval-free interpreter (no generated code)";
+      Object.assign(demo, { ready: true, backend: m.backend, wasm: m.wasm, mode: m.mode });
+      $("backend").textContent =
+        m.backend === "interpreter" ? "eval-free interpreter (no generated code)" : `generated JavaScript kernels (new Function)${m.wasm ? " and WebAssembly SIMD contractions" : ""}`;
       $("backend").className = m.backend;
       $("csp").textContent = m.mode === "allow" ? "CSP allows 'unsafe-eval'" : m.mode === "off" ? "code generation switched off" : "strict CSP: no 'unsafe-eval'";
       setStatus(`ready: ${m.trainCount} training digits, ${m.testCount} held out`);
@@ -137,12 +139,13 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       loadInput.disabled = false;
       break;
     case "step":
-      demo.steps.push({ step: m.step, loss: m.loss, accuracy: m.accuracy });
+      demo.steps.push({ step: m.step, loss: m.loss, accuracy: m.accuracy, ms: m.stepMs });
       demo.samplesPerSecond = m.samplesPerSecond;
       lossChart.add(m.step, m.loss);
       accuracyChart.add(m.step, m.accuracy);
       $("step").textContent = String(m.step);
       $("sps").textContent = m.samplesPerSecond.toFixed(0);
+      $("step-ms").textContent = m.stepMs.toFixed(0);
       break;
     case "test":
       demo.tests.push({ step: m.step, accuracy: m.accuracy });

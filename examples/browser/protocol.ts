@@ -14,9 +14,13 @@ export type Backend = "codegen" | "interpreter";
 
 /** What the worker tells the page. */
 export type FromWorker =
-  | { readonly type: "ready"; readonly backend: Backend; readonly mode: string; readonly trainCount: number; readonly testCount: number }
-  /** After each training step: the batch's loss and accuracy, and the speed since start. */
-  | { readonly type: "step"; readonly step: number; readonly loss: number; readonly accuracy: number; readonly samplesPerSecond: number }
+  /** The digits are loaded; `wasm`: whether WebAssembly SIMD runs (the page's CSP decides). */
+  | { readonly type: "ready"; readonly backend: Backend; readonly wasm: boolean; readonly mode: string; readonly trainCount: number; readonly testCount: number }
+  /**
+   * After each training step: the batch's loss and accuracy, the step's time in ms, and the
+   * speed over the last steps (test evaluations and the compiling first step left out).
+   */
+  | { readonly type: "step"; readonly step: number; readonly loss: number; readonly accuracy: number; readonly stepMs: number; readonly samplesPerSecond: number }
   /** The accuracy on held-out test digits, measured every so often and when training stops. */
   | { readonly type: "test"; readonly step: number; readonly accuracy: number }
   | { readonly type: "stopped"; readonly reason: string }

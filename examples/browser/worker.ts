@@ -15,10 +15,14 @@ const TEST_COUNT = 500;
 const BATCH = 32;
 /** Steps between two measurements of the test accuracy. */
 const TEST_EVERY = 50;
+/** Steps the shown speed averages over. */
+const SPEED_WINDOW = 20;
 
 const mode = new URL(self.location.href).searchParams.get("codegen") ?? "strict";
 if (mode === "off") fx.setCodeGeneration("off");
 const backend: Backend = fx.codeGenerationAvailable() ? "codegen" : "interpreter";
+/** Whether WebAssembly SIMD runs here (the page's CSP decides; jit uses it for contractions when it generates code). */
+const wasm = fx.backendInUse() === "wasm";
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, { transfer });
@@ -54,12 +58,33 @@ async function testAccuracy(): Promise<number> {
   return correct / labels.length;
 }
 
+/**
+ * The training speed over the last SPEED_WINDOW steps. A step's time runs from the end of the
+ * previous step's callback to its own, so the test evaluations are left out; a run's first step,
+ * which compiles the training step (seconds rather than milliseconds), counts only until a
+ * second step is in.
+ */
+function speedMeter(): { add(size: number, ms: number): { stepMs: number; samplesPerSecond: number } } {
+  let compiling: [number, number] | undefined;
+  const recent: [number, number][] = [];
+  return {
+    add(size, ms) {
+      if (compiling === undefined) compiling = [size, ms];
+      else recent.push([size, ms]);
+      if (recent.length > SPEED_WINDOW) recent.shift();
+      const window = recent.length > 0 ? recent : [compiling];
+      const [samples, total] = window.reduce(([n, t], [k, m]) => [n + k, t + m], [0, 0]);
+      return { stepMs: ms, samplesPerSecond: samples / (total / 1000) };
+    },
+  };
+}
+
 async function train(): Promise<void> {
   const { train } = await data;
   running = true;
   stopAsked = false;
-  const started = performance.now();
-  let seen = 0;
+  const speed = speedMeter();
+  let stepStarted = performance.now();
   const result = await fx.train.fit(model, { train }, {
     optimizer: fx.optim.adam(3e-3),
     epochs: 1000,
@@ -69,12 +94,13 @@ async function train(): Promise<void> {
     initial: current,
     callbacks: [{
       async onStepEnd(ctx, info) {
+        const { stepMs, samplesPerSecond } = speed.add(info.size, performance.now() - stepStarted);
         current = { params: ctx.params, state: ctx.state, optState: ctx.optState };
         steps++;
-        seen += info.size;
-        post({ type: "step", step: steps, loss: info.loss, accuracy: info.accuracy ?? 0, samplesPerSecond: seen / ((performance.now() - started) / 1000) });
+        post({ type: "step", step: steps, loss: info.loss, accuracy: info.accuracy ?? 0, stepMs, samplesPerSecond });
         if (steps % TEST_EVERY === 0) post({ type: "test", step: steps, accuracy: await testAccuracy() });
         if (stopAsked) ctx.stop("stopped");
+        stepStarted = performance.now();
       },
     }],
   });
@@ -119,6 +145,6 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 };
 
 data.then(
-  ({ train, test }) => post({ type: "ready", backend, mode, trainCount: train.y.shape[0]!, testCount: test.y.shape[0]! }),
+  ({ train, test }) => post({ type: "ready", backend, wasm, mode, trainCount: train.y.shape[0]!, testCount: test.y.shape[0]! }),
   (e: Error) => post({ type: "error", message: `cannot load the digits: ${e.message}` }),
 );

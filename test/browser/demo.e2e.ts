@@ -26,9 +26,10 @@ const STEPS = 12;
 /** The page's window.fluxionDemo, as main.ts keeps it. */
 interface DemoState {
   backend?: string;
+  wasm?: boolean;
   ready: boolean;
   training: boolean;
-  steps: { step: number; loss: number; accuracy: number }[];
+  steps: { step: number; loss: number; accuracy: number; ms: number }[];
   tests: { step: number; accuracy: number }[];
   samplesPerSecond?: number;
   prediction?: { digit: number; probabilities: number[] };
@@ -98,8 +99,11 @@ describe.skipIf(executablePath === undefined)("the browser demo in Chromium", ()
       page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
       try {
         const response = await page.goto(site.url + mode.query);
-        expect(response!.headers()["content-security-policy"]).toContain(mode.name === "strict" ? "script-src 'self';" : "script-src 'self' 'unsafe-eval';");
-        expect((await until(page, "the digits", (s) => s.ready)).backend).toBe(mode.backend);
+        expect(response!.headers()["content-security-policy"]).toContain(mode.name === "strict" ? "script-src 'self' 'wasm-unsafe-eval';" : "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval';");
+        const ready = await until(page, "the digits", (s) => s.ready);
+        expect(ready.backend).toBe(mode.backend);
+        // Both policies allow WebAssembly ('wasm-unsafe-eval'), and Chromium has SIMD.
+        expect(ready.wasm).toBe(true);
         await expect(page.locator("#backend").textContent()).resolves.toMatch(mode.backend === "codegen" ? /generated JavaScript/ : /eval-free interpreter/);
         // Everything the page needs is loaded: from here on it works without the network.
         await context.setOffline(true);
@@ -128,6 +132,14 @@ describe.skipIf(executablePath === undefined)("the browser demo in Chromium", ()
         expect(trained.tests.at(-1)!.accuracy).toBeGreaterThan(0.3);
         expect(trained.samplesPerSecond).toBeGreaterThan(0);
         await expect(page.locator("#sps").textContent()).resolves.toMatch(/^\d+$/);
+        await expect(page.locator("#step-ms").textContent()).resolves.toMatch(/^\d+$/);
+        // The shown speed is that of the recent steps: the first one (it compiles) is left out.
+        const ms = trained.steps.map((s) => s.ms);
+        expect(ms.every((t) => t > 0)).toBe(true);
+        const recent = ms.slice(1).slice(-20);
+        expect(trained.samplesPerSecond!).toBeCloseTo((32 * recent.length) / (recent.reduce((a, b) => a + b, 0) / 1000), 6);
+        const sorted = [...ms.slice(2)].sort((a, b) => a - b);
+        console.log(`browser demo, ${mode.name} page (${mode.backend}): first step ${ms[0]!.toFixed(0)} ms (compiles), then median ${sorted[sorted.length >> 1]!.toFixed(0)} ms per step of 32`);
         // Stopped means stopped: no step arrives after the worker said so.
         const stoppedAt = trained.steps.length;
         await page.waitForTimeout(300);

@@ -1,5 +1,6 @@
-// The demo's static server: files of its folder only, the strict CSP on every response, and
-// 'unsafe-eval' added only when the query asks for code generation.
+// The demo's static server: files of its folder only, the strict CSP on every response (which
+// allows WebAssembly, not JavaScript eval), and 'unsafe-eval' added only when the query asks for
+// code generation.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -43,12 +44,12 @@ describe("serveDemo", () => {
     expect((await get(site.url, "/worker.js")).headers["content-type"]).toBe("text/javascript; charset=utf-8");
   });
 
-  it("sends the strict CSP (no 'unsafe-eval', no inline code), and 'unsafe-eval' only with ?codegen=allow", async () => {
+  it("sends the strict CSP (no 'unsafe-eval', no inline code; WebAssembly allowed), and 'unsafe-eval' only with ?codegen=allow", async () => {
     const strict = String((await get(site.url, "/worker.js")).headers["content-security-policy"]);
-    expect(strict).toMatch(/(^|; )script-src 'self';/);
-    expect(strict).not.toMatch(/unsafe/);
+    expect(strict).toMatch(/(^|; )script-src 'self' 'wasm-unsafe-eval';/);
+    expect(strict).not.toMatch(/'unsafe-eval'|unsafe-inline|unsafe-hashes/);
     const allow = String((await get(site.url, "/worker.js?codegen=allow")).headers["content-security-policy"]);
-    expect(allow).toMatch(/(^|; )script-src 'self' 'unsafe-eval';/);
+    expect(allow).toMatch(/(^|; )script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval';/);
     expect(allow).not.toMatch(/unsafe-inline/);
     expect(String((await get(site.url, "/worker.js?codegen=off")).headers["content-security-policy"])).toBe(strict);
   });
