@@ -74,7 +74,7 @@ export function threadsOptionSupported(): boolean {
 export function fluxionVariants(threads: boolean): FluxionVariant[] {
   const one: FluxionVariant[] = [
     { name: "fluxion-js", backend: "js", accumulation: "float64", threads: 1 },
-    { name: "fluxion-wasm", backend: "wasm", accumulation: "float64", threads: 1 },
+    { name: "fluxion-wasm-f64acc", backend: "wasm", accumulation: "float64", threads: 1 },
     { name: "fluxion-wasm-f32acc", backend: "wasm", accumulation: "float32", threads: 1 },
   ];
   if (!threads) return one;
