@@ -9,7 +9,7 @@
 // Every contender is first checked to compute the same values as the first fluxion variant (loss
 // and gradients for the training steps); one that cannot run the work is listed with its error.
 // The contenders of a benchmark are timed interleaved: round after round, each gets one window
-// (≥ WINDOW_MS of calls), so load that comes and goes hits all of them; the figure is the median
+// (≥ 400 ms of calls; 100 ms with --quick), so load that comes and goes hits all of them; the figure is the median
 // over rounds. Prints ms per call, GFLOP/s, fluxion's speed-up over each peer (peer ms / fluxion
 // ms, "× faster"), and writes a JSON record (bench/results/compare-latest.json for a full run, a
 // temporary file for --quick or a partial run).
@@ -412,7 +412,7 @@ async function main(): Promise<void> {
         const ref = lastReference.get(b.id);
         const d = ref === undefined ? NaN : discrepancy({ loss: r.loss, values: r.values }, ref);
         rec.discrepancies.torch = d;
-        if (d <= b.tolerance * 10) {
+        if (d <= b.tolerance) {
           rec.ms.torch = r.ms;
           rec.gflops.torch = b.work.flops / r.ms / 1e6;
           console.log(`  ${b.id.padEnd(24)} ${fmtMs(r.ms).padStart(9)} ms  ${rec.gflops.torch!.toFixed(2).padStart(7)} GFLOP/s  (max diff ${d.toExponential(1)})`);

@@ -94,7 +94,7 @@ describe("bench/compare at tiny sizes", () => {
       const r = report.results[b.id]!;
       expect(Number.isFinite(r.ms)).toBe(true);
       const d = discrepancy({ loss: r.loss, values: r.values }, checks.get(b.id)!.reference!);
-      expect(d, b.id).toBeLessThanOrEqual(b.tolerance * 10);
+      expect(d, b.id).toBeLessThanOrEqual(b.tolerance);
     }
   }, 60_000);
 });
