@@ -465,6 +465,7 @@ async function main(): Promise<void> {
     machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.arch()}`, node: process.version },
     loadAverage: { start: loadStart, end: loadEnd },
     versions: { tfjs: tf.version.tfjs, jaxjs: versionOf("@jax-js/jax"), torch: typeof torch === "string" ? torch : torch.torch },
+    torch: typeof torch === "string" ? null : { python: torch.python, threads: torch.threads, blas: torch.blas },
     tfjsWasm: tfWasm,
     fluxionThreadsOption: threads,
     timing,
