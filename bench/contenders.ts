@@ -8,6 +8,7 @@
 import * as jax from "@jax-js/jax";
 import { fx, onBackend, randomArray, tf, useBackend } from "./common.js";
 import { CHAIN_A, CHAIN_B, transcendentalChain, transcendentalLoop } from "./elementwise.js";
+import { fromHwio, fromNhwc, toHwio, toNhwc } from "./layout.js";
 import { BATCH, CLASSES, HIDDEN, INPUT, mlpStep } from "./mlp.js";
 
 /** What a cross-check compares: an optional loss and a vector of values (outputs or gradients). */
@@ -74,7 +75,7 @@ export function threadsOptionSupported(): boolean {
 export function fluxionVariants(threads: boolean): FluxionVariant[] {
   const one: FluxionVariant[] = [
     { name: "fluxion-js", backend: "js", accumulation: "float64", threads: 1 },
-    { name: "fluxion-wasm", backend: "wasm", accumulation: "float64", threads: 1 },
+    { name: "fluxion-wasm-f64acc", backend: "wasm", accumulation: "float64", threads: 1 },
     { name: "fluxion-wasm-f32acc", backend: "wasm", accumulation: "float32", threads: 1 },
   ];
   if (!threads) return one;
@@ -369,33 +370,5 @@ export function convContenders(variants: readonly FluxionVariant[], threads: boo
       ),
     ),
   );
-  return out;
-}
-
-/** NCHW → NHWC. */
-export function toNhwc(a: ArrayLike<number>, [n, c, h, w]: readonly number[]): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < n!; i++) for (let j = 0; j < c!; j++) for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) out[((i * h! + y) * w! + x) * c! + j] = a[((i * c! + j) * h! + y) * w! + x]!;
-  return out;
-}
-
-/** NHWC → NCHW (`shape` is the NCHW shape). */
-export function fromNhwc(a: ArrayLike<number>, [n, c, h, w]: readonly number[]): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < n!; i++) for (let j = 0; j < c!; j++) for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) out[((i * c! + j) * h! + y) * w! + x] = a[((i * h! + y) * w! + x) * c! + j]!;
-  return out;
-}
-
-/** OIHW → HWIO. */
-export function toHwio(a: ArrayLike<number>, [o, c, h, w]: readonly number[]): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < o!; i++) for (let j = 0; j < c!; j++) for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) out[((y * w! + x) * c! + j) * o! + i] = a[((i * c! + j) * h! + y) * w! + x]!;
-  return out;
-}
-
-/** HWIO → OIHW (`shape` is the OIHW shape). */
-export function fromHwio(a: ArrayLike<number>, [o, c, h, w]: readonly number[]): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < o!; i++) for (let j = 0; j < c!; j++) for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) out[((i * c! + j) * h! + y) * w! + x] = a[((y * w! + x) * c! + j) * o! + i]!;
   return out;
 }

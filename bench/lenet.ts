@@ -7,7 +7,8 @@
 
 import * as jax from "@jax-js/jax";
 import { fx, randomArray, tf, useBackend } from "./common.js";
-import { type Contender, type Failure, type FluxionVariant, LR, attempt, fromHwio, jaxStep, selectVariant, stepChecked, toHwio, toNhwc } from "./contenders.js";
+import { type Contender, type Failure, type FluxionVariant, LR, attempt, jaxStep, selectVariant, stepChecked } from "./contenders.js";
+import { fromHwio, toHwio, toNhwc } from "./layout.js";
 
 export const LENET_BATCH = 64;
 export const LENET_CLASSES = 10;

@@ -186,6 +186,13 @@ export function measurePeaks(quick = false): Peaks {
   };
 }
 
+/** The larger of two measurements of every figure. */
+export function bestPeaks(a: Peaks, b: Peaks): Peaks {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(a) as (keyof Peaks)[]) out[k] = Math.max(a[k], b[k]);
+  return out as unknown as Peaks;
+}
+
 /** The peaks as printed lines. */
 export function formatPeaks(p: Peaks): string {
   const mib = p.bigBytes >> 20;

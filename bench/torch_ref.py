@@ -152,6 +152,16 @@ def _step_check(run, params):
     return step_values(loss, params, new)
 
 
+def blas_libraries():
+    """The BLAS/LAPACK libraries this process has mapped (torch's matmul speed depends on which)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "/" in line}
+    except OSError:
+        return []
+    return sorted(p for p in paths if any(k in os.path.basename(p).lower() for k in ("blas", "mkl", "blis", "lapack", "dnnl")))
+
+
 def main():
     spec = json.load(sys.stdin)
     torch.set_num_threads(1)
@@ -163,7 +173,8 @@ def main():
         if loss is not None and not math.isfinite(loss):
             raise ValueError(f"torch_ref: {b['id']} gave loss {loss}")
         results[b["id"]] = {"ms": ms, "values": sample(values, spec["sample"]), **({"loss": loss} if loss is not None else {})}
-    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}, sys.stdout)
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))  # loads the BLAS, if nothing has yet
+    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_libraries(), "results": results}, sys.stdout)
 
 
 if __name__ == "__main__":
