@@ -7,10 +7,12 @@
 //   scratch image, the filter into Float64 panels of `ob` output channels; then each tile of `ob`
 //   output channels × `jb` adjacent outputs of one row keeps its ob·jb accumulators in locals while
 //   it runs over input channels and filter rows. Filter columns are unrolled when the filter is
-//   narrow, and each input value of a row is loaded once for all the taps that read it.
-// - "im2col": per image and group the windows are unrolled into a [K, P] column matrix
-//   (K = channels·taps, P = output positions) and multiplied by the [O/groups, K] filter with the
-//   matmul kernel (./matmul.ts). A 1×1 convolution with unit stride needs no columns at all.
+//   narrow, and each input value of a row is loaded once for all the taps that read it. Products
+//   that could only read zero padding are left out: filter rows above and below the input per
+//   output row, and padding columns in the tiles at a row's ends (exact, see
+//   `filterRowsReadingData`); input gradients pad by the whole window and gain most.
+// - "im2col" (./im2col.ts): the windows of a chunk of images are unrolled into a column matrix and
+//   multiplied by the filter with the matmul kernel (./matmul.ts, WebAssembly when switched on).
 //
 // `chooseConvMethod` picks one per shape class from the measurements in docs/performance.md
 // ("Convolution kernels"). Both methods accept an epilogue (bias, activation) applied to each

@@ -53,6 +53,7 @@ export interface Im2colOptions {
   readonly imagesPerChunk?: number;
 }
 
+/** Compiles the im2col convolution of `g` with an optional epilogue (see the file comment). */
 export function compileIm2col(
   g: ConvGeometry,
   epilogue: ConvEpilogue | undefined,
@@ -150,15 +151,15 @@ function compileChunked(
   let resultsOf: Float64Array | null = null;
   let views: { cols: TypedArray; result: Float64Array }[][] = [];
   let results: Float64Array = new Float64Array(0);
-  const filterViews = new WeakMap<TypedArray, TypedArray[]>();
+  // The filter's per-group views, re-made only when the filter array changes.
+  let filterOf: TypedArray | null = null;
+  let filterViews: TypedArray[] = [];
   const filters = (w: TypedArray): TypedArray[] => {
-    if (g.groups === 1) return [w];
-    let vs = filterViews.get(w);
-    if (vs === undefined) {
-      vs = Array.from({ length: g.groups }, (_, gi) => w.subarray(gi * og * kTaps, (gi + 1) * og * kTaps));
-      filterViews.set(w, vs);
+    if (w !== filterOf) {
+      filterOf = w;
+      filterViews = g.groups === 1 ? [w] : Array.from({ length: g.groups }, (_, gi) => w.subarray(gi * og * kTaps, (gi + 1) * og * kTaps));
     }
-    return vs;
+    return filterViews;
   };
   const kernel: ConvKernel = (x, w, out, ex) => {
     const sc: TypedArray = narrow ? sharedScratch32(columnSize) : sharedScratch(columnSize + resultSize);
