@@ -9,7 +9,15 @@
 //   npm run bench:conv -- --quick               fewer samples, one repeat (a smoke run)
 //   npm run bench:conv -- --kernels             the kernel methods per shape class (direct loops
 //                                               under several register tiles vs im2col + matmul)
+//   npm run bench:conv -- --lenet [--against DIR] [--torch]
+//                                               a LeNet-5 training step at batch 64 and conv
+//                                               forward + both gradients per layer, in CPU time
+//                                               (robust on a shared machine); with --against, the
+//                                               same cases of another checkout (e.g. main) run
+//                                               interleaved in this process; with --torch, PyTorch
+//                                               on one thread (bench/lenet_torch.py) afterwards
 
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -285,6 +293,95 @@ async function kernelMethods(options: RunOptions, repeat: number): Promise<void>
   console.log(`\n${rows.join("\n")}`);
 }
 
+// ------------------------------------------------------------- LeNet-5 step, old vs new
+
+type Fx = typeof fx;
+
+/** One jitted LeNet-5 training step (softmax cross-entropy, SGD 0.01) at batch 64; returns the loss. */
+function lenetStep(lib: Fx): () => number {
+  const model = lib.nn.models.lenet5();
+  const { params, state } = model.init(lib.random.key(0), [1, 28, 28]);
+  const x = lib.tensor(randomArray(BATCH * 784, 51).map((v) => Math.abs(v))).reshape([BATCH, 1, 28, 28]);
+  const y = lib.tensor(Int32Array.from({ length: BATCH }, (_, i) => i % 10));
+  type P = typeof params;
+  const step = lib.jit((p: P, x: fx.Tensor, y: fx.Tensor) => {
+    const loss = (q: P) => lib.mean(lib.nn.losses.softmaxCrossEntropy(model.apply(q, state, x)[0], y, { reduction: "none" }));
+    const [value, grads] = lib.valueAndGrad(loss)(p) as [fx.Tensor, P];
+    return [value, lib.tree.map((w: fx.Tensor, g: fx.Tensor) => lib.sub(w, lib.mul(g, 0.01)), p as unknown, grads as unknown) as P] as const;
+  });
+  let p = params;
+  return () => {
+    const [value, next] = step(p, x, y) as unknown as [fx.Tensor, P];
+    p = next;
+    return (value.data() as Float32Array)[0]!;
+  };
+}
+
+/** conv forward + input and filter gradients of Σ conv(x, w)·r at a LeNet-5 layer; returns the loss. */
+function convStep(lib: Fx, l: ConvLayer): () => number {
+  const d = convData(l);
+  const x = lib.tensor(d.x).reshape(d.xShape);
+  const w = lib.tensor(d.w).reshape(d.wShape);
+  const r = lib.tensor(d.r).reshape(d.outShape);
+  const loss = (x: fx.Tensor, w: fx.Tensor, r: fx.Tensor) => lib.sum(lib.mul(lib.conv2d(x, w, { padding: l.padding }), r));
+  const step = lib.jit(lib.valueAndGrad(loss, { argnums: [0, 1] }) as (x: fx.Tensor, w: fx.Tensor, r: fx.Tensor) => [fx.Tensor, [fx.Tensor, fx.Tensor]]);
+  return () => {
+    const [value, [gx, gw]] = step(x, w, r);
+    gx.data();
+    gw.data();
+    return (value.data() as Float32Array)[0]!;
+  };
+}
+
+/** Median CPU and wall milliseconds per call of each function, calls interleaved (order alternating). */
+function interleaved(fns: readonly (() => number)[], reps: number): { cpu: number[]; wall: number[] } {
+  const cpu = fns.map(() => [] as number[]);
+  const wall = fns.map(() => [] as number[]);
+  for (let warm = 0; warm < 3; warm++) for (const f of fns) f();
+  for (let i = 0; i < reps; i++) {
+    const order = i % 2 === 0 ? fns.map((_, k) => k) : fns.map((_, k) => fns.length - 1 - k);
+    for (const k of order) {
+      const w0 = performance.now();
+      const c0 = process.cpuUsage();
+      fns[k]!();
+      const c = process.cpuUsage(c0);
+      wall[k]!.push(performance.now() - w0);
+      cpu[k]!.push((c.user + c.system) / 1000);
+    }
+  }
+  return { cpu: cpu.map(median), wall: wall.map(median) };
+}
+
+async function lenetComparison(against: string | null, torch: boolean, repeat: number): Promise<void> {
+  const libs: [string, Fx][] = [["this checkout", fx]];
+  if (against !== null) libs.push([against, (await import(path.resolve(against, "src/index.ts"))) as Fx]);
+  const cases: [string, (lib: Fx) => () => number][] = [
+    [`LeNet-5 training step, batch ${BATCH}`, lenetStep],
+    ...LENET_CONVS.map((l) => [`${l.name}: forward + dx + dw`, (lib: Fx) => convStep(lib, l)] as [string, (lib: Fx) => () => number]),
+  ];
+  console.log(`median of ${repeat * 10} interleaved calls; CPU ms (wall ms)${against === null ? "" : `; ratio = ${against} / this checkout (CPU)`}`);
+  for (const [name, make] of cases) {
+    const fns = libs.map(([, lib]) => make(lib));
+    const values = fns.map((f) => f());
+    const { cpu, wall } = interleaved(fns, repeat * 10);
+    const cells = libs.map(([label], i) => `${label}: ${cpu[i]!.toFixed(2)} (${wall[i]!.toFixed(2)})`);
+    const ratio = against === null ? "" : `  ratio ${(cpu[1]! / cpu[0]!).toFixed(2)}  loss ${values[0] === values[1] ? "identical" : `differs: ${values.join(" vs ")}`}`;
+    console.log(`${name.padEnd(44)} ${cells.join("  ")}${ratio}`);
+  }
+  if (torch) {
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "lenet_torch.py");
+    // Debian's python3-torch lives in the system interpreter, which a pyenv shim may hide.
+    for (const python of ["/usr/bin/python3", "python3"]) {
+      const r = spawnSync(python, [script], { encoding: "utf8" });
+      if (r.status === 0) {
+        console.log(`PyTorch (${python}, one thread, CPU ms):\n${r.stdout.trim()}`);
+        return;
+      }
+    }
+    console.log("PyTorch: not available (python3 -c 'import torch' failed)");
+  }
+}
+
 // ------------------------------------------------------------------------------ main
 
 function fmtRatio(r: number): string {
@@ -296,17 +393,24 @@ async function main(): Promise<void> {
   let repeat = 3;
   let quick = false;
   let kernels = false;
+  let lenet = false;
+  let torch = false;
+  let against: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--repeat") repeat = Number(argv[++i]);
     else if (a === "--quick") quick = true;
     else if (a === "--kernels") kernels = true;
-    else throw new Error(`bench:conv: unknown argument ${JSON.stringify(a)}; expected --repeat N, --quick, --kernels`);
+    else if (a === "--lenet") lenet = true;
+    else if (a === "--torch") torch = true;
+    else if (a === "--against") against = argv[++i] ?? null;
+    else throw new Error(`bench:conv: unknown argument ${JSON.stringify(a)}; expected --repeat N, --quick, --kernels, --lenet [--against DIR] [--torch]`);
   }
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`bench:conv: --repeat must be a positive integer, got ${repeat}`);
   if (quick) repeat = 1;
   const options: RunOptions = quick ? { maxTime: 0.3, minSamples: 3 } : DEFAULT_RUN;
   if (kernels) return kernelMethods(options, repeat);
+  if (lenet) return lenetComparison(against, torch, repeat);
 
   await initTf();
   const wasm = await wasmFeatures();

@@ -1,16 +1,17 @@
 // Laws of the compiled convolution kernels' exact paths (src/compile/kernels/conv.ts, im2col.ts):
-// - the direct loops skip filter rows that read only zero padding; with any padding (up to a full
-//   "input gradient" padding and beyond), crops, strides and dilations the results equal the
-//   reference evaluation bit for bit, float32 and float64;
+// - the direct loops skip filter rows that read only zero padding, and write the tiles meeting
+//   padding columns out without those multiply-adds; with any padding (up to a full "input
+//   gradient" padding and beyond), crops, strides, dilations and register tiles the results equal
+//   the reference evaluation bit for bit, float32 and float64;
 // - im2col takes several images per product (with a shorter last chunk); whatever the chunking,
 //   the results equal the reference bit for bit, with and without an epilogue;
-// - a skipped padding row multiplies nothing: an infinite filter value that only meets padding
-//   rows leaves the output finite, as in the reference (which skips padding taps).
+// - a skipped padding row or column multiplies nothing: an infinite filter value that only meets
+//   padding leaves the output finite, as in the reference (which skips padding taps).
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import "../src/index.js";
-import { type ConvEpilogue, compileConv, convGeometry, filterRowsReadingData } from "../src/compile/kernels/conv.js";
+import { type ConvEpilogue, type DirectTiling, compileConv, convGeometry, filterRowsReadingData, paddingColumns } from "../src/compile/kernels/conv.js";
 import { compileIm2col } from "../src/compile/kernels/im2col.js";
 import { type ConvParams, convPrim, convShape } from "../src/prims/conv.js";
 import { allocArray } from "../src/tensor/dtype.js";
@@ -106,13 +107,20 @@ function setup(c: Case) {
 
 const label = (c: Case) => JSON.stringify({ ...c, seed: undefined });
 
-describe("direct convolution loops that skip padding rows", () => {
-  it("equal the reference evaluation bit for bit (paddings up to a full convolution's, crops, strides, dilations)", () => {
+const tilingArb: fc.Arbitrary<DirectTiling> = fc.record({
+  ob: fc.integer({ min: 1, max: 5 }),
+  jb: fc.integer({ min: 1, max: 6 }),
+  unrollKw: fc.constantFrom(0, 3, 8),
+  alwaysCopy: fc.boolean(),
+});
+
+describe("direct convolution loops that skip padding", () => {
+  it("equal the reference evaluation bit for bit (paddings up to a full convolution's, crops, strides, dilations, any tile)", () => {
     fc.assert(
-      fc.property(caseArb(2), (c) => {
+      fc.property(caseArb(2), fc.option(tilingArb), (c, tiling) => {
         const { x, w, reference, geometry, fresh } = setup(c);
         const out = fresh();
-        compileConv(geometry, { method: "direct" }).kernel(x, w, out, []);
+        compileConv(geometry, { method: "direct", tiling: tiling ?? undefined }).kernel(x, w, out, []);
         expect(bitDifference(out, reference(w)), label(c)).toBeNull();
       }),
       runs(150),
@@ -126,21 +134,31 @@ describe("direct convolution loops that skip padding rows", () => {
     expect(filterRowsReadingData(convGeometry([64, 6, 14, 14], [16, 6, 5, 5], [64, 16, 10, 10], p([[0, 0], [0, 0]]), "float32"))).toBeNull();
     // Padding only along the width: every filter row reads data.
     expect(filterRowsReadingData(convGeometry([1, 1, 6, 6], [1, 1, 3, 3], [1, 1, 4, 8], p([[0, 0], [2, 2]]), "float32"))).toBeNull();
+    // Columns: the input gradient's 14 output columns in tiles of 4 meet padding in the first
+    // tile, the third and the 2-column remainder; the second tile runs in the loop.
+    const columns = paddingColumns(convGeometry([64, 16, 10, 10], [6, 16, 5, 5], [64, 6, 14, 14], p([[4, 4], [4, 4]]), "float32"), 4, 3);
+    expect(columns && [columns.loopFrom, columns.loopTo]).toEqual([1, 2]);
+    expect(columns!.reads(0, 0)).toBe(false); // output column 0 · filter column 0 reads padding column 0
+    expect(columns!.reads(0, 4)).toBe(true); // … filter column 4 reads input column 0
+    expect(columns!.reads(13, 0)).toBe(true);
+    expect(columns!.reads(13, 1)).toBe(false);
+    expect(paddingColumns(convGeometry([64, 6, 14, 14], [16, 6, 5, 5], [64, 16, 10, 10], p([[0, 0], [0, 0]]), "float32"), 4, 2)).toBeNull();
   });
 
-  it("an infinite filter value that meets only padding rows leaves the output finite, as in the reference", () => {
+  it("an infinite filter value that meets only padding rows or columns leaves the output finite, as in the reference", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 4 }), fc.nat(), (pad, k, seed) => {
-        // Height-only padding of `pad` ≥ 1 rows: the top output row reads padding with filter row 0.
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 4 }), fc.boolean(), fc.nat(), (pad, k, rows, seed) => {
+        // Padding of `pad` ≥ 1 rows (or columns) only: the first output row (column) reads padding
+        // with filter row (column) 0.
         const c: Case = {
-          xShape: [1, 2, 6, 5],
-          wShape: [3, 2, k, 2],
-          params: { stride: [1, 1], padding: [[pad, pad], [0, 0]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 },
+          xShape: rows ? [1, 2, 6, 5] : [1, 2, 5, 6],
+          wShape: rows ? [3, 2, k, 2] : [3, 2, 2, k],
+          params: { stride: [1, 1], padding: rows ? [[pad, pad], [0, 0]] : [[0, 0], [pad, pad]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 },
           dtype: "float32",
           seed,
         };
         const { x, w, reference, geometry, fresh } = setup(c);
-        w[0] = Infinity; // filter 0, channel 0, row 0, column 0
+        w[0] = Infinity; // filter 0, channel 0, row 0, column 0: meets data only away from the first output row/column
         const out = fresh();
         compileConv(geometry, { method: "direct" }).kernel(x, w, out, []);
         const expected = reference(w);

@@ -95,17 +95,19 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly backend", () => {
     expect(bitDifference(wasm, js)).toBeNull();
   });
 
-  it("with the WebAssembly matmul, conv picks im2col from 16 filters per group and a contraction of 64", () => {
+  it("with the WebAssembly matmul, conv picks im2col from 16 filters per group, a contraction of 64 and 64 positions", () => {
     const params = { stride: [1, 1], padding: [[0, 0], [0, 0]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 } as unknown as ConvParams;
+    const secondLayer = convGeometry([64, 6, 14, 14], [16, 6, 5, 5], [64, 16, 10, 10], params, "float32");
     const filterGrad = convGeometry([6, 64, 12, 12], [16, 64, 8, 8], [6, 16, 5, 5], params, "float32");
     const firstLayer = convGeometry([64, 1, 28, 28], [6, 1, 5, 5], [64, 6, 24, 24], params, "float32");
-    expect(chooseConvMethod(filterGrad, false)).toBe("direct");
-    expect(chooseConvMethod(filterGrad, true)).toBe("im2col");
+    expect(chooseConvMethod(secondLayer, false)).toBe("direct");
+    expect(chooseConvMethod(secondLayer, true)).toBe("im2col");
+    expect(chooseConvMethod(filterGrad, true)).toBe("direct"); // 25 positions
     expect(chooseConvMethod(firstLayer, true)).toBe("direct");
     setBackend("wasm");
-    expect(compileConv(filterGrad).method).toBe("im2col");
+    expect(compileConv(secondLayer).method).toBe("im2col");
     setBackend("js");
-    expect(compileConv(filterGrad).method).toBe("direct");
+    expect(compileConv(secondLayer).method).toBe("direct");
   });
 
   it("kernels compiled before the kernel memory grows still compute correctly after", () => {

@@ -7,10 +7,12 @@
 //   scratch image, the filter into Float64 panels of `ob` output channels; then each tile of `ob`
 //   output channels × `jb` adjacent outputs of one row keeps its ob·jb accumulators in locals while
 //   it runs over input channels and filter rows. Filter columns are unrolled when the filter is
-//   narrow, and each input value of a row is loaded once for all the taps that read it.
-// - "im2col": per image and group the windows are unrolled into a [K, P] column matrix
-//   (K = channels·taps, P = output positions) and multiplied by the [O/groups, K] filter with the
-//   matmul kernel (./matmul.ts). A 1×1 convolution with unit stride needs no columns at all.
+//   narrow, and each input value of a row is loaded once for all the taps that read it. Products
+//   that could only read zero padding are left out: filter rows above and below the input per
+//   output row, and padding columns in the tiles at a row's ends (exact, see
+//   `filterRowsReadingData`); input gradients pad by the whole window and gain most.
+// - "im2col" (./im2col.ts): the windows of a chunk of images are unrolled into a column matrix and
+//   multiplied by the filter with the matmul kernel (./matmul.ts, WebAssembly when switched on).
 //
 // `chooseConvMethod` picks one per shape class from the measurements in docs/performance.md
 // ("Convolution kernels"). Both methods accept an epilogue (bias, activation) applied to each
@@ -78,13 +80,15 @@ export function directTilingFor(g: ConvGeometry): DirectTiling {
  * forward convolutions (few filters), input gradients, filter gradients (few output positions,
  * huge windows), depthwise convolutions, and input-dilated (transposed) convolutions, whose
  * columns would copy the dilation holes. With the WebAssembly matmul, im2col wins from 16 filters
- * per group and a contraction of 64 (LeNet-5's second layer, filter gradients; "WebAssembly matmul"
- * in docs/performance.md).
+ * per group, a contraction of 64 and 64 output positions (LeNet-5's second layer; "WebAssembly
+ * matmul" in docs/performance.md). Filter gradients (25 positions in LeNet-5) stay direct: with
+ * the direct loops skipping padding, they measured 7.8 ms direct vs 9.3 ms im2col (CPU time,
+ * float64 accumulation; with float32 accumulation im2col took 6.1 ms).
  */
 export function chooseConvMethod(g: ConvGeometry, acceleratedMatmul = false): ConvMethod {
   const { og, k, positions } = convSizes(g);
   if (g.lhsDilation[0] > 1 || g.lhsDilation[1] > 1) return "direct";
-  if (acceleratedMatmul && og >= 16 && k >= 64) return "im2col";
+  if (acceleratedMatmul && og >= 16 && k >= 64 && positions >= 64) return "im2col";
   return og >= 32 && k >= 32 && positions >= 64 ? "im2col" : "direct";
 }
 
@@ -136,6 +140,38 @@ export function filterRowsReadingData(g: ConvGeometry): string | null {
   ].join(" ");
 }
 
+/** Most tiles per output row written out at a fixed column to leave padding multiply-adds out. */
+const MAX_FIXED_TILES = 6;
+
+/**
+ * Which output columns meet zero padding with which filter columns: `reads(q, v)` whether output
+ * column q with filter column v reads a column of the scratch image holding input data, and the
+ * full tiles [loopFrom, loopTo) of `jb` columns that read no padding (the loop; the tiles before
+ * and after are written out at fixed columns). Null when no tile meets padding, with input
+ * dilation (its holes would make every tile special), or when more than MAX_FIXED_TILES would.
+ * Leaving those products out is exact for the reason given at filterRowsReadingData.
+ */
+export function paddingColumns(g: ConvGeometry, jb: number, full: number): { reads: (q: number, v: number) => boolean; loopFrom: number; loopTo: number } | null {
+  if (g.lhsDilation[1] !== 1) return null;
+  const { ew } = convSizes(g);
+  const [sw, dw] = [g.stride[1], g.rhsDilation[1]];
+  const c0 = Math.max(0, g.padLo[1]);
+  const c1 = Math.min(ew, g.padLo[1] + g.w);
+  const reads = (q: number, v: number) => q * sw + v * dw >= c0 && q * sw + v * dw < c1;
+  const clean = (q0: number, cols: number) => {
+    for (let c = 0; c < cols; c++) for (let v = 0; v < g.kw; v++) if (!reads(q0 + c, v)) return false;
+    return true;
+  };
+  let loopFrom = 0;
+  while (loopFrom < full && !clean(loopFrom * jb, jb)) loopFrom++;
+  let loopTo = full;
+  while (loopTo > loopFrom && !clean((loopTo - 1) * jb, jb)) loopTo--;
+  const remClean = clean(full * jb, g.tw - full * jb);
+  if (loopFrom === 0 && loopTo === full && remClean) return null;
+  if (loopFrom + (full - loopTo) > MAX_FIXED_TILES) return null;
+  return { reads, loopFrom, loopTo };
+}
+
 function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tiling: DirectTiling): { kernel: ConvKernel; source: string; method: ConvMethod } {
   const { cg, og, eh, ew, k: kTaps, positions, inPlace } = convSizes(g);
   const epi = checkedEpilogue(epilogue);
@@ -163,8 +199,12 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
 
   const unroll = g.kw <= tiling.unrollKw;
   const rowsRead = copy ? filterRowsReadingData(g) : null;
-  /** One register tile of `rows` channels × `cols` outputs at channel block i2, row i3, column i4. */
-  const tile = (rows: number, cols: number) => {
+  /**
+   * One register tile of `rows` channels × `cols` outputs at channel block i2, row i3, column i4.
+   * `reads(c, v)`, given for a tile at a fixed column, says whether its column c meets input data
+   * with filter column v; the multiply-adds of the others (zero padding) are left out.
+   */
+  const tile = (rows: number, cols: number, reads: (c: number, v: number) => boolean = () => true) => {
     const acc = (r: number, c: number) => `acc${r}_${c}`;
     const inits: string[] = [];
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) inits.push(`${acc(r, c)} = 0`);
@@ -180,14 +220,16 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
       const offsets = new Map<number, string>();
       for (let v = 0; v < g.kw; v++) for (let c = 0; c < cols; c++) {
         const off = c * sw + v * dw;
-        if (!offsets.has(off)) offsets.set(off, `x${offsets.size}`);
+        if (reads(c, v) && !offsets.has(off)) offsets.set(off, `x${offsets.size}`);
       }
-      lines.push(`const ${[...offsets].map(([off, name]) => `${name} = ${src}[p0 + ${off}]`).join(", ")};`);
+      if (offsets.size > 0) lines.push(`const ${[...offsets].map(([off, name]) => `${name} = ${src}[p0 + ${off}]`).join(", ")};`);
       for (let v = 0; v < g.kw; v++) {
+        const taps = Array.from({ length: cols }, (_, c) => c).filter((c) => reads(c, v));
+        if (taps.length === 0) continue;
         const ts = Array.from({ length: rows }, (_, r) => `t${r} = sc[p1 + ${v * rows + r}]`);
         lines.push(`{ const ${ts.join(", ")};`);
         const fmas: string[] = [];
-        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) fmas.push(`${acc(r, c)} += ${offsets.get(c * sw + v * dw)} * t${r};`);
+        for (let r = 0; r < rows; r++) for (const c of taps) fmas.push(`${acc(r, c)} += ${offsets.get(c * sw + v * dw)} * t${r};`);
         lines.push(fmas.join(" "), `}`);
       }
       lines.push(`p0 += ${dh * rowStride}; p1 += ${g.kw * rows};`);
@@ -233,15 +275,22 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
     const rem = g.tw - full * jb;
     lines.push(`for (let i3 = 0; i3 < ${g.th}; i3++) {`);
     if (rowsRead !== null) lines.push(rowsRead);
-    if (full > 0) {
-      lines.push(`for (let i4 = 0; i4 < ${full * jb}; i4 += ${jb})`);
+    // Tiles meeting padding columns are written out at their fixed column, without the
+    // multiply-adds that read padding (a prefix and a suffix of the row; see paddingColumns).
+    const pad = unroll && copy ? paddingColumns(g, jb, full) : null;
+    const fixed = (i4: number, cols: number) => {
+      lines.push(`{ const i4 = ${i4};`);
+      tile(rows, cols, pad === null ? undefined : (c, v) => pad.reads(i4 + c, v));
+      lines.push(`}`);
+    };
+    const [lo, hi] = pad === null ? [0, full] : [pad.loopFrom, pad.loopTo];
+    for (let t = 0; t < lo; t++) fixed(t * jb, jb);
+    if (hi > lo) {
+      lines.push(`for (let i4 = ${lo * jb}; i4 < ${hi * jb}; i4 += ${jb})`);
       tile(rows, jb);
     }
-    if (rem > 0) {
-      lines.push(`{ const i4 = ${full * jb};`);
-      tile(rows, rem);
-      lines.push(`}`);
-    }
+    for (let t = hi; t < full; t++) fixed(t * jb, jb);
+    if (rem > 0) fixed(full * jb, rem);
     lines.push(`}`);
   };
   const fullBlocks = Math.floor(og / ob);
