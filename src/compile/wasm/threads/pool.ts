@@ -115,10 +115,10 @@ export function runStrips(kernel: StripKernel, memory: WasmMemory, threads: numb
   if (Atomics.load(ctl, c.error) !== 0) kernel.run(pa, pb, pc, 0, strips);
 }
 
-/** Waits (up to `poolTuning.helperTimeoutMs`) until the workers have claimed all `chunks`. */
+/** Waits (up to `poolTuning.helperTimeoutMs`) until the workers have claimed all `chunks` or one failed. */
 function awaitHelpers(ctl: Int32Array, chunks: number): void {
   const deadline = Date.now() + poolTuning.helperTimeoutMs;
-  while (Atomics.load(ctl, CONTROL.next) < chunks && Date.now() < deadline) {
+  while (Atomics.load(ctl, CONTROL.next) < chunks && Atomics.load(ctl, CONTROL.error) === 0 && Date.now() < deadline) {
     if (threadHost()?.canBlock === true) Atomics.wait(ctl, CONTROL.busy, Atomics.load(ctl, CONTROL.busy), 1);
   }
 }
