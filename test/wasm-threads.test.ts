@@ -4,6 +4,8 @@
 // random shapes is the property in props/wasm-threads.test.ts.
 
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import "../src/index.js";
@@ -120,6 +122,19 @@ describe("the kernel memory's import declaration", () => {
     const module = compileModule(m.build());
     expect(() => instantiateModule(module, { env: { memory: new api.Memory({ initial: 1, maximum: 2, shared: true }) } })).not.toThrow();
     expect(() => instantiateModule(module, { env: { memory: new api.Memory({ initial: 1, maximum: 2 }) } })).toThrow();
+  });
+
+  it("every module instantiated with kernelImports() declares its memory import with kernelMemoryLimits()", () => {
+    // A module declaring the import unshared fails to link with the shared kernel memory; kernels
+    // that catch an engine's refusal would then silently stay on JavaScript.
+    const dir = join(root, "src/compile/wasm");
+    const offenders = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts") && f !== "memory.ts")
+      .filter((f) => {
+        const text = readFileSync(join(dir, f), "utf8");
+        return text.includes("kernelImports()") && text.includes(".importMemory(") && !text.includes("kernelMemoryLimits()");
+      });
+    expect(offenders).toEqual([]);
   });
 
   it.runIf(wasmSimdAvailable())("kernelMemoryLimits() declares what kernelMemory() is, so modules link with kernelImports()", () => {
