@@ -36,6 +36,8 @@ afterEach(() => {
   parallelTuning.minWork = savedTuning.minWork;
   parallelTuning.chunk = savedTuning.chunk;
   poolTuning.callerClaims = savedTuning.callerClaims;
+  poolTuning.keptKernels = savedTuning.keptKernels;
+  poolTuning.helperTimeoutMs = savedTuning.helperTimeoutMs;
 });
 
 /** A host that starts nothing, for the thread-count rules. */
@@ -194,6 +196,32 @@ describe.runIf(threaded)("the pool", () => {
     let expected = 0;
     for (let p = 0; p < s.k; p++) expected += a[5 * s.k + p]! * b[p * s.n + 7]!;
     expect(out[5 * s.n + 7]).toBe(Math.fround(expected));
+  });
+
+  it("workers forget old kernels past `keptKernels` and get them again when a job needs them", () => {
+    setBackend("auto", { threads: 2 });
+    parallelTuning.minWork = 0;
+    parallelTuning.chunk = 1;
+    poolTuning.callerClaims = false;
+    poolTuning.keptKernels = 2;
+    poolTuning.helperTimeoutMs = 3000;
+    const shapes = [spec(9, 7, 5), spec(10, 7, 5), spec(11, 7, 5), spec(12, 7, 5)];
+    const kernels = shapes.map((s) => compileWasmMatmul(s, undefined, "float64")!);
+    for (let round = 0; round < 2; round++) {
+      kernels.forEach((made, i) => {
+        const s = shapes[i]!;
+        const a = random(s.m * s.k, i);
+        const b = random(s.k * s.n, i + 10);
+        const out = new Float32Array(s.m * s.n);
+        const helped = poolStats().helpedChunks;
+        made.kernel(a, b, out, []);
+        // Every strip on a worker (a worker missing the kernel would leave them to the caller after the timeout).
+        expect(poolStats().helpedChunks - helped).toBe(made.plan.mStrips);
+        let expected = 0;
+        for (let p = 0; p < s.k; p++) expected += a[(s.m - 1) * s.k + p]! * b[p * s.n + 4]!;
+        expect(out[(s.m - 1) * s.n + 4]).toBe(Math.fround(expected));
+      });
+    }
   });
 
   it("a script that trains with 2 threads and returns exits by itself", async () => {

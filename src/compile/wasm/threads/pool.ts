@@ -40,11 +40,15 @@ let seq = 0;
 const WAIT_SPIN = 2000;
 
 /**
+ * `keptKernels`: kernels a worker keeps instantiated. Past it the oldest are forgotten (a "forget"
+ * message ahead of the next "kernel" one) and posted again if a job needs them, so a long run
+ * over many shapes does not grow the workers without bound.
+ *
  * Test switch: with `callerClaims` false the calling thread leaves every chunk to the workers
  * (waiting up to `helperTimeoutMs` for them before it does the rest), so a test can check that
  * strips computed on a worker equal strips computed on the caller.
  */
-export const poolTuning = { callerClaims: true, helperTimeoutMs: 10_000 };
+export const poolTuning = { keptKernels: 128, callerClaims: true, helperTimeoutMs: 10_000 };
 
 /** Workers started so far, and chunks they computed (for tests and benchmarks). */
 export function poolStats(): { workers: number; helpedChunks: number } {
@@ -82,6 +86,11 @@ export function runStrips(kernel: StripKernel, memory: WasmMemory, threads: numb
   for (let w = 0; w < helpers; w++) {
     const pw = workers[w]!;
     if (!pw.posted.has(kernel.id)) {
+      if (pw.posted.size >= poolTuning.keptKernels) {
+        const ids = [...pw.posted].slice(0, pw.posted.size - poolTuning.keptKernels + 1);
+        pw.worker.postMessage({ kind: "forget", ids });
+        for (const id of ids) pw.posted.delete(id);
+      }
       pw.worker.postMessage({ kind: "kernel", id: kernel.id, module: kernel.module });
       pw.posted.add(kernel.id);
     }

@@ -4,7 +4,7 @@
 //
 // Protocol (one job at a time, in the control words below; ./pool.ts is the other side):
 // - messages: {kind: "start", memory, control, index} once, then {kind: "kernel", id, module}
-//   for every kernel before the first job that uses it;
+//   for every kernel before the first job that uses it, and {kind: "forget", ids} to drop some;
 // - a job: the caller writes its arguments, then bumps SEQ and notifies. A worker counts itself
 //   in (BUSY += 1), checks the job is still open (SEQ after CLOSED), claims chunks of strips with
 //   NEXT += 1 until none are left, and counts itself out (BUSY −= 1, notify). The caller claims
@@ -53,6 +53,8 @@ function fluxionThreadMessage(m) {
     let run = null;
     try { run = new WebAssembly.Instance(m.module, { env: { memory } }).exports.matmul; } catch (e) { run = null; }
     kernels.set(m.id, run);
+  } else if (m.kind === "forget") {
+    for (const id of m.ids) kernels.delete(id);
   }
   if (control !== null) serve();
 }
