@@ -17,7 +17,7 @@ import { BATCH, CLASSES, INPUT, mlpStep } from "./mlp.js";
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf("--rounds");
 const ROUNDS = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7;
-const sizes = args.filter((a, i) => !a.startsWith("--") && i !== roundsAt + 1).map(Number).filter((n) => n > 0);
+const sizes = args.filter((a, i) => !a.startsWith("--") && (roundsAt < 0 || i !== roundsAt + 1)).map(Number).filter((n) => n > 0);
 const SIZES = sizes.length > 0 ? sizes : [128, 256, 512, 1024];
 const WINDOW_MS = 250;
 
@@ -43,7 +43,6 @@ function compare(name: string, accumulation: Accumulation, run: () => void): voi
   const two: number[] = [];
   const ratios: number[] = [];
   let helped = 0;
-  let total = 0;
   for (let r = 0; r < ROUNDS; r++) {
     setBackend("wasm", { accumulation, threads: 1 });
     one.push(window(run));
@@ -52,14 +51,13 @@ function compare(name: string, accumulation: Accumulation, run: () => void): voi
     two.push(window(run));
     helped += poolStats().helpedChunks - before;
     ratios.push(one[r]! / two[r]!);
-    total++;
   }
   const line = [
     name.padEnd(34),
     `1 thread ${median(one).toFixed(2).padStart(8)} ms`,
     `2 threads ${median(two).toFixed(2).padStart(8)} ms`,
     `ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(" ")})`,
-    `worker chunks ${helped}${total > 0 ? "" : ""}`,
+    `worker chunks ${helped}`,
   ];
   console.log(line.join("  "));
 }
