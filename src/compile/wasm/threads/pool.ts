@@ -35,6 +35,8 @@ let control: Int32Array | null = null;
 let poolMemory: WasmMemory | null = null;
 const workers: PoolWorker[] = [];
 let seq = 0;
+/** Set when the host failed to start a worker: kernels then stay on the calling thread. */
+let unavailable = false;
 
 /** Spins of the caller on BUSY before it blocks (where it may). */
 const WAIT_SPIN = 2000;
@@ -55,20 +57,28 @@ export function poolStats(): { workers: number; helpedChunks: number } {
   return { workers: workers.length, helpedChunks: control === null ? 0 : Atomics.load(control, CONTROL.helped) };
 }
 
-function startWorkers(count: number, memory: WasmMemory): void {
+/** Starts workers up to `count`; false (for good) where the host cannot start them. */
+function startWorkers(count: number, memory: WasmMemory): boolean {
   const host = threadHost();
-  if (host === null) throw new FluxionError("wasm threads: no thread host is installed");
+  if (host === null || unavailable) return false;
   if (control === null) {
     control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     poolMemory = memory;
   }
   if (memory !== poolMemory) throw new FluxionError("wasm threads: the pool serves one kernel memory");
   const script = workerScript();
-  while (workers.length < count) {
-    const worker = host.spawn(script);
-    worker.postMessage({ kind: "start", memory, control, index: workers.length });
-    workers.push({ worker, posted: new Set() });
+  try {
+    while (workers.length < count) {
+      const worker = host.spawn(script);
+      worker.postMessage({ kind: "start", memory, control, index: workers.length });
+      workers.push({ worker, posted: new Set() });
+    }
+  } catch {
+    // A host refusing workers (a sandbox, a policy) costs threads, not results.
+    unavailable = true;
+    return false;
   }
+  return true;
 }
 
 /**
@@ -78,11 +88,10 @@ function startWorkers(count: number, memory: WasmMemory): void {
  */
 export function runStrips(kernel: StripKernel, memory: WasmMemory, threads: number, pa: number, pb: number, pc: number, strips: number, chunk: number): void {
   const helpers = threads - 1;
-  if (helpers < 1 || strips <= chunk) {
+  if (helpers < 1 || strips <= chunk || !startWorkers(helpers, memory)) {
     kernel.run(pa, pb, pc, 0, strips);
     return;
   }
-  startWorkers(helpers, memory);
   for (let w = 0; w < helpers; w++) {
     const pw = workers[w]!;
     if (!pw.posted.has(kernel.id)) {
