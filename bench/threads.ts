@@ -2,6 +2,10 @@
 // thread, then a window on two, repeated) so a loaded machine's drift hits both alike. Prints the
 // median ms per call of each and the median of the per-round ratios (1-thread time / 2-thread
 // time; > 1 means two threads are faster), plus the share of row-strip chunks the worker computed.
+// On a loaded machine wall times say little (a second thread only takes another process's
+// share), so it also prints the process's CPU time per call (all threads, process.cpuUsage):
+// "cpu 2t/1t" near 1 means the split adds little work, so on an idle second core the wall-time
+// ratio approaches 2 × (1-thread cpu / 2-thread cpu).
 // Cases: square float32 matmul under jit at each size (float64 and float32 accumulation), the
 // 784-256-10 MLP training step at batch 128 and the LeNet-5 training step at batch 64.
 //
@@ -17,16 +21,17 @@ import { BATCH, CLASSES, INPUT, mlpStep } from "./mlp.js";
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf("--rounds");
 const ROUNDS = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7;
-const sizes = args.filter((a, i) => !a.startsWith("--") && i !== roundsAt + 1).map(Number).filter((n) => n > 0);
+const sizes = args.filter((a, i) => !a.startsWith("--") && (roundsAt < 0 || i !== roundsAt + 1)).map(Number).filter((n) => n > 0);
 const SIZES = sizes.length > 0 ? sizes : [128, 256, 512, 1024];
 const WINDOW_MS = 250;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Mean ms per call over a window of at least WINDOW_MS (and 2 calls), after one warm-up call. */
-function window(run: () => void): number {
+/** Mean wall and CPU ms per call over a window of at least WINDOW_MS (and 2 calls), after one warm-up call. */
+function window(run: () => void): { wall: number; cpu: number } {
   run();
   let calls = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let t = t0;
   while (calls < 2 || t - t0 < WINDOW_MS) {
@@ -34,7 +39,8 @@ function window(run: () => void): number {
     calls++;
     t = performance.now();
   }
-  return (t - t0) / calls;
+  const c = process.cpuUsage(c0);
+  return { wall: (t - t0) / calls, cpu: (c.user + c.system) / 1000 / calls };
 }
 
 /** Interleaved rounds of 1 and 2 threads; prints one line. */
@@ -42,24 +48,27 @@ function compare(name: string, accumulation: Accumulation, run: () => void): voi
   const one: number[] = [];
   const two: number[] = [];
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   let helped = 0;
-  let total = 0;
   for (let r = 0; r < ROUNDS; r++) {
     setBackend("wasm", { accumulation, threads: 1 });
-    one.push(window(run));
+    const w1 = window(run);
     setBackend("wasm", { accumulation, threads: 2 });
     const before = poolStats().helpedChunks;
-    two.push(window(run));
+    const w2 = window(run);
     helped += poolStats().helpedChunks - before;
-    ratios.push(one[r]! / two[r]!);
-    total++;
+    one.push(w1.wall);
+    two.push(w2.wall);
+    ratios.push(w1.wall / w2.wall);
+    cpuRatios.push(w2.cpu / w1.cpu);
   }
   const line = [
     name.padEnd(34),
     `1 thread ${median(one).toFixed(2).padStart(8)} ms`,
     `2 threads ${median(two).toFixed(2).padStart(8)} ms`,
     `ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(" ")})`,
-    `worker chunks ${helped}${total > 0 ? "" : ""}`,
+    `cpu 2t/1t ${median(cpuRatios).toFixed(2)}`,
+    `worker chunks ${helped}`,
   ];
   console.log(line.join("  "));
 }

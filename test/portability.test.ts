@@ -1,6 +1,7 @@
 // The core runs in browsers too (DESIGN: portable core): nothing under src/ may import a Node
 // built-in or touch Node globals, except the folders DESIGN.md reserves for Node-only code
-// (data/ file loaders, train/ checkpoint files and progress, cli/). src/index.ts re-exports the
+// (data/ file loaders, train/ checkpoint files and progress, cli/) and node/, the Node hooks the
+// Node entry installs (worker threads). src/index.ts re-exports the
 // Node forms of fx.data and fx.train; src/browser.ts is the entry without them
 // (test/browser/bundle.test.ts bundles it and finds no Node import).
 

@@ -6,6 +6,9 @@
 // blocks so a block of B's strip is reused from L1, and rows into blocks of `mcStrips` strips so a
 // block of A's panel stays in L2. The padded result goes to a scratch area; a JS pass copies the real region into
 // the output, applying the fused epilogue (bias, activation) on the way.
+// Large products (`parallelTuning.minWork`) split their row strips among worker threads
+// (./threads/pool.ts): the generated function takes a strip range, and every thread runs it over
+// the chunks it claims; packing and the epilogue pass stay on the calling thread.
 //
 // Two accumulations:
 // - "float64" (f64x2 lanes): float32 operands are widened while packing and summed in float64 in

@@ -35,36 +35,50 @@ let control: Int32Array | null = null;
 let poolMemory: WasmMemory | null = null;
 const workers: PoolWorker[] = [];
 let seq = 0;
+/** Set when the host failed to start a worker: kernels then stay on the calling thread. */
+let unavailable = false;
 
 /** Spins of the caller on BUSY before it blocks (where it may). */
 const WAIT_SPIN = 2000;
 
 /**
+ * `keptKernels`: kernels a worker keeps instantiated. Past it the oldest are forgotten (a "forget"
+ * message ahead of the next "kernel" one) and posted again if a job needs them, so a long run
+ * over many shapes does not grow the workers without bound.
+ *
  * Test switch: with `callerClaims` false the calling thread leaves every chunk to the workers
  * (waiting up to `helperTimeoutMs` for them before it does the rest), so a test can check that
  * strips computed on a worker equal strips computed on the caller.
  */
-export const poolTuning = { callerClaims: true, helperTimeoutMs: 10_000 };
+export const poolTuning = { keptKernels: 128, callerClaims: true, helperTimeoutMs: 10_000 };
 
 /** Workers started so far, and chunks they computed (for tests and benchmarks). */
 export function poolStats(): { workers: number; helpedChunks: number } {
   return { workers: workers.length, helpedChunks: control === null ? 0 : Atomics.load(control, CONTROL.helped) };
 }
 
-function startWorkers(count: number, memory: WasmMemory): void {
+/** Starts workers up to `count`; false (for good) where the host cannot start them. */
+function startWorkers(count: number, memory: WasmMemory): boolean {
   const host = threadHost();
-  if (host === null) throw new FluxionError("wasm threads: no thread host is installed");
+  if (host === null || unavailable) return false;
   if (control === null) {
     control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     poolMemory = memory;
   }
   if (memory !== poolMemory) throw new FluxionError("wasm threads: the pool serves one kernel memory");
   const script = workerScript();
-  while (workers.length < count) {
-    const worker = host.spawn(script);
-    worker.postMessage({ kind: "start", memory, control, index: workers.length });
-    workers.push({ worker, posted: new Set() });
+  try {
+    while (workers.length < count) {
+      const worker = host.spawn(script);
+      worker.postMessage({ kind: "start", memory, control, index: workers.length });
+      workers.push({ worker, posted: new Set() });
+    }
+  } catch {
+    // A host refusing workers (a sandbox, a policy) costs threads, not results.
+    unavailable = true;
+    return false;
   }
+  return true;
 }
 
 /**
@@ -74,14 +88,18 @@ function startWorkers(count: number, memory: WasmMemory): void {
  */
 export function runStrips(kernel: StripKernel, memory: WasmMemory, threads: number, pa: number, pb: number, pc: number, strips: number, chunk: number): void {
   const helpers = threads - 1;
-  if (helpers < 1 || strips <= chunk) {
+  if (helpers < 1 || strips <= chunk || !startWorkers(helpers, memory)) {
     kernel.run(pa, pb, pc, 0, strips);
     return;
   }
-  startWorkers(helpers, memory);
   for (let w = 0; w < helpers; w++) {
     const pw = workers[w]!;
     if (!pw.posted.has(kernel.id)) {
+      if (pw.posted.size >= poolTuning.keptKernels) {
+        const ids = [...pw.posted].slice(0, pw.posted.size - poolTuning.keptKernels + 1);
+        pw.worker.postMessage({ kind: "forget", ids });
+        for (const id of ids) pw.posted.delete(id);
+      }
       pw.worker.postMessage({ kind: "kernel", id: kernel.id, module: kernel.module });
       pw.posted.add(kernel.id);
     }
@@ -115,10 +133,10 @@ export function runStrips(kernel: StripKernel, memory: WasmMemory, threads: numb
   if (Atomics.load(ctl, c.error) !== 0) kernel.run(pa, pb, pc, 0, strips);
 }
 
-/** Waits (up to `poolTuning.helperTimeoutMs`) until the workers have claimed all `chunks`. */
+/** Waits (up to `poolTuning.helperTimeoutMs`) until the workers have claimed all `chunks` or one failed. */
 function awaitHelpers(ctl: Int32Array, chunks: number): void {
   const deadline = Date.now() + poolTuning.helperTimeoutMs;
-  while (Atomics.load(ctl, CONTROL.next) < chunks && Date.now() < deadline) {
+  while (Atomics.load(ctl, CONTROL.next) < chunks && Atomics.load(ctl, CONTROL.error) === 0 && Date.now() < deadline) {
     if (threadHost()?.canBlock === true) Atomics.wait(ctl, CONTROL.busy, Atomics.load(ctl, CONTROL.busy), 1);
   }
 }
