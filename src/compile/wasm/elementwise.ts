@@ -111,13 +111,17 @@ type Lanes = "f32" | "f64" | "m32" | "m64";
 
 const VALUE_LANES: Partial<Record<ScalarType, Lanes>> = { f32: "f32", f64: "f64" };
 const OPERAND_LANES: Partial<Record<DType, Lanes>> = { float32: "f32", float64: "f64" };
+/** A bool operand read as a lane mask (its 0/1 bytes widened and negated to 0/−1). */
+const I16X8_EXTEND_LOW_I8X16_U = 0x89;
+const I32X4_EXTEND_LOW_I16X8_U = 0xa9;
+const I32X4_NEG = 0xa1;
 const isMask = (l: Lanes | undefined) => l === "m32" || l === "m64";
 
 /**
  * Each node's lanes, or null where the SIMD loop does not apply: float values (single and
- * double), comparisons of them used as masks by and/or/select, promote/demote, exponent/pow2. i32
- * values other than masks (integer arithmetic, bool or int32 operands and results) take the
- * scalar loop.
+ * double), comparisons of them and bool operands used as masks by and/or/select, promote/demote,
+ * exponent/pow2. Other i32 values (integer arithmetic, int32 operands, bool or int32 results, a
+ * bool operand used as a number) take the scalar loop.
  */
 function simdLanes(order: readonly ScalarExpr[], root: ScalarExpr, operands: readonly Operand[], out: DType): Map<ScalarExpr, Lanes> | null {
   if (OPERAND_LANES[out] === undefined || OPERAND_LANES[out] !== VALUE_LANES[root.type]) return null;
@@ -125,7 +129,10 @@ function simdLanes(order: readonly ScalarExpr[], root: ScalarExpr, operands: rea
   const of = (n: ScalarExpr) => lanes.get(n);
   for (const n of order) {
     let l: Lanes | undefined;
-    if (n.kind === "arg") l = OPERAND_LANES[operands[n.index]!.dtype] === VALUE_LANES[n.type] ? VALUE_LANES[n.type] : undefined;
+    if (n.kind === "arg") {
+      const dtype = operands[n.index]!.dtype;
+      l = dtype === "bool" ? "m32" : OPERAND_LANES[dtype] === VALUE_LANES[n.type] ? VALUE_LANES[n.type] : undefined;
+    }
     else if (n.kind === "const") l = VALUE_LANES[n.type];
     else if (n.kind === "libm") l = undefined;
     else if (isComparison(n.op)) {
@@ -353,7 +360,8 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         if (n.kind === "const") {
           if (l === "f32") f.f32Const(n.value).simd(Simd.f32x4Splat).set(lo);
           else f.f64Const(n.value).simd(Simd.f64x2Splat).set(lo);
-        } else f.get(sl(n)).simd(l === "f32" ? Simd.f32x4Splat : Simd.f64x2Splat).set(lo);
+        } else if (l === "m32") f.get(sl(n)).simd(Simd.i32x4Splat).simd(I32X4_NEG).set(lo);
+        else f.get(sl(n)).simd(l === "f32" ? Simd.f32x4Splat : Simd.f64x2Splat).set(lo);
         continue;
       }
       for (const vec of vecs) {
@@ -375,6 +383,10 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         const o = operands[n.index]!;
         if (o.scalar) return;
         const bytes = 4 * SIZE[o.dtype];
+        if (o.dtype === "bool") {
+          address(n.index, o.dtype).simdMem(Simd.v128Load32Zero, 0, g * bytes).simd(I16X8_EXTEND_LOW_I8X16_U).simd(I32X4_EXTEND_LOW_I16X8_U).simd(I32X4_NEG).set(v(n).lo);
+          return;
+        }
         address(n.index, o.dtype).simdMem(Simd.v128Load, 2, g * bytes).set(v(n).lo);
         if (o.dtype === "float64") address(n.index, o.dtype).simdMem(Simd.v128Load, 2, g * bytes + 16).set(v(n).hi);
       });
