@@ -179,4 +179,37 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly renderer's SIMD loop on mix
       runs(150),
     );
   });
+
+  it("selects in the forms of pmin/pmax and clamps (rendered as pmin/pmax) keep the interpreter's bits", () => {
+    const form = fc.constantFrom("max-lt", "min-lt", "max-gt", "min-gt", "clamp");
+    const bound = fc.constantFrom(...F64);
+    const arb = fc.tuple(fc.constantFrom("f32" as const, "f64" as const), form, simdTreeArb("f32", 2), bound, bound, fc.boolean());
+    fc.assert(
+      fc.property(arb, ([t, kind, tree, lo, hi, flip]) => {
+        const x = t === "f32" ? tree : S.promote(tree);
+        const y = t === "f32" ? S.arg(0, "f32") : S.arg(1, "f64");
+        const c = (v: number) => S.c(t === "f32" ? Math.fround(v) : v, t);
+        const [u, w] = flip ? [y, x] : [x, y];
+        const root =
+          kind === "max-lt" ? S.select(S.lt(u, w), w, u)
+          : kind === "min-lt" ? S.select(S.lt(u, w), u, w)
+          : kind === "max-gt" ? S.select(S.gt(w, u), w, u)
+          : kind === "min-gt" ? S.select(S.gt(w, u), u, w)
+          : S.select(S.gt(x, c(hi)), c(hi), S.select(S.lt(x, c(lo)), c(lo), x));
+        const [c0, c1, c2] = operandColumns();
+        const operands: Operand[] = [{ dtype: "float32", scalar: false }, { dtype: "float64", scalar: false }, { dtype: "bool", scalar: false }];
+        const inputs = [Float32Array.from(c0), Float64Array.from(c1), Uint8Array.from(c2.map((v) => v & 1))];
+        const out = t === "f32" ? "float32" : "float64";
+        const n = c0.length;
+        const result = out === "float32" ? new Float32Array(n) : new Float64Array(n);
+        compileWasmElementwise(root, operands, out)!(inputs, result);
+        const fn = interpretScalar(root, 3);
+        for (let i = 0; i < n; i++) {
+          const want = fn(inputs[0]![i]!, inputs[1]![i]!, inputs[2]![i]!);
+          if (!Object.is(result[i], want)) expect.fail(`${formatScalar(root)} at (${inputs[0]![i]}, ${inputs[1]![i]}): wasm ${result[i]}, interpreter ${want}`);
+        }
+      }),
+      runs(150),
+    );
+  });
 });

@@ -10,6 +10,9 @@ import { codeGenerationAvailable } from "../src/compile/codegen/emitter.js";
 import { backendSetting, setBackend } from "../src/compile/wasm/backend.js";
 import { WASM_LOOP_MIN_SIZE, compileWasmLoop, gatherInto, planWasmLoop } from "../src/compile/wasm/elementwise-kernel.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
+import { renderWasmElementwise } from "../src/compile/wasm/elementwise.js";
+import { S } from "../src/compile/scalar/expr.js";
+import { sigmoidF32, tanhF32 } from "../src/compile/scalar/fastmath.js";
 import { type KernelSpec, lowerEqn } from "../src/compile/lower.js";
 import { compileProgram } from "../src/compile/pipeline.js";
 import { evalProgram } from "../src/trace/interpret.js";
@@ -151,6 +154,17 @@ function loopSpecOf(f: Fn, args: readonly fx.Tensor[]): Extract<KernelSpec, { ki
   if (spec.kind !== "loop") throw new Error(`expected a loop kernel, got ${spec.kind}`);
   return spec;
 }
+
+describe("renderWasmElementwise", () => {
+  it("renders the clamps of the fast tanh and sigmoid as f64x2.pmin/pmax, not comparisons and bitselects", () => {
+    const x = S.arg(0, "f32");
+    const bytes = renderWasmElementwise(S.add(tanhF32(x), sigmoidF32(x)), [{ dtype: "float32", scalar: false }], "float32")!.bytes();
+    const count = (op: number) => bytes.filter((v, i) => v === 0xfd && bytes[i + 1] === op && bytes[i + 2] === 0x01).length;
+    const [PMIN, PMAX] = [0xf6, 0xf7];
+    expect(count(PMIN)).toBeGreaterThanOrEqual(6); // 3 clamps × 2 halves (× 2 groups)
+    expect(count(PMAX)).toBeGreaterThanOrEqual(6);
+  });
+});
 
 describe("gatherInto", () => {
   it("writes strided, broadcast and reversed views in row-major order", () => {

@@ -224,6 +224,57 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
  */
 const SIMD_GROUPS = 2;
 
+/** A select the SIMD loop computes as `pmin(a, b)` = `b < a ? b : a` or `pmax(a, b)` = `a < b ? b : a`. */
+interface MinMax {
+  readonly op: "pmin" | "pmax";
+  readonly a: ScalarExpr;
+  readonly b: ScalarExpr;
+}
+
+/** The same node, or equal constants (descriptions build a constant afresh at each use). */
+function same(a: ScalarExpr, b: ScalarExpr): boolean {
+  return a === b || (a.kind === "const" && b.kind === "const" && a.type === b.type && Object.is(a.value, b.value));
+}
+
+/**
+ * Selects that are wasm's pmin/pmax, exactly (those are defined as the selects): select(u < w, w, u)
+ * = pmax(u, w) and select(u < w, u, w) = pmin(w, u), `gt` read as `lt` with its operands swapped;
+ * and the clamp select(x > H, H, pmax(x, L)) = pmin(pmax(x, L), H) for constants L ≤ H (for x > H
+ * both give H, otherwise pmax(x, L) ≤ H; NaN passes through both). One instruction instead of a
+ * comparison and a bitselect.
+ */
+function minMaxSelects(order: readonly ScalarExpr[], lanes: ReadonlyMap<ScalarExpr, Lanes>): Map<ScalarExpr, MinMax> {
+  const found = new Map<ScalarExpr, MinMax>();
+  for (const n of order) {
+    if (n.kind !== "op" || n.op !== "select") continue;
+    const [cond, p, q] = n.args as [ScalarExpr, ScalarExpr, ScalarExpr];
+    if (cond.kind !== "op" || (cond.op !== "lt" && cond.op !== "gt") || lanes.get(cond.args[0]!) !== lanes.get(n)) continue;
+    const [u, w] = (cond.op === "lt" ? cond.args : [cond.args[1], cond.args[0]]) as [ScalarExpr, ScalarExpr]; // u < w
+    if (same(p, w) && same(q, u)) found.set(n, { op: "pmax", a: u, b: w });
+    else if (same(p, u) && same(q, w)) found.set(n, { op: "pmin", a: w, b: u });
+    else {
+      const inner = found.get(q);
+      const low = inner?.b;
+      if (same(p, u) && inner?.op === "pmax" && same(inner.a, w) && u.kind === "const" && low?.kind === "const" && low.value <= u.value) {
+        found.set(n, { op: "pmin", a: q, b: u });
+      }
+    }
+  }
+  return found;
+}
+
+/** The nodes the SIMD loop computes: those the root reads, through the pmin/pmax form of rewritten selects. */
+function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, minMax: ReadonlyMap<ScalarExpr, MinMax>): Set<ScalarExpr> {
+  const live = new Set<ScalarExpr>([root]);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const n = order[k]!;
+    if (!live.has(n) || n.kind === "arg" || n.kind === "const") continue;
+    const m = minMax.get(n);
+    for (const x of m === undefined ? n.args : [m.a, m.b]) live.add(x);
+  }
+  return live;
+}
+
 /** A node's SIMD locals: one vector, or two (elements 0–1, 2–3) for `f64` and `m64`. */
 interface Vec {
   readonly lo: number;
@@ -243,7 +294,7 @@ function pushMask32(f: FunctionBody, m: Vec, lanes: Lanes): void {
 }
 
 /** One node's value from its operands' vectors, stored into its own (not for operands and constants). */
-function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec): void {
+function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec, minMax: ReadonlyMap<ScalarExpr, MinMax>): void {
   if (n.kind !== "op") throw new FluxionError("wasm elementwise: not a SIMD node");
   const l = lanes.get(n)!;
   const v = vec(n);
@@ -254,6 +305,13 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
     each(1, (x) => x.hi);
     f.set(v.hi);
   };
+  const m = minMax.get(n);
+  if (m !== undefined) {
+    const code = l === "f32" ? (m.op === "pmin" ? Simd.f32x4Pmin : Simd.f32x4Pmax) : m.op === "pmin" ? Simd.f64x2Pmin : Simd.f64x2Pmax;
+    if (l === "f32") f.get(vec(m.a).lo).get(vec(m.b).lo).simd(code).set(v.lo);
+    else halves((_, part) => f.get(part(vec(m.a))).get(part(vec(m.b))).simd(code));
+    return;
+  }
   switch (n.op) {
     case "select":
       if (l === "f32") {
@@ -369,6 +427,8 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         vec.set(n, { lo, hi: l === "f64" || l === "m64" ? f.local(ValType.v128) : lo });
       }
     }
+    const minMax = minMaxSelects(order, lanes);
+    const live = liveNodes(order, root, minMax);
     const step = 4 * SIMD_GROUPS;
     // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
     const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(SIZE[dtype])).emit(Op.i32Shl, Op.i32Add);
@@ -376,10 +436,10 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
     f.block().loop();
     f.get(i).i32Const(step).emit(Op.i32Add).get(count).emit(Op.i32GtS).brIf(1);
     for (const n of order) {
-      if (n.kind === "const") continue;
+      if (n.kind === "const" || !live.has(n)) continue;
       vecs.forEach((vec, g) => {
         const v = (m: ScalarExpr) => vec.get(m)!;
-        if (n.kind !== "arg") return simdNode(f, n, lanes, v);
+        if (n.kind !== "arg") return simdNode(f, n, lanes, v, minMax);
         const o = operands[n.index]!;
         if (o.scalar) return;
         const bytes = 4 * SIZE[o.dtype];
