@@ -201,6 +201,8 @@ describe("planWasmLoop", () => {
     const plan = planWasmLoop(loopSpecOf((x) => fx.mul(x, 2), [corner(2048, 14)]))!;
     expect(plan.operands).toEqual([{ input: 0, offset: 0, scalar: false, dtype: "float32" }]);
     if (!wasmSimdAvailable()) return;
+    // Past the kernel memory's budget the JS kernel stays (a plan of 2³⁰ elements, no arrays made).
+    expect(compileWasmLoop({ ...plan, size: 2 ** 30 })).toBeNull();
     const kernel = compileWasmLoop(plan)!;
     const x = corner(2048, 14).data() as Float32Array;
     const out = new Float32Array(2048);

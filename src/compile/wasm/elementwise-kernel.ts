@@ -36,6 +36,9 @@ type LoopSpec = Extract<KernelSpec, { kind: "loop" }>;
  */
 export const WASM_LOOP_MIN_SIZE = 1024;
 
+/** Byte cap of a kernel's operands and result in the kernel memory; larger loops run the JS kernel. */
+export const WASM_LOOP_SCRATCH_BUDGET = 1 << 30;
+
 /**
  * One operand of the WebAssembly kernel: which kernel input, the element its values start at, and
  * how they are read: one value, a contiguous run, or (`gather`) through strides over the loop's
@@ -197,9 +200,12 @@ export function gatherInto(dst: TypedArray, at: number, src: TypedArray, offset:
 
 /**
  * The compiled kernel of a plan: its operands copied to 16-byte aligned places of the kernel
- * memory, the loop, the result copied out. Null where the renderer or the engine declines.
+ * memory, the loop, the result copied out. Null where the renderer or the engine declines, or
+ * the copies would need more than WASM_LOOP_SCRATCH_BUDGET bytes.
  */
 export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
+  const bytes = plan.operands.reduce((sum, o) => sum + (o.scalar ? 1 : plan.size) * BYTES[o.dtype] + 16, plan.size * BYTES[plan.out]);
+  if (bytes > WASM_LOOP_SCRATCH_BUDGET) return null;
   const key = `${plan.out}|${plan.operands.map((o) => `${o.dtype}${o.scalar ? "s" : ""}`).join(",")}|${listScalar(plan.root)}`; // gathered operands are runs to the module
   const run = loopFunction(plan, key);
   if (run === null) return null;
