@@ -1,6 +1,7 @@
 // jit's fused elementwise loops ≡ the reference interpreter, bit for bit (Object.is), over random
 // expressions of float32 (and float64) arrays holding NaN, ±Inf, ±0, subnormals and the largest
-// finite values, at sizes around the WebAssembly kernel's threshold with odd tails. In the normal
+// finite values, at sizes around the WebAssembly kernel's threshold with odd tails; the extra
+// operands span every element, one value, a broadcast row or a broadcast column. In the normal
 // run (backend "auto": WebAssembly SIMD where available) the loops of WASM_LOOP_MIN_SIZE elements
 // and more take the WebAssembly kernel (src/compile/wasm/elementwise-kernel.ts), and the property
 // checks that they did; under FLUXION_BACKEND=js the same expressions check the JS kernel.
@@ -83,27 +84,36 @@ function data(n: number, seed: number, density: number, dtype: "float32" | "floa
 /** Sizes just below, at and above the threshold (odd tails after the 4-lane loop), and a larger one. */
 const sizeArb = fc.oneof(fc.integer({ min: WASM_LOOP_MIN_SIZE - 3, max: WASM_LOOP_MIN_SIZE + 9 }), fc.integer({ min: 4 * WASM_LOOP_MIN_SIZE - 2, max: 4 * WASM_LOOP_MIN_SIZE + 3 }));
 
+/** How an extra operand spans the [rows, cols] loop: every element, one value, a row, a column. */
+type Span = "full" | "scalar" | "row" | "column";
+
 const caseArb = (unary: Record<string, Unary>) =>
   fc.record({
     steps: fc.array(stepArb(Object.keys(unary)), { minLength: 1, maxLength: 8 }),
     n: sizeArb,
-    // Which extra operands are rank-0 (a single value splatted over the loop).
-    extra: fc.array(fc.boolean(), { maxLength: 2 }),
+    cols: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 37 })),
+    extra: fc.array(fc.constantFrom<Span>("full", "scalar", "row", "column"), { maxLength: 2 }),
     seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
     density: fc.constantFrom(0.05, 0.3, 0.8),
   });
 
-type Case = { steps: Step[]; n: number; extra: boolean[]; seed: number; density: number };
+type Case = { steps: Step[]; n: number; cols: number; extra: Span[]; seed: number; density: number };
 
 function check(unary: Record<string, Unary>, dtype: "float32" | "float64") {
-  return ({ steps, n, extra, seed, density }: Case) => {
+  return ({ steps, n, cols, extra, seed, density }: Case) => {
     const f = build(steps, unary);
-    const inputs = [data(n, seed, density, dtype), ...extra.map((scalar, k) => (scalar ? data(1, seed + k + 1, density, dtype).reshape([]) : data(n, seed + k + 1, density, dtype)))];
+    const rows = Math.max(1, Math.round(n / cols));
+    const shapes: Record<Span, number[]> = { full: [rows, cols], scalar: [], row: [cols], column: [rows, 1] };
+    const make = (span: Span, k: number) => {
+      const shape = shapes[span];
+      return data(shape.reduce((p, d) => p * d, 1), seed + k, density, dtype).reshape(shape);
+    };
+    const inputs = [make("full", 0), ...extra.map((span, k) => make(span, k + 1))];
     const got = (jit(f)(...inputs) as fx.Tensor).data();
     const want = evalProgram(fx.trace(f)(...inputs), inputs, { reference: true })[0]!.data();
     const diff = bitDifference(got, want);
-    if (diff !== null) expect.fail(`${diff}\nsteps ${JSON.stringify(steps)}, n ${n}, extra ${JSON.stringify(extra)}, seed ${seed}, density ${density}`);
-    if (backendInUse() === "wasm" && n >= WASM_LOOP_MIN_SIZE) {
+    if (diff !== null) expect.fail(`${diff}\nsteps ${JSON.stringify(steps)}, [${rows}, ${cols}], extra ${JSON.stringify(extra)}, seed ${seed}, density ${density}`);
+    if (backendInUse() === "wasm" && rows * cols >= WASM_LOOP_MIN_SIZE) {
       expect(jit(f).explain(...inputs)).toMatch(/\(wasm-loop-simd\)/);
     }
   };
@@ -119,14 +129,15 @@ describe("fused elementwise loops ≡ reference interpreter, bit for bit, around
   });
 });
 
-/** Trees of the SIMD loop's forms: f32 and f64 values, masks of f32 or f64 comparisons, mixed freely. */
+/** Trees of the SIMD loop's forms: f32 and f64 values, masks (f32 or f64 comparisons, a bool operand), mixed freely. */
 function simdTreeArb(kind: "f32" | "f64" | "mask", depth: number): fc.Arbitrary<ScalarExpr> {
   if (kind === "mask") {
     const cmp = fc.constantFrom("f32" as const, "f64" as const).chain((t) =>
       fc.tuple(fc.constantFrom(S.eq, S.ne, S.lt, S.le, S.gt, S.ge), simdTreeArb(t, depth - 1), simdTreeArb(t, depth - 1)).map(([g, a, b]) => g(a, b)),
     );
-    if (depth <= 1) return cmp;
-    return fc.oneof(cmp, fc.tuple(fc.constantFrom(S.and, S.or), simdTreeArb("mask", depth - 1), simdTreeArb("mask", depth - 1)).map(([g, a, b]) => g(a, b)));
+    const flag = fc.constant(S.arg(2, "i32")); // a bool operand
+    if (depth <= 1) return fc.oneof(cmp, flag);
+    return fc.oneof(cmp, flag, fc.tuple(fc.constantFrom(S.and, S.or), simdTreeArb("mask", depth - 1), simdTreeArb("mask", depth - 1)).map(([g, a, b]) => g(a, b)));
   }
   const leaves = [fc.constant(S.arg(kind === "f32" ? 0 : 1, kind)), fc.constantFrom(...(kind === "f32" ? F32 : F64)).map((v) => S.c(v, kind))];
   if (depth <= 0) return fc.oneof(...leaves);
@@ -146,23 +157,56 @@ function simdTreeArb(kind: "f32" | "f64" | "mask", depth: number): fc.Arbitrary<
 
 describe.runIf(wasmSimdAvailable())("the WebAssembly renderer's SIMD loop on mixed-precision trees ≡ interpreter", () => {
   it("f32 and f64 results, operands per element or single values", () => {
-    const arb = fc.tuple(fc.constantFrom("f32" as const, "f64" as const), fc.boolean(), fc.boolean()).chain(([t, s0, s1]) => fc.tuple(simdTreeArb(t, 4), fc.constant([s0, s1] as const)));
+    const arb = fc.tuple(fc.constantFrom("f32" as const, "f64" as const), fc.boolean(), fc.boolean(), fc.boolean()).chain(([t, s0, s1, s2]) => fc.tuple(simdTreeArb(t, 4), fc.constant([s0, s1, s2] as const)));
     fc.assert(
       fc.property(arb, ([root, scalars]) => {
-        const [c0, c1] = operandColumns();
-        const operands: Operand[] = [{ dtype: "float32", scalar: scalars[0] }, { dtype: "float64", scalar: scalars[1] }];
-        const inputs = [Float32Array.from(scalars[0] ? [c0[0]!] : c0), Float64Array.from(scalars[1] ? [c1[0]!] : c1)];
+        const [c0, c1, c2] = operandColumns();
+        const flags = c2.map((v) => v & 1);
+        const operands: Operand[] = [{ dtype: "float32", scalar: scalars[0] }, { dtype: "float64", scalar: scalars[1] }, { dtype: "bool", scalar: scalars[2] }];
+        const inputs = [Float32Array.from(scalars[0] ? [c0[0]!] : c0), Float64Array.from(scalars[1] ? [c1[0]!] : c1), Uint8Array.from(scalars[2] ? [flags[1]!] : flags)];
         const out = root.type === "f32" ? "float32" : "float64";
         expect(wasmElementwiseUsesSimd(root, operands, out)).toBe(true);
         const n = c0.length;
         const result = out === "float32" ? new Float32Array(n) : new Float64Array(n);
         compileWasmElementwise(root, operands, out)!(inputs, result);
-        const fn = interpretScalar(root, 2);
+        const fn = interpretScalar(root, 3);
         for (let i = 0; i < n; i++) {
-          const a = inputs[0]![scalars[0] ? 0 : i]!;
-          const b = inputs[1]![scalars[1] ? 0 : i]!;
-          const want = fn(a, b);
-          if (!Object.is(result[i], want)) expect.fail(`${formatScalar(root)} at (${a}, ${b}): wasm ${result[i]}, interpreter ${want}`);
+          const [a, b, c] = inputs.map((x, k) => x[scalars[k] ? 0 : i]!);
+          const want = fn(a!, b!, c!);
+          if (!Object.is(result[i], want)) expect.fail(`${formatScalar(root)} at (${a}, ${b}, ${c}): wasm ${result[i]}, interpreter ${want}`);
+        }
+      }),
+      runs(150),
+    );
+  });
+
+  it("selects in the forms of pmin/pmax and clamps (rendered as pmin/pmax) keep the interpreter's bits", () => {
+    const form = fc.constantFrom("max-lt", "min-lt", "max-gt", "min-gt", "clamp");
+    const bound = fc.constantFrom(...F64);
+    const arb = fc.tuple(fc.constantFrom("f32" as const, "f64" as const), form, simdTreeArb("f32", 2), bound, bound, fc.boolean());
+    fc.assert(
+      fc.property(arb, ([t, kind, tree, lo, hi, flip]) => {
+        const x = t === "f32" ? tree : S.promote(tree);
+        const y = t === "f32" ? S.arg(0, "f32") : S.arg(1, "f64");
+        const c = (v: number) => S.c(t === "f32" ? Math.fround(v) : v, t);
+        const [u, w] = flip ? [y, x] : [x, y];
+        const root =
+          kind === "max-lt" ? S.select(S.lt(u, w), w, u)
+          : kind === "min-lt" ? S.select(S.lt(u, w), u, w)
+          : kind === "max-gt" ? S.select(S.gt(w, u), w, u)
+          : kind === "min-gt" ? S.select(S.gt(w, u), u, w)
+          : S.select(S.gt(x, c(hi)), c(hi), S.select(S.lt(x, c(lo)), c(lo), x));
+        const [c0, c1, c2] = operandColumns();
+        const operands: Operand[] = [{ dtype: "float32", scalar: false }, { dtype: "float64", scalar: false }, { dtype: "bool", scalar: false }];
+        const inputs = [Float32Array.from(c0), Float64Array.from(c1), Uint8Array.from(c2.map((v) => v & 1))];
+        const out = t === "f32" ? "float32" : "float64";
+        const n = c0.length;
+        const result = out === "float32" ? new Float32Array(n) : new Float64Array(n);
+        compileWasmElementwise(root, operands, out)!(inputs, result);
+        const fn = interpretScalar(root, 3);
+        for (let i = 0; i < n; i++) {
+          const want = fn(inputs[0]![i]!, inputs[1]![i]!, inputs[2]![i]!);
+          if (!Object.is(result[i], want)) expect.fail(`${formatScalar(root)} at (${inputs[0]![i]}, ${inputs[1]![i]}): wasm ${result[i]}, interpreter ${want}`);
         }
       }),
       runs(150),

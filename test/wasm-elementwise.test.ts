@@ -8,8 +8,11 @@ import * as fx from "../src/index.js";
 import { jit } from "../src/compile/jit.js";
 import { codeGenerationAvailable } from "../src/compile/codegen/emitter.js";
 import { backendSetting, setBackend } from "../src/compile/wasm/backend.js";
-import { WASM_LOOP_MIN_SIZE, compileWasmLoop, planWasmLoop } from "../src/compile/wasm/elementwise-kernel.js";
+import { WASM_LOOP_MIN_SIZE, compileWasmLoop, gatherInto, planWasmLoop } from "../src/compile/wasm/elementwise-kernel.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
+import { renderWasmElementwise } from "../src/compile/wasm/elementwise.js";
+import { S } from "../src/compile/scalar/expr.js";
+import { sigmoidF32, tanhF32 } from "../src/compile/scalar/fastmath.js";
 import { type KernelSpec, lowerEqn } from "../src/compile/lower.js";
 import { compileProgram } from "../src/compile/pipeline.js";
 import { evalProgram } from "../src/trace/interpret.js";
@@ -101,14 +104,34 @@ describe.runIf(wasmSimdAvailable() && codeGenerationAvailable())("jit's fused lo
     expectReferenceBits(intArith, [ints]);
   });
 
-  it("broadcasts other than a single value (a bias row), and reductions, keep the JS kernels", () => {
+  it("broadcast rows and columns and transposed operands are gathered as they are copied; reductions keep the JS kernel", () => {
     setBackend("wasm");
-    const x = corner(64 * 32, 9).reshape([64, 32]);
-    const b = corner(32, 10);
-    const bias: Fn = (a, c) => fx.tanh(fx.add(a, c));
-    expect(emitterOf(bias, [x, b])).toBe("js-loop");
-    expectReferenceBits(bias, [x, b]);
+    const x = corner(64 * 33, 9).reshape([64, 33]);
+    const row = corner(33, 10);
+    const column = corner(64, 11).reshape([64, 1]);
+    const bias: Fn = (a, r, c) => fx.tanh(fx.sub(fx.add(a, r), c));
+    expect(emitterOf(bias, [x, row, column])).toBe("wasm-loop-simd");
+    expectReferenceBits(bias, [x, row, column]);
+    const channels: Fn = (a, m) => fx.mul(fx.sub(a, m), 1.5); // NCHW minus a per-channel value
+    const args = [corner(4 * 8 * 7 * 5, 12).reshape([4, 8, 7, 5]), corner(8, 13).reshape([1, 8, 1, 1])];
+    expect(emitterOf(channels, args)).toBe("wasm-loop-simd");
+    expectReferenceBits(channels, args);
+    const transposed: Fn = (a, b) => fx.add(fx.transpose(a), fx.sigmoid(b));
+    const tArgs = [corner(40 * 30, 14).reshape([40, 30]), corner(30 * 40, 15).reshape([30, 40])];
+    expect(emitterOf(transposed, tArgs)).toBe("wasm-loop-simd");
+    expectReferenceBits(transposed, tArgs);
     expect(emitterOf((a) => fx.sum(fx.exp(a)), [x])).toBe("js-reduce");
+  });
+
+  it("a bool operand (a mask computed by an earlier kernel) is a SIMD lane mask", () => {
+    setBackend("wasm");
+    const x = corner(64 * 33, 16).reshape([64, 33]);
+    const row = corner(33, 17);
+    const masked: Fn = (a, r) => fx.where(fx.greater(r, 0), fx.exp(a), fx.neg(a)); // the row's mask is its own small kernel
+    const text = jit(masked).explain(x, row);
+    expect(text).toMatch(/loop → \S+:bool\[33\]/);
+    expect(text).toContain("(wasm-loop-simd)");
+    expectReferenceBits(masked, [x, row]);
   });
 
   it("the output may share a buffer with an operand, and results survive the kernel memory growing", () => {
@@ -132,6 +155,42 @@ function loopSpecOf(f: Fn, args: readonly fx.Tensor[]): Extract<KernelSpec, { ki
   return spec;
 }
 
+describe("renderWasmElementwise", () => {
+  it("renders the clamps of the fast tanh and sigmoid as f64x2.pmin/pmax, not comparisons and bitselects", () => {
+    const x = S.arg(0, "f32");
+    const bytes = renderWasmElementwise(S.add(tanhF32(x), sigmoidF32(x)), [{ dtype: "float32", scalar: false }], "float32")!.bytes();
+    const count = (op: number) => bytes.filter((v, i) => v === 0xfd && bytes[i + 1] === op && bytes[i + 2] === 0x01).length;
+    const [PMIN, PMAX] = [0xf6, 0xf7];
+    expect(count(PMIN)).toBeGreaterThanOrEqual(6); // 3 clamps × 2 halves (× 2 groups)
+    expect(count(PMAX)).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe("gatherInto", () => {
+  it("writes strided, broadcast and reversed views in row-major order", () => {
+    const src = Float32Array.from({ length: 24 }, (_, i) => i + 1);
+    const cases: [number[], number[], number][] = [
+      [[3, 4], [0, 1], 2], // a row repeated
+      [[5, 3], [1, 0], 0], // a column repeated
+      [[4, 6], [1, 4], 0], // a transpose
+      [[2, 3, 4], [0, -4, 1], 8], // rows reversed, the block repeated
+      [[3, 2], [0, 0], 5], // one value
+    ];
+    for (const [dims, strides, offset] of cases) {
+      const size = dims.reduce((p, d) => p * d, 1);
+      const want: number[] = [];
+      const visit = (d: number, at: number) => {
+        if (d === dims.length) want.push(src[at]!);
+        else for (let k = 0; k < dims[d]!; k++) visit(d + 1, at + k * strides[d]!);
+      };
+      visit(0, offset);
+      const dst = new Float32Array(size + 3).fill(-1);
+      gatherInto(dst, 2, src, offset, dims, strides);
+      expect(Array.from(dst)).toEqual([-1, -1, ...want, -1]);
+    }
+  });
+});
+
 describe("planWasmLoop", () => {
   it("declines loads through more than one index layer (a reshape of a transpose)", () => {
     const f: Fn = (x) => fx.exp(fx.reshape(fx.transpose(x), [64 * 48]));
@@ -142,6 +201,8 @@ describe("planWasmLoop", () => {
     const plan = planWasmLoop(loopSpecOf((x) => fx.mul(x, 2), [corner(2048, 14)]))!;
     expect(plan.operands).toEqual([{ input: 0, offset: 0, scalar: false, dtype: "float32" }]);
     if (!wasmSimdAvailable()) return;
+    // Past the kernel memory's budget the JS kernel stays (a plan of 2³⁰ elements, no arrays made).
+    expect(compileWasmLoop({ ...plan, size: 2 ** 30 })).toBeNull();
     const kernel = compileWasmLoop(plan)!;
     const x = corner(2048, 14).data() as Float32Array;
     const out = new Float32Array(2048);

@@ -1,11 +1,11 @@
-// jit's WebAssembly elementwise kernel: a fused `loop` kernel (lower.ts) whose operands are
-// contiguous runs or single values, rendered from the same scalar descriptions as the JS kernel
-// (./elementwise.ts). The kernel memory (./memory.ts) is scratch shared by all kernels, so each
-// call copies its operands in, runs the loop and copies the result out. From about a thousand
-// elements the SIMD loop wins back more than the copies cost, so under the "wasm" backend the
-// WebAssembly kernel is taken from WASM_LOOP_MIN_SIZE elements on. Everything else keeps the JS kernel:
-// broadcasts other than a single value, multi-layer index views, library calls (float64
-// transcendentals), ToInt32.
+// jit's WebAssembly elementwise kernel: a fused `loop` kernel (lower.ts) rendered from the same
+// scalar descriptions as the JS kernel (./elementwise.ts). Its operands are contiguous runs or
+// single values, or are gathered into runs as they are copied (broadcast rows and columns,
+// transposes). The kernel memory (./memory.ts) is scratch shared by all kernels, so each call
+// copies its operands in, runs the loop and copies the result out. From about a thousand elements
+// the SIMD loop wins back more than the copies cost, so under the "wasm" backend the WebAssembly
+// kernel is taken from WASM_LOOP_MIN_SIZE elements on. The JS kernel keeps the rest: multi-layer
+// index views (a reshape of a transpose), library calls (float64 transcendentals), ToInt32.
 //
 // The operands and result stay in their dtypes (float32, float64, int32, bool): bool and int32
 // results take the renderer's scalar loop, float results the SIMD loop where it applies.
@@ -16,13 +16,14 @@ import { sizeOf, stridesOf } from "../../tensor/shape.js";
 import { FluxionError } from "../../errors.js";
 import type { CompiledKernel, KernelEmitter } from "../codegen/emitter.js";
 import { opScalar } from "../codegen/graph.js";
+import { coalesce } from "../codegen/loops.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import type { KernelSpec } from "../lower.js";
 import { LruCache } from "../lru.js";
 import { S, type ScalarExpr, scalarTypeOf, topoOrder } from "../scalar/expr.js";
 import { backendInUse } from "./backend.js";
 import { type Operand, renderWasmElementwise, wasmElementwiseUsesSimd } from "./elementwise.js";
-import { KERNEL_MEMORY_MAX_PAGES, ensureScratch, kernelImports, scratchF32 } from "./memory.js";
+import { ensureScratch, kernelImports, kernelMemoryLimits, scratchF32 } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
 type LoopSpec = Extract<KernelSpec, { kind: "loop" }>;
@@ -35,10 +36,18 @@ type LoopSpec = Extract<KernelSpec, { kind: "loop" }>;
  */
 export const WASM_LOOP_MIN_SIZE = 1024;
 
-/** One operand of the WebAssembly kernel: which kernel input, the element its run starts at, one value or a run. */
+/** Byte cap of a kernel's operands and result in the kernel memory; larger loops run the JS kernel. */
+export const WASM_LOOP_SCRATCH_BUDGET = 1 << 30;
+
+/**
+ * One operand of the WebAssembly kernel: which kernel input, the element its values start at, and
+ * how they are read: one value, a contiguous run, or (`gather`) through strides over the loop's
+ * dimensions (a broadcast row or column, a transpose), gathered into a run as it is copied.
+ */
 export interface LoopOperand extends Operand {
   readonly input: number;
   readonly offset: number;
+  readonly gather?: { readonly dims: readonly number[]; readonly strides: readonly number[] };
 }
 
 /** A loop spec as one scalar expression over contiguous operands. */
@@ -70,8 +79,8 @@ function substitute(e: ScalarExpr, args: readonly ScalarExpr[]): ScalarExpr | nu
 }
 
 /**
- * The plan of a fused loop for the WebAssembly kernel, or null when some load is not a contiguous
- * run of the output's shape (from any offset) or a single broadcast value.
+ * The plan of a fused loop for the WebAssembly kernel, or null when some load goes through more
+ * than one index layer (a reshape of a transposed operand).
  */
 export function planWasmLoop(spec: LoopSpec): WasmLoopPlan | null {
   const { graph } = spec;
@@ -88,13 +97,14 @@ export function planWasmLoop(spec: LoopSpec): WasmLoopPlan | null {
       const top = n.chain[0]!;
       const dims = shape.map((_, d) => d).filter((d) => shape[d]! > 1);
       const run = dims.every((d) => top.strides[d] === contiguous[d]);
-      const single = dims.every((d) => top.strides[d] === 0);
-      if (!run && !single) return null;
-      const key = `${n.input}|${top.offset}|${single}`;
+      const single = !run && dims.every((d) => top.strides[d] === 0);
+      const gather = run || single ? undefined : coalesce(shape, [{ strides: top.strides, offset: top.offset }]);
+      const key = `${n.input}|${top.offset}|${single}|${gather?.accesses[0]!.strides.join(",") ?? ""}`;
       let index = keys.get(key);
       if (index === undefined) {
         index = operands.length;
-        operands.push({ input: n.input, offset: top.offset, scalar: single && dims.length > 0, dtype: n.dtype });
+        const operand = { input: n.input, offset: top.offset, scalar: single, dtype: n.dtype };
+        operands.push(gather === undefined ? operand : { ...operand, gather: { dims: gather.dims, strides: gather.accesses[0]!.strides } });
         keys.set(key, index);
       }
       exprs.push(S.arg(index, scalarTypeOf(n.dtype)));
@@ -130,7 +140,7 @@ function loopFunction(plan: WasmLoopPlan, key: string): RunLoop | null {
   if (run === undefined) {
     const body = renderWasmElementwise(plan.root, plan.operands, plan.out);
     if (body === null) return null;
-    const m = new ModuleBuilder().importMemory("env", "memory", { initial: 1, maximum: KERNEL_MEMORY_MAX_PAGES });
+    const m = new ModuleBuilder().importMemory("env", "memory", kernelMemoryLimits());
     m.addFunction(body, "kernel");
     try {
       run = instantiateModule(compileModule(m.build()), kernelImports()).exports["kernel"] as RunLoop;
@@ -160,11 +170,43 @@ function memoryView(dtype: DType): TypedArray {
 }
 
 /**
+ * Writes the elements `src[offset + Σ index_d·strides[d]]` over `dims` in row-major order to
+ * `dst` from `at`: contiguous rows by `set`, repeated values by `fill`, a dimension of stride 0
+ * (a broadcast) by gathering its first block once and doubling it with `copyWithin`.
+ */
+export function gatherInto(dst: TypedArray, at: number, src: TypedArray, offset: number, dims: readonly number[], strides: readonly number[]): void {
+  const rank = dims.length;
+  const block: number[] = new Array<number>(rank + 1).fill(1);
+  for (let d = rank - 1; d >= 0; d--) block[d] = block[d + 1]! * dims[d]!;
+  const fill = (d: number, to: number, from: number): void => {
+    if (d === rank) {
+      dst[to] = src[from]!;
+      return;
+    }
+    const n = dims[d]!;
+    const s = strides[d]!;
+    const size = block[d + 1]!;
+    if (d === rank - 1) {
+      if (s === 1) dst.set(src.subarray(from, from + n), to);
+      else if (s === 0) dst.fill(src[from]!, to, to + n);
+      else for (let k = 0; k < n; k++) dst[to + k] = src[from + k * s]!;
+    } else if (s === 0) {
+      fill(d + 1, to, from);
+      for (let have = 1; have < n; have *= 2) dst.copyWithin(to + have * size, to, to + Math.min(have, n - have) * size);
+    } else for (let k = 0; k < n; k++) fill(d + 1, to + k * size, from + k * s);
+  };
+  fill(0, at, offset);
+}
+
+/**
  * The compiled kernel of a plan: its operands copied to 16-byte aligned places of the kernel
- * memory, the loop, the result copied out. Null where the renderer or the engine declines.
+ * memory, the loop, the result copied out. Null where the renderer or the engine declines, or
+ * the copies would need more than WASM_LOOP_SCRATCH_BUDGET bytes.
  */
 export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
-  const key = `${plan.out}|${plan.operands.map((o) => `${o.dtype}${o.scalar ? "s" : ""}`).join(",")}|${listScalar(plan.root)}`;
+  const bytes = plan.operands.reduce((sum, o) => sum + (o.scalar ? 1 : plan.size) * BYTES[o.dtype] + 16, plan.size * BYTES[plan.out]);
+  if (bytes > WASM_LOOP_SCRATCH_BUDGET) return null;
+  const key = `${plan.out}|${plan.operands.map((o) => `${o.dtype}${o.scalar ? "s" : ""}`).join(",")}|${listScalar(plan.root)}`; // gathered operands are runs to the module
   const run = loopFunction(plan, key);
   if (run === null) return null;
   const n = plan.size;
@@ -184,15 +226,17 @@ export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
     ensureScratch(end);
     for (let k = 0; k < operands.length; k++) {
       const o = operands[k]!;
-      const count = o.scalar ? 1 : n;
-      memoryView(o.dtype).set(ins[o.input]!.subarray(o.offset, o.offset + count), places[k]! / BYTES[o.dtype]);
+      const at = places[k]! / BYTES[o.dtype];
+      if (o.gather !== undefined) gatherInto(memoryView(o.dtype), at, ins[o.input]!, o.offset, o.gather.dims, o.gather.strides);
+      else memoryView(o.dtype).set(ins[o.input]!.subarray(o.offset, o.offset + (o.scalar ? 1 : n)), at);
     }
     run(...args);
     const first = outPlace / BYTES[outDtype];
     out.set(memoryView(outDtype).subarray(first, first + n));
   };
   const lanes = wasmElementwiseUsesSimd(plan.root, plan.operands, plan.out) ? "simd" : "scalar";
-  const operandText = plan.operands.map((o, k) => `in${k} = kernel input ${o.input}${o.scalar ? `[${o.offset}] (one value)` : ` from ${o.offset}`}: ${o.dtype}`);
+  const how = (o: LoopOperand) => (o.scalar ? `[${o.offset}] (one value)` : o.gather !== undefined ? ` from ${o.offset}, gathered over [${o.gather.dims.join(", ")}] with strides [${o.gather.strides.join(", ")}]` : ` from ${o.offset}`);
+  const operandText = plan.operands.map((o, k) => `in${k} = kernel input ${o.input}${how(o)}: ${o.dtype}`);
   const source = [`(wasm ${lanes} elementwise loop over ${n} elements → ${plan.out}; operands copied into the kernel memory and the result out)`, ...operandText, listScalar(plan.root)].join("\n");
   return { run: kernel, source, emitter: `wasm-loop-${lanes}` };
 }

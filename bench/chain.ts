@@ -1,0 +1,107 @@
+// The fused transcendental chain of issue 12, tanh(x·a + b)·σ(x) + max(x − 1, 0) over 1M float32
+// values, side by side in one process: fluxion jit on the WebAssembly backend (one SIMD kernel,
+// operands copied into the kernel memory and the result out) and on the JS backend (one JS loop),
+// @jax-js/jax (jit, WASM device) and TensorFlow.js WASM. Rounds are interleaved (every contender
+// once per round, the order rotated) and each contender's median per-call time is reported, with
+// fluxion-wasm's speed-up over each (their ms / its ms). Then what the copies cost: the kernel
+// memory round trip (operand in, result out) and the output's allocation, timed the same way.
+//
+//   node --import tsx bench/chain.ts [elements]      (default 1048576)
+
+import * as jax from "@jax-js/jax";
+import * as fx from "../src/index.js";
+import { jit } from "../src/compile/jit.js";
+import { setBackend } from "../src/compile/wasm/backend.js";
+import { ensureScratch, scratchF32 } from "../src/compile/wasm/memory.js";
+import { assertClose, initTf, median, onBackend, randomArray, rotate, tf, useBackend } from "./common.js";
+
+const N = Number(process.argv[2] ?? 1 << 20);
+const A = 1.7;
+const B = -0.3;
+const ROUNDS = 15;
+const CALLS = 8;
+
+/** tanh(x·a + b)·σ(x) + max(x − 1, 0). */
+const chain = (x: fx.Tensor): fx.Tensor => fx.add(fx.mul(fx.tanh(fx.add(fx.mul(x, A), B)), fx.sigmoid(x)), fx.maximum(fx.sub(x, 1), 0));
+
+interface Contender {
+  readonly name: string;
+  /** One call, blocking until the result is on the host. */
+  readonly run: () => void;
+  readonly result: () => ArrayLike<number>;
+}
+
+function fluxion(backend: "js" | "wasm", x: fx.Tensor): Contender {
+  setBackend(backend);
+  const f = jit(chain);
+  let out = f(x);
+  const kernel = /kernel 0: \S+ → \S+ \(([^)]+)\)/.exec(f.explain(x))![1]!;
+  return { name: `fluxion-${backend} (${kernel})`, run: () => void (out = f(x)), result: () => out.data() };
+}
+
+function jaxjs(data: Float32Array): Contender {
+  const np = jax.numpy;
+  const x = np.array(data, { shape: [N] });
+  const f = jax.jit((v: jax.Array) => np.tanh(v.ref.mul(A).add(B)).mul(jax.nn.sigmoid(v.ref)).add(np.maximum(v.sub(1), 0)));
+  let last: ArrayLike<number> = new Float32Array(0);
+  return { name: "jax-js (jit, wasm)", run: () => void (last = f(x.ref).dataSync() as ArrayLike<number>), result: () => last };
+}
+
+function tfjsWasm(data: Float32Array): Contender {
+  const x = onBackend("wasm", () => tf.tensor1d(data));
+  let last: ArrayLike<number> = new Float32Array(0);
+  const run = () => {
+    useBackend("wasm");
+    last = tf.tidy(() => x.mul(A).add(B).tanh().mul(x.sigmoid()).add(x.sub(1).maximum(0))).dataSync() as Float32Array;
+  };
+  return { name: "tfjs-wasm", run, result: () => last };
+}
+
+/** The copies the WebAssembly kernel adds to its loop: operand in, result out, plus a fresh output array. */
+function copyContender(data: Float32Array): Contender {
+  ensureScratch(8 * N + 64);
+  const out = new Float32Array(N);
+  return {
+    name: "copies alone (in + out + allocation)",
+    run: () => {
+      const memory = scratchF32();
+      memory.set(data, 0);
+      new Float32Array(N).set(memory.subarray(N, 2 * N));
+    },
+    result: () => out,
+  };
+}
+
+function time(c: Contender): number {
+  const t = performance.now();
+  for (let k = 0; k < CALLS; k++) c.run();
+  return (performance.now() - t) / CALLS;
+}
+
+async function main(): Promise<void> {
+  await initTf();
+  await jax.init("wasm", "cpu");
+  jax.defaultDevice("wasm");
+  const data = randomArray(N, 2, 4);
+  const x = fx.tensor(data);
+  const contenders = [fluxion("wasm", x), fluxion("js", x), jaxjs(data), tfjsWasm(data), copyContender(data)];
+  setBackend("auto");
+  const reference = contenders[0]!.result();
+  for (const c of contenders.slice(1, 4)) {
+    c.run();
+    assertClose(c.name, c.result(), reference, 1e-5);
+  }
+  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (const c of contenders) time(c); // warm-up (wasm tier-up, jit compiles)
+  for (let r = 0; r < ROUNDS; r++) for (const c of rotate(contenders, r)) times.get(c.name)!.push(time(c));
+  console.log(`# chain tanh(x·${A}+${B})·σ(x) + max(x−1, 0), ${N} float32; ${ROUNDS} interleaved rounds of ${CALLS} calls; ${new Date().toISOString()}; node ${process.version}`);
+  const ms = new Map([...times].map(([name, t]) => [name, median(t)]));
+  for (const [name, m] of ms) console.log(`${name.padEnd(44)} ${m.toFixed(3).padStart(9)} ms`);
+  const wasm = ms.get(contenders[0]!.name)!;
+  console.log("\n# fluxion-wasm speed-up (their ms / fluxion-wasm ms)");
+  for (const c of contenders.slice(1, 4)) console.log(`${c.name.padEnd(44)} ${(ms.get(c.name)! / wasm).toFixed(2).padStart(8)}×`);
+  const copies = ms.get(contenders[4]!.name)!;
+  console.log(`\ncopies and output allocation: ${copies.toFixed(3)} ms, ${((100 * copies) / wasm).toFixed(0)}% of fluxion-wasm's call`);
+}
+
+await main();
