@@ -3,7 +3,8 @@
 // Instead, by default, the last batch is padded to batchSize and carries a float mask (1 for a
 // real example, 0 for padding): a loss averaged as Σ mask·loss / Σ mask, and counts weighted by
 // the mask, see only the real examples. Padding rows are copies of the epoch's first examples
-// (not zeros), so layers that look across the batch (batch norm) still see real-looking data.
+// (not zeros), so they stay finite; fit also passes the mask to the model (`apply`'s `mask`
+// option), so batch norm's statistics count the real rows only.
 
 import * as t from "io-ts";
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
