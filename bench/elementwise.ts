@@ -2,7 +2,7 @@
 // producing a fresh output array. Measures fusion: jit should run it as one loop.
 
 import { assertClose, type Case, FLUXION_MODE, type SuiteDef, fx, maybeJit, onBackend, randomArray, tf, useBackend } from "./common.js";
-import { S } from "../src/compile/scalar/expr.js";
+import { S } from "../src/scalar/expr.js";
 import { renderJsStatements } from "../src/compile/scalar/render-js.js";
 import { compileKernelSource } from "../src/compile/codegen/emitter.js";
 

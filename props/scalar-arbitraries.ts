@@ -1,9 +1,9 @@
-// Random well-typed scalar expressions (src/compile/scalar/expr.ts) and corner-value operand
+// Random well-typed scalar expressions (src/scalar/expr.ts) and corner-value operand
 // columns, shared by the renderer properties (props/scalar-*.test.ts). Operand k of an
 // expression has type ARG_TYPES[k]: f32, f64, i32.
 
 import fc from "fast-check";
-import { S, type ScalarExpr, type ScalarType } from "../src/compile/scalar/expr.js";
+import { S, type ScalarExpr, type ScalarType } from "../src/scalar/expr.js";
 
 /** Restrictions: `noCalls` leaves out library calls and toInt (no wasm form); `f32Only` makes single-precision trees (the SIMD subset). */
 export interface Only {

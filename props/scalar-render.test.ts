@@ -6,12 +6,12 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { S, type ScalarExpr, formatScalar } from "../src/compile/scalar/expr.js";
+import { S, type ScalarExpr, formatScalar } from "../src/scalar/expr.js";
 import { ARG_TYPES, exprArb, operandColumns } from "./scalar-arbitraries.js";
-import { interpretScalar } from "../src/compile/scalar/interpret.js";
+import { interpretScalar } from "../src/scalar/interpret.js";
 import { renderJsExpression, renderJsStatements } from "../src/compile/scalar/render-js.js";
 import { compileKernelSource } from "../src/compile/codegen/emitter.js";
-import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/compile/scalar/fastmath.js";
+import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
 import { runs } from "./runs.js";
 
 type Kernel = (ins: readonly Float64Array[], out: Float64Array) => void;

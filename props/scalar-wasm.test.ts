@@ -8,9 +8,9 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { S, type ScalarExpr, formatScalar } from "../src/compile/scalar/expr.js";
-import { interpretScalar } from "../src/compile/scalar/interpret.js";
-import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/compile/scalar/fastmath.js";
+import { S, type ScalarExpr, formatScalar } from "../src/scalar/expr.js";
+import { interpretScalar } from "../src/scalar/interpret.js";
+import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
 import { type Operand, compileWasmElementwise, renderWasmElementwise, wasmCanRender } from "../src/compile/wasm/elementwise.js";
 import type { DType } from "../src/tensor/dtype.js";
 import { ARG_TYPES, F32, exprArb, operandColumns } from "./scalar-arbitraries.js";

@@ -1,4 +1,4 @@
-// The float32 transcendentals (src/compile/scalar/fastmath.ts) against float64 Math over a dense
+// The float32 transcendentals (src/scalar/fastmath.ts) against float64 Math over a dense
 // sweep of float32 inputs: every 2¹²-th bit pattern (2²⁰ inputs per function, both signs, every
 // binade, subnormals, ±Inf and NaN payloads), run through the eager JS kernels. Reports the
 // maximum error in ulps and relative, and checks the documented bounds and special values.
@@ -7,9 +7,9 @@
 
 import { afterAll, describe, expect, it } from "vitest";
 import * as fx from "../src/index.js";
-import { S } from "../src/compile/scalar/expr.js";
-import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/compile/scalar/fastmath.js";
-import { interpretScalar } from "../src/compile/scalar/interpret.js";
+import { S } from "../src/scalar/expr.js";
+import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
+import { interpretScalar } from "../src/scalar/interpret.js";
 
 const STEP = 2 ** 12;
 

@@ -2,7 +2,7 @@
 // minimum. At a tie of maximum/minimum each operand gets half the gradient (as JAX and PyTorch).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { S, type ScalarExpr } from "../compile/scalar/expr.js";
+import { S, type ScalarExpr } from "../scalar/expr.js";
 import { type TensorLike, defineElementwise, elementwiseOp, stored } from "./elementwise.js";
 import type { Params } from "./primitive.js";
 import { equal, greater, less, where } from "./compare.js";

@@ -15,7 +15,7 @@ import {
 } from "./elementwise.js";
 import { bind } from "../trace/context.js";
 import type { Params } from "./primitive.js";
-import { S, type ScalarExpr } from "../compile/scalar/expr.js";
+import { S, type ScalarExpr } from "../scalar/expr.js";
 
 type Describe = (xs: readonly ScalarExpr[]) => ScalarExpr;
 

@@ -7,8 +7,8 @@
 // front end with `broadcast_to` equations, so gradient rules never have to undo it.
 
 import { DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
-import { S, type ScalarExpr, formatScalar, scalarTypeOf } from "../compile/scalar/expr.js";
-import { interpretScalar } from "../compile/scalar/interpret.js";
+import { S, type ScalarExpr, formatScalar, scalarTypeOf } from "../scalar/expr.js";
+import { interpretScalar } from "../scalar/interpret.js";
 import type { Aval } from "../ir/var.js";
 import { type DType, type TypedArray, allocArray, isFloat, promoteTypes } from "../tensor/dtype.js";
 import { type Shape, broadcastShapes, shapesEqual, sizeOf } from "../tensor/shape.js";
@@ -101,7 +101,7 @@ export interface ElementwiseSpec<P extends Params> {
   /** Output dtype from the (common) operand dtype; default: the same. */
   result?: (dtype: DType, params: P) => DType;
   /**
-   * What the op computes on one element, as a scalar expression (src/compile/scalar/expr.ts) over
+   * What the op computes on one element, as a scalar expression (src/scalar/expr.ts) over
    * the operands `xs` (argument nodes of the operands' types); its result must have the output
    * dtype's type, i.e. be rounded or wrapped as storing it would (see `stored`).
    */

@@ -8,7 +8,7 @@ import type { DType, TypedArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { FluxionError } from "../errors.js";
-import type { ScalarExpr } from "../compile/scalar/expr.js";
+import type { ScalarExpr } from "../scalar/expr.js";
 
 export type ParamValue = number | boolean | string | null | readonly ParamValue[];
 /** Static parameters of an equation: plain data, printable and usable in cache keys. */
@@ -40,7 +40,7 @@ export type CombineFn = (acc: number, x: number) => number;
 /**
  * How the compiler lowers an equation of this primitive.
  * - `elementwise`: the scalar computation as data — an expression over the operands' stored
- *   values in the scalar expression language (src/compile/scalar/expr.ts), for given params and
+ *   values in the scalar expression language (src/scalar/expr.ts), for given params and
  *   dtypes, whose root has the output dtype's type. It is the one definition of the op's
  *   semantics: the JS renderer (fusion and code generation), the interpreter (reference
  *   evaluation, and the path where generating code is forbidden) and any other backend consume it;

@@ -1,15 +1,15 @@
 // Elementwise unary primitives: each one's scalar description (data: an expression of the
-// scalar language, src/compile/scalar/expr.ts) and its VJP and JVP rules.
+// scalar language, src/scalar/expr.ts) and its VJP and JVP rules.
 // Rules are written with fluxion ops, so the derivatives are programs that can be
 // differentiated again. Conventions at kinks: abs'(0) = 0 (sign(0) = 0), sqrt'(0) = +Infinity,
 // floor/ceil/round/sign have zero derivative.
 // float64 transcendentals are JavaScript's `Math` functions; float32 exp, log, log1p, expm1, tanh
-// and sigmoid are the inlined approximations of src/compile/scalar/fastmath.ts (≤ 1 ulp).
+// and sigmoid are the inlined approximations of src/scalar/fastmath.ts (≤ 1 ulp).
 
 import type { DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { S, type LibmName, type ScalarExpr } from "../compile/scalar/expr.js";
-import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../compile/scalar/fastmath.js";
+import { S, type LibmName, type ScalarExpr } from "../scalar/expr.js";
+import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../scalar/fastmath.js";
 import { type OperandKind, type TensorLike, defineElementwise, elementwiseOp, stored } from "./elementwise.js";
 import type { JvpArgs, Params, VjpArgs } from "./primitive.js";
 import { add, div, mul, sub } from "./binary.js";

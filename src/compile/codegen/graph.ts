@@ -3,7 +3,7 @@
 // a broadcast operand is loaded once per row, a rank-0 expression once per call).
 //
 // Every value is rounded to its dtype as soon as it is computed, exactly as storing it would
-// round it: an op's scalar description (src/compile/scalar) ends in its output's type (float32
+// round it: an op's scalar description (src/scalar) ends in its output's type (float32
 // values are singles, int32 values wrapped, bools 0/1), and the JS renderer writes it; a float32
 // accumulator passes through `Math.fround`. So a fused kernel computes bit for bit what its ops
 // compute one by one.
@@ -14,7 +14,7 @@ import type { ExprGraph, ExprNode } from "../lower.js";
 import type { StridedLayer, ViewChain } from "../views.js";
 import { type Access, accessDepth, emitNest } from "./loops.js";
 import { numberLiteral } from "./safety.js";
-import type { ScalarExpr } from "../scalar/expr.js";
+import type { ScalarExpr } from "../../scalar/expr.js";
 import { renderJsExpression, renderJsStatements } from "../scalar/render-js.js";
 
 /**

@@ -1,4 +1,4 @@
-// The JavaScript renderer of scalar expressions (expr.ts). A value lives in a JS number: an f32
+// The JavaScript renderer of scalar expressions (src/scalar/expr.ts). A value lives in a JS number: an f32
 // value is a double holding a single exactly, so every f32 operation is the double operation
 // rounded by `Math.fround` (for + − × ÷ and √ of singles that equals the IEEE single operation:
 // a double has more than twice the bits of a single, so rounding twice is rounding once); i32
@@ -14,7 +14,7 @@
 
 import { FluxionError } from "../../errors.js";
 import { type SHARED_ARRAY_NAMES, numberLiteral } from "../codegen/safety.js";
-import { type ScalarExpr, isComparison, topoOrder } from "./expr.js";
+import { type ScalarExpr, isComparison, topoOrder } from "../../scalar/expr.js";
 
 const doubleView = new Float64Array(1);
 const wordView = new Int32Array(doubleView.buffer);

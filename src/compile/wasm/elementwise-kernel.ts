@@ -20,7 +20,7 @@ import { coalesce } from "../codegen/loops.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import type { KernelSpec } from "../lower.js";
 import { LruCache } from "../lru.js";
-import { S, type ScalarExpr, scalarTypeOf, topoOrder } from "../scalar/expr.js";
+import { S, type ScalarExpr, scalarTypeOf, topoOrder } from "../../scalar/expr.js";
 import { backendInUse } from "./backend.js";
 import { type Operand, renderWasmElementwise, wasmElementwiseUsesSimd } from "./elementwise.js";
 import { ensureScratch, kernelImports, kernelMemoryLimits, scratchF32 } from "./memory.js";

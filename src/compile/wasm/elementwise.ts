@@ -1,4 +1,4 @@
-// The WebAssembly renderer of scalar expressions (src/compile/scalar/expr.ts) for fused elementwise
+// The WebAssembly renderer of scalar expressions (src/scalar/expr.ts) for fused elementwise
 // loops over contiguous operands: a function `kernel(ptr0, …, ptrK, outPtr, n)` over one memory.
 // Where the expression is made of float values (f32 and f64, converted by promote/demote),
 // comparisons of them used as masks (and/or, select) and the bit-level exponent/pow2, and the
@@ -18,7 +18,7 @@
 
 import { FluxionError } from "../../errors.js";
 import type { DType, TypedArray } from "../../tensor/dtype.js";
-import { type ScalarExpr, type ScalarType, isComparison, topoOrder } from "../scalar/expr.js";
+import { type ScalarExpr, type ScalarType, isComparison, topoOrder } from "../../scalar/expr.js";
 import { webAssembly } from "./api.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";

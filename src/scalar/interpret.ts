@@ -4,7 +4,7 @@
 // Each operation is written here from the semantics in expr.ts, apart from the JS renderer, so
 // comparing compiled kernels with the interpreter compares two implementations.
 
-import { FluxionError } from "../../errors.js";
+import { FluxionError } from "../errors.js";
 import { type ScalarExpr, topoOrder } from "./expr.js";
 
 /** A scalar function of the operands' stored values (as JS numbers). */

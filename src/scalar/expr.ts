@@ -7,7 +7,7 @@
 // This module depends only on the error classes, so that primitives can build descriptions
 // without importing the compiler.
 
-import { FluxionError } from "../../errors.js";
+import { FluxionError } from "../errors.js";
 
 /**
  * A value's machine type. `f32` values are IEEE single values (held exactly in a double), `f64`
