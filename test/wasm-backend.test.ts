@@ -10,6 +10,7 @@ import { jit } from "../src/compile/jit.js";
 import { backendInUse, backendSetting, setBackend, wasmMatmulPays } from "../src/compile/wasm/backend.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
 import { compileWasmMatmul } from "../src/compile/wasm/matmul.js";
+import { DEFAULT_TILING, compileMatmul } from "../src/compile/kernels/matmul.js";
 import { chooseConvMethod, compileConv, convGeometry } from "../src/compile/kernels/conv.js";
 import type { ConvParams } from "../src/prims/conv.js";
 import { bitDifference } from "../props/exact.js";
@@ -108,6 +109,27 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly backend", () => {
     expect(compileConv(secondLayer).method).toBe("im2col");
     setBackend("js");
     expect(compileConv(secondLayer).method).toBe("direct");
+  });
+
+  it("packing reads along depth (untransposed A, transposed B) and along rows (the others) to the same bits as the JS kernel", () => {
+    // The MLP step's products (128×784 @ 784×256 and its transposed gradient forms) and ragged
+    // shapes whose last strip is partial, so both loop orders and the zero padding are exercised.
+    const shapes: [number, number, number][] = [[128, 784, 256], [784, 128, 256], [128, 256, 10], [13, 7, 5], [6, 3, 9]];
+    for (const [m, k, n] of shapes) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const spec = { batch: 1, m, k, n, transposeA, transposeB, dtype: "float32" as const };
+          const a = filled([m * k], m + 3 * k).data() as Float32Array;
+          const b = filled([k * n], n + 5 * k).data() as Float32Array;
+          const got = new Float32Array(m * n).fill(NaN);
+          compileWasmMatmul(spec, undefined, "float64")!.kernel(a, b, got, []);
+          const want = new Float32Array(m * n);
+          compileMatmul(spec, undefined, DEFAULT_TILING)(a, b, want, []);
+          const diff = bitDifference(got, want);
+          if (diff !== null) expect.fail(`${diff} (${JSON.stringify(spec)})`);
+        }
+      }
+    }
   });
 
   it("kernels compiled before the kernel memory grows still compute correctly after", () => {

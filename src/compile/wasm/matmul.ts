@@ -235,17 +235,37 @@ type Panel = Float32Array | Float64Array;
 /**
  * Packs `rows` rows of a `depth`-long operand into strips of `strip` rows, depth-major:
  * dst[d + s·depth·strip + p·strip + r] = src[off + (s·strip + r)·rowStride + p·depthStride],
- * zero past the last row.
+ * zero past the last row. The inner loop runs along whichever axis the source is contiguous in
+ * (depth for an untransposed A and a transposed B, rows otherwise), so it reads one long stream instead of
+ * `strip` elements per step; every element is the same copy in any order.
  */
 function packPanel(src: TypedArray, off: number, rows: number, depth: number, rowStride: number, depthStride: number, strip: number, dst: Panel, d: number): void {
-  for (let s = 0; s < rows; s += strip) {
-    const h = rows - s < strip ? rows - s : strip;
-    for (let p = 0; p < depth; p++) {
-      const base = off + s * rowStride + p * depthStride;
-      for (let r = 0; r < h; r++) dst[d + r] = src[base + r * rowStride]!;
-      for (let r = h; r < strip; r++) dst[d + r] = 0;
-      d += strip;
+  const stripSize = depth * strip;
+  const full = rows - (rows % strip);
+  if (depthStride === 1) {
+    for (let row = 0; row < rows; row++) {
+      const base = off + row * rowStride;
+      let q = d + ((row / strip) | 0) * stripSize + (row % strip);
+      for (let p = 0; p < depth; p++, q += strip) dst[q] = src[base + p]!;
     }
+  } else {
+    for (let p = 0; p < depth; p++) {
+      const base = off + p * depthStride;
+      let q = d + p * strip;
+      let r = 0;
+      for (let row = 0; row < rows; row++) {
+        dst[q + r] = src[base + row * rowStride]!;
+        if (++r === strip) {
+          r = 0;
+          q += stripSize;
+        }
+      }
+    }
+  }
+  if (full < rows) {
+    // The last strip's padding rows.
+    const last = d + (full / strip) * stripSize;
+    for (let p = 0; p < depth; p++) for (let r = rows - full; r < strip; r++) dst[last + p * strip + r] = 0;
   }
 }
 
