@@ -79,6 +79,34 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly backend", () => {
     expect(jit(g).explain(...args)).toMatch(/wasm-matmul-f64x2/);
   });
 
+  it("the store pass keeps a fused epilogue's temporaries in locals, with the JS kernel's bits (NaN, ±0, ±Infinity included)", () => {
+    // relu's gradient (two selects on comparisons with the forward value) and sigmoid(y)·y (y read
+    // twice, a division): the intermediates the expression form keeps in a register file.
+    const corners = (shape: number[], seed: number) => {
+      const data = filled(shape, seed).data() as Float32Array;
+      const special = [NaN, 0, -0, Infinity, -Infinity, 3e38];
+      for (let i = 0; i < data.length; i += 7) data[i] = special[(i / 7) % special.length]!;
+      return fx.tensor(data).reshape(shape);
+    };
+    const reluGrad = (g: fx.Tensor, w: fx.Tensor, z: fx.Tensor) => (fx.vjp((v: fx.Tensor) => fx.maximum(v, 0), z)[1](fx.matmul(g, w)) as fx.Tensor[])[0]!;
+    const swish = (g: fx.Tensor, w: fx.Tensor, z: fx.Tensor) => {
+      const y = fx.add(fx.matmul(g, w), z);
+      return fx.mul(fx.div(1, fx.add(1, fx.exp(fx.neg(y)))), y);
+    };
+    const args = [corners([40, 12], 7), corners([12, 36], 8), corners([40, 36], 9)] as const;
+    for (const f of [reluGrad, swish]) {
+      setBackend("js");
+      const js = (jit(f)(...args) as fx.Tensor).data();
+      setBackend("wasm");
+      const source = jit(f).explain(...args);
+      expect(source).toContain("(wasm-matmul-f64x2)");
+      expect(source).toMatch(/const acc = A\[s \+ j\], ei = i, ej = j, eo = o \+ j; const t0 = /);
+      const wasm = (jit(f)(...args) as fx.Tensor).data();
+      const diff = bitDifference(wasm, js);
+      if (diff !== null) expect.fail(`${f.name}: ${diff}`);
+    }
+  });
+
   it("the im2col convolution (and so its gradient forms) runs its contraction on WebAssembly", () => {
     const params: ConvParams = { stride: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 } as ConvParams;
     const g = convGeometry([2, 8, 10, 10], [32, 8, 3, 3], [2, 32, 10, 10], params, "float32");

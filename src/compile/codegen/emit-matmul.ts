@@ -2,9 +2,10 @@
 // kernel emitter (../kernels/matmul.ts) with the fused epilogue written into its output loop. The
 // epilogue graph becomes one JS expression: loads read the extra operands through their index
 // views, intermediate values go to a small Float64 register file (`reg`, an extra operand) so
-// shared subexpressions are computed once per element. The double accumulator is rounded to the
-// product's dtype before the epilogue reads it, and every intermediate to its own dtype, so the
-// fused kernel computes what the matmul and its epilogue compute one by one.
+// shared subexpressions are computed once per element; the statement form (`block`, preferred by
+// the WebAssembly store pass) makes them block-local constants instead. The double accumulator
+// is rounded to the product's dtype before the epilogue reads it, and every intermediate to its
+// own dtype, so the fused kernel computes what the matmul and its epilogue compute one by one.
 
 import type { TypedArray } from "../../tensor/dtype.js";
 import { sizeOf, stridesOf } from "../../tensor/shape.js";
@@ -25,13 +26,14 @@ export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | un
   const shape = graph.shape;
   const rank = shape.length;
   const contiguous = stridesOf(shape);
-  const expr = (acc: string, idx: { b: string; i: string; j: string; o: string }, extras: readonly string[]): string => {
-    const reg = extras[extraInputs.length];
+  type Index = { b: string; i: string; j: string; o: string };
+  /** Definitions [name, expression] of the op nodes (named by `nameOf`) and the stored value. */
+  const render = (acc: string, idx: Index, extras: readonly string[], nameOf: (i: number) => string) => {
     const ref = (i: number): string => {
       const n = graph.nodes[i]!;
       if (n.kind === "lit") return literalExpression(n.value, n.dtype);
       if (n.kind === "acc") return storedAs(n.dtype, acc);
-      if (n.kind === "op") return `${reg}[${regOf.get(i)}]`;
+      if (n.kind === "op") return nameOf(i);
       const top = n.chain[0]!;
       let flat: string;
       if (top.offset === 0 && top.strides.every((s, d) => s === contiguous[d])) flat = idx.o;
@@ -56,19 +58,26 @@ export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | un
       }
       return `${extras[extraInputs.indexOf(n.input)]}[${chainTail(flat, n.chain)}]`;
     };
-    const parts: string[] = [];
+    const defs: [string, string][] = [];
     graph.nodes.forEach((n, i) => {
-      if (n.kind !== "op") return;
-      parts.push(`${ref(i)} = ${opExpression(n, n.args.map(ref))}`);
+      if (n.kind === "op") defs.push([nameOf(i), opExpression(n, n.args.map(ref))]);
     });
-    parts.push(ref(graph.result));
-    return `(${parts.join(", ")})`;
+    return { defs, value: ref(graph.result) };
+  };
+  const expr = (acc: string, idx: Index, extras: readonly string[]): string => {
+    const reg = extras[extraInputs.length];
+    const { defs, value } = render(acc, idx, extras, (i) => `${reg}[${regOf.get(i)}]`);
+    return `(${[...defs.map(([name, e]) => `${name} = ${e}`), value].join(", ")})`;
+  };
+  const block = (acc: string, idx: Index, extras: readonly string[], local: (k: number) => string) => {
+    const { defs, value } = render(acc, idx, extras, (i) => local(regOf.get(i)!));
+    return { lines: defs.map(([name, e]) => `const ${name} = ${e};`), value };
   };
   const extraCount = extraInputs.length + (registers > 0 ? 1 : 0);
   // Check the expression with compiler-made names before the matmul emitter sees it.
   const names = Array.from({ length: extraCount }, (_, k) => `x${k}`);
   checkKernelSource(expr("acc", { b: "i0", i: "i1", j: "i2", o: "o" }, names), names);
-  return { epilogue: { extraInputs: extraCount, expr }, extraInputs, registers };
+  return { epilogue: { extraInputs: extraCount, expr, block }, extraInputs, registers };
 }
 
 /** The MatmulSpec of a `contraction` spec whose root is a matrix product (class `matmul`). */

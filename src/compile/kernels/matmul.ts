@@ -30,6 +30,12 @@ export interface MatmulEpilogue {
   readonly extraInputs: number;
   /** JS expression for the stored value given the accumulator identifier, index identifiers (batch `b`, row `i`, column `j`, flat output offset `o`) and the extra input array identifiers. Only compiler-made identifiers and numbers. */
   expr(acc: string, index: { b: string; i: string; j: string; o: string }, extras: readonly string[]): string;
+  /**
+   * Optional statement form (the WebAssembly kernel's store pass prefers it): `const`
+   * declarations of block-local temporaries named by `local(k)`, and the stored value. The
+   * temporaries stay in registers, where the expression form keeps them in a register file.
+   */
+  block?(acc: string, index: { b: string; i: string; j: string; o: string }, extras: readonly string[], local: (k: number) => string): { lines: string[]; value: string };
 }
 
 export type MatmulKernel = (a: TypedArray, b: TypedArray, out: TypedArray, extras: readonly TypedArray[]) => void;

@@ -296,13 +296,18 @@ export function emitStoreSource(plan: WasmMatmulPlan, epilogue: MatmulEpilogue):
   const base = plan.offsetC / plan.elementBytes;
   const perBatch = plan.bytesC / plan.elementBytes;
   const extras = Array.from({ length: epilogue.extraInputs }, (_, e) => `x${e}`);
-  const expr = checkedExpr(epilogue.expr("acc", { b: "bt", i: "ei", j: "ej", o: "eo" }, extras));
+  const index = { b: "bt", i: "ei", j: "ej", o: "eo" };
+  // The statement form keeps temporaries in registers; the source is checked as a whole below.
+  const body =
+    epilogue.block === undefined
+      ? `C[eo] = ${checkedExpr(epilogue.expr("acc", index, extras))};`
+      : (({ lines, value }) => `${lines.join(" ")} C[eo] = ${value};`)(epilogue.block("acc", index, extras, (k) => `t${k}`));
   const lines = [`return function kernel(A, C, X) {`];
   extras.forEach((x, e) => lines.push(`const ${x} = X[${e}];`));
   lines.push(`for (let bt = 0; bt < ${batch}; bt++) {`);
   lines.push(`for (let i = 0; i < ${m}; i++) {`);
   lines.push(`const s = ${base} + bt * ${perBatch} + i * ${plan.nPadded}, o = (bt * ${m} + i) * ${n};`);
-  lines.push(`for (let j = 0; j < ${n}; j++) { const acc = A[s + j], ei = i, ej = j, eo = o + j; C[eo] = ${expr}; }`);
+  lines.push(`for (let j = 0; j < ${n}; j++) { const acc = A[s + j], ei = i, ej = j, eo = o + j; ${body} }`);
   lines.push(`}`, `}`, `};`);
   return lines.join("\n");
 }
