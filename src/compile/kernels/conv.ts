@@ -61,15 +61,23 @@ export interface DirectTiling {
 
 export const DEFAULT_DIRECT_TILING: DirectTiling = { ob: 4, jb: 4, unrollKw: 8, alwaysCopy: true };
 
+/** Output rows at most this wide run as one tile (see directTilingFor). */
+export const WHOLE_ROW_TILE = 6;
+
 /**
  * The direct tiling for a geometry: 4 channels × 4 outputs, or 3 × 4 when the channels per group
  * split into threes but not fours (6 = 3 + 3 rather than 4 + 2). Other tiles measured within the
  * noise of these (docs/performance.md); one output channel (depthwise, a 1-filter input
- * gradient) clamps the tile to 1 × 4, which measured faster than 1 × 8.
+ * gradient) clamps the tile to 1 × 4, which measured faster than 1 × 8. Rows of 5 or 6 outputs
+ * run as one tile instead of 4 + a 1- or 2-wide remainder, whose loads serve few multiply-adds:
+ * LeNet-5's filter gradients (5 × 5 outputs, 10- and 28-wide filters) measured 8–12 % faster
+ * with 4 × 5 and 3 × 5 tiles. Each output keeps its own accumulator and summation order.
  */
 export function directTilingFor(g: ConvGeometry): DirectTiling {
   const og = g.o / g.groups;
-  return og % 3 === 0 && og % 4 !== 0 ? { ...DEFAULT_DIRECT_TILING, ob: 3 } : DEFAULT_DIRECT_TILING;
+  const ob = og % 3 === 0 && og % 4 !== 0 ? 3 : DEFAULT_DIRECT_TILING.ob;
+  const jb = g.tw > DEFAULT_DIRECT_TILING.jb && g.tw <= WHOLE_ROW_TILE ? g.tw : DEFAULT_DIRECT_TILING.jb;
+  return ob === DEFAULT_DIRECT_TILING.ob && jb === DEFAULT_DIRECT_TILING.jb ? DEFAULT_DIRECT_TILING : { ...DEFAULT_DIRECT_TILING, ob, jb };
 }
 
 /**
