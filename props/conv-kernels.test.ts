@@ -8,12 +8,13 @@
 // - a skipped padding row or column multiplies nothing: an infinite filter value that only meets
 //   padding leaves the output finite, as in the reference (which skips padding taps);
 // - the automatic tiling runs output rows of 5 or 6 columns as one tile (LeNet-5's filter
-//   gradients), bit for bit equal to the reference.
+//   gradients) and reads a filter whose values serve few outputs in place instead of copying it
+//   into panels, bit for bit equal to the reference (any tile reads the filter either way).
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import "../src/index.js";
-import { type ConvEpilogue, type DirectTiling, WHOLE_ROW_TILE, compileConv, convGeometry, directTilingFor, filterRowsReadingData, paddingColumns } from "../src/compile/kernels/conv.js";
+import { type ConvEpilogue, type DirectTiling, WHOLE_ROW_TILE, compileConv, convGeometry, directTilingFor, filterReadInPlace, filterRowsReadingData, paddingColumns } from "../src/compile/kernels/conv.js";
 import { compileIm2col } from "../src/compile/kernels/im2col.js";
 import { type ConvParams, convPrim, convShape } from "../src/prims/conv.js";
 import { allocArray } from "../src/tensor/dtype.js";
@@ -114,6 +115,7 @@ const tilingArb: fc.Arbitrary<DirectTiling> = fc.record({
   jb: fc.integer({ min: 1, max: 6 }),
   unrollKw: fc.constantFrom(0, 3, 8),
   alwaysCopy: fc.boolean(),
+  filterInPlace: fc.option(fc.boolean(), { nil: undefined }),
 });
 
 describe("direct convolution loops that skip padding", () => {
@@ -235,6 +237,17 @@ describe("the automatic direct tiling", () => {
     expect([conv2.ob, conv2.jb, conv1.ob, conv1.jb]).toEqual([4, 5, 3, 5]);
     // Wider rows keep 4-column tiles (the input gradient's 14 columns).
     expect(directTilingFor(convGeometry([64, 16, 10, 10], [6, 16, 5, 5], [64, 6, 14, 14], p(4), "float32")).jb).toBe(4);
+  });
+
+  it("reads the filter in place only where each filter value serves few outputs (LeNet-5's first filter gradient)", () => {
+    const p = (pad: number): ConvParams => ({ stride: [1, 1], padding: [[pad, pad], [pad, pad]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 });
+    const dw1 = convGeometry([1, 64, 28, 28], [6, 64, 28, 28], [1, 6, 5, 5], p(2), "float32");
+    const dw2 = convGeometry([6, 64, 14, 14], [16, 64, 10, 10], [6, 16, 5, 5], p(0), "float32");
+    const forward = convGeometry([64, 1, 28, 28], [6, 1, 5, 5], [64, 6, 28, 28], p(2), "float32");
+    expect([filterReadInPlace(dw1), filterReadInPlace(dw2), filterReadInPlace(forward)]).toEqual([true, false, false]);
+    // In place, the source loads filter values from the filter input (in1) in the tile loops, not from panels.
+    expect(compileConv(dw1, { method: "direct" }).source).toMatch(/t0 = in1\[p1/);
+    expect(compileConv(dw2, { method: "direct" }).source).not.toMatch(/t0 = in1\[p1/);
   });
 });
 
