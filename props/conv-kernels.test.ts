@@ -6,12 +6,15 @@
 // - im2col takes several images per product (with a shorter last chunk); whatever the chunking,
 //   the results equal the reference bit for bit, with and without an epilogue;
 // - a skipped padding row or column multiplies nothing: an infinite filter value that only meets
-//   padding leaves the output finite, as in the reference (which skips padding taps).
+//   padding leaves the output finite, as in the reference (which skips padding taps);
+// - the automatic tiling runs output rows of 5 or 6 columns as one tile (LeNet-5's filter
+//   gradients) and reads a filter whose values serve few outputs in place instead of copying it
+//   into panels, bit for bit equal to the reference (any tile reads the filter either way).
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import "../src/index.js";
-import { type ConvEpilogue, type DirectTiling, compileConv, convGeometry, filterRowsReadingData, paddingColumns } from "../src/compile/kernels/conv.js";
+import { type ConvEpilogue, type DirectTiling, WHOLE_ROW_TILE, compileConv, convGeometry, directTilingFor, filterReadInPlace, filterRowsReadingData, paddingColumns } from "../src/compile/kernels/conv.js";
 import { compileIm2col } from "../src/compile/kernels/im2col.js";
 import { type ConvParams, convPrim, convShape } from "../src/prims/conv.js";
 import { allocArray } from "../src/tensor/dtype.js";
@@ -112,6 +115,7 @@ const tilingArb: fc.Arbitrary<DirectTiling> = fc.record({
   jb: fc.integer({ min: 1, max: 6 }),
   unrollKw: fc.constantFrom(0, 3, 8),
   alwaysCopy: fc.boolean(),
+  filterInPlace: fc.option(fc.boolean(), { nil: undefined }),
 });
 
 describe("direct convolution loops that skip padding", () => {
@@ -167,6 +171,83 @@ describe("direct convolution loops that skip padding", () => {
       }),
       runs(100),
     );
+  });
+});
+
+/** Random conv equations whose output rows are 4 to 7 columns wide (5 or 6 unless input dilation adds one). */
+function narrowRowArb(): fc.Arbitrary<Case> {
+  return fc
+    .record({
+      n: fc.integer({ min: 1, max: 2 }),
+      groups: fc.integer({ min: 1, max: 2 }),
+      cg: fc.integer({ min: 1, max: 3 }),
+      og: fc.integer({ min: 1, max: 6 }),
+      h: fc.integer({ min: 1, max: 5 }),
+      tw: fc.constantFrom(4, 5, 6),
+      k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 12 })),
+      stride: fc.integer({ min: 1, max: 3 }),
+      lhs: fc.constantFrom(1, 1, 2),
+      rhs: fc.constantFrom(1, 1, 2),
+      pads: fc.tuple(fc.nat(), fc.nat(), fc.nat()),
+      dtype: fc.constantFrom<FloatDType>("float32", "float64"),
+      seed: fc.nat(),
+    })
+    .map((r) => {
+      const window = (r.k[1] - 1) * r.rhs + 1;
+      const extent = (r.tw - 1) * r.stride + window; // padded (and dilated) width giving tw outputs
+      const lo = r.pads[0] % Math.min(window, extent);
+      let hi = r.pads[1] % Math.max(1, Math.min(window, extent - lo));
+      // The dilated input spans extent − lo − hi columns: (w − 1)·lhs + 1.
+      if ((extent - lo - hi - 1) % r.lhs !== 0) hi -= 1;
+      const w = (extent - lo - hi - 1) / r.lhs + 1;
+      const padH = r.pads[2] % r.k[0];
+      return {
+        xShape: [r.n, r.groups * r.cg, r.h + r.k[0] - 1, w],
+        wShape: [r.groups * r.og, r.cg, r.k[0], r.k[1]],
+        params: { stride: [1, r.stride], padding: [[padH, padH], [lo, hi]], lhsDilation: [1, r.lhs], rhsDilation: [1, r.rhs], groups: r.groups },
+        dtype: r.dtype,
+        seed: r.seed,
+      };
+    });
+}
+
+describe("the automatic direct tiling", () => {
+  it("runs rows of 5 or 6 outputs as one tile and equals the reference bit for bit (odd sizes, strides, padding, dilations, groups, batch 1)", () => {
+    let wholeRows = 0;
+    fc.assert(
+      fc.property(narrowRowArb(), (c) => {
+        const { x, w, reference, geometry, fresh } = setup(c);
+        const tiling = directTilingFor(geometry);
+        const whole = geometry.tw > 4 && geometry.tw <= WHOLE_ROW_TILE;
+        expect(tiling.jb, label(c)).toBe(whole ? geometry.tw : 4);
+        if (whole) wholeRows++;
+        const out = fresh();
+        compileConv(geometry, { method: "direct" }).kernel(x, w, out, []);
+        expect(bitDifference(out, reference(w)), label(c)).toBeNull();
+      }),
+      runs(150),
+    );
+    expect(wholeRows).toBeGreaterThan(50);
+  });
+
+  it("gives LeNet-5's filter gradients (5 × 5 outputs) whole-row tiles of 4 × 5 and 3 × 5", () => {
+    const p = (pad: number): ConvParams => ({ stride: [1, 1], padding: [[pad, pad], [pad, pad]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 });
+    const conv2 = directTilingFor(convGeometry([6, 64, 14, 14], [16, 64, 10, 10], [6, 16, 5, 5], p(0), "float32"));
+    const conv1 = directTilingFor(convGeometry([1, 64, 28, 28], [6, 64, 28, 28], [1, 6, 5, 5], p(2), "float32"));
+    expect([conv2.ob, conv2.jb, conv1.ob, conv1.jb]).toEqual([4, 5, 3, 5]);
+    // Wider rows keep 4-column tiles (the input gradient's 14 columns).
+    expect(directTilingFor(convGeometry([64, 16, 10, 10], [6, 16, 5, 5], [64, 6, 14, 14], p(4), "float32")).jb).toBe(4);
+  });
+
+  it("reads the filter in place only where each filter value serves few outputs (LeNet-5's first filter gradient)", () => {
+    const p = (pad: number): ConvParams => ({ stride: [1, 1], padding: [[pad, pad], [pad, pad]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 });
+    const dw1 = convGeometry([1, 64, 28, 28], [6, 64, 28, 28], [1, 6, 5, 5], p(2), "float32");
+    const dw2 = convGeometry([6, 64, 14, 14], [16, 64, 10, 10], [6, 16, 5, 5], p(0), "float32");
+    const forward = convGeometry([64, 1, 28, 28], [6, 1, 5, 5], [64, 6, 28, 28], p(2), "float32");
+    expect([filterReadInPlace(dw1), filterReadInPlace(dw2), filterReadInPlace(forward)]).toEqual([true, false, false]);
+    // In place, the source loads filter values from the filter input (in1) in the tile loops, not from panels.
+    expect(compileConv(dw1, { method: "direct" }).source).toMatch(/t0 = in1\[p1/);
+    expect(compileConv(dw2, { method: "direct" }).source).not.toMatch(/t0 = in1\[p1/);
   });
 });
 

@@ -57,19 +57,33 @@ export interface DirectTiling {
   readonly unrollKw: number;
   /** Copy the input into the Float64 scratch image even when it could be read in place. */
   readonly alwaysCopy: boolean;
+  /**
+   * Read the filter where it lies (one load stream per output channel of the tile) instead of
+   * copying it into Float64 panels first. Default (undefined): when the copy would not pay, see
+   * `filterReadInPlace`.
+   */
+  readonly filterInPlace?: boolean;
 }
 
 export const DEFAULT_DIRECT_TILING: DirectTiling = { ob: 4, jb: 4, unrollKw: 8, alwaysCopy: true };
+
+/** Output rows at most this wide run as one tile (see directTilingFor). */
+export const WHOLE_ROW_TILE = 6;
 
 /**
  * The direct tiling for a geometry: 4 channels × 4 outputs, or 3 × 4 when the channels per group
  * split into threes but not fours (6 = 3 + 3 rather than 4 + 2). Other tiles measured within the
  * noise of these (docs/performance.md); one output channel (depthwise, a 1-filter input
- * gradient) clamps the tile to 1 × 4, which measured faster than 1 × 8.
+ * gradient) clamps the tile to 1 × 4, which measured faster than 1 × 8. Rows of 5 or 6 outputs
+ * run as one tile instead of 4 + a 1- or 2-wide remainder, whose loads serve few multiply-adds:
+ * LeNet-5's filter gradients (5 × 5 outputs, 10- and 28-wide filters) measured 8–12 % faster
+ * with 4 × 5 and 3 × 5 tiles. Each output keeps its own accumulator and summation order.
  */
 export function directTilingFor(g: ConvGeometry): DirectTiling {
   const og = g.o / g.groups;
-  return og % 3 === 0 && og % 4 !== 0 ? { ...DEFAULT_DIRECT_TILING, ob: 3 } : DEFAULT_DIRECT_TILING;
+  const ob = og % 3 === 0 && og % 4 !== 0 ? 3 : DEFAULT_DIRECT_TILING.ob;
+  const jb = g.tw > DEFAULT_DIRECT_TILING.jb && g.tw <= WHOLE_ROW_TILE ? g.tw : DEFAULT_DIRECT_TILING.jb;
+  return ob === DEFAULT_DIRECT_TILING.ob && jb === DEFAULT_DIRECT_TILING.jb ? DEFAULT_DIRECT_TILING : { ...DEFAULT_DIRECT_TILING, ob, jb };
 }
 
 /**
@@ -90,6 +104,21 @@ export function chooseConvMethod(g: ConvGeometry, acceleratedMatmul = false): Co
   if (g.lhsDilation[0] > 1 || g.lhsDilation[1] > 1) return "direct";
   if (acceleratedMatmul && og >= 16 && k >= 64 && positions >= 64) return "im2col";
   return og >= 32 && k >= 32 && positions >= 64 ? "im2col" : "direct";
+}
+
+/** Outputs per image and filter below which the direct method reads the filter in place. */
+export const FILTER_PANEL_MIN_USES = 64;
+
+/**
+ * Whether the direct method should read the filter where it lies rather than copy it into
+ * panels: when each filter value serves fewer than FILTER_PANEL_MIN_USES outputs (images ×
+ * positions), the copy (one strided Float64 store per value) is not repaid by the panels'
+ * contiguous loads. LeNet-5's first filter gradient (1 "image" × 25 positions, a 6 × 64 × 28 × 28
+ * "filter") measured 6–11 % faster in place; the forward convolutions (64 × 784 and 64 × 100
+ * uses) and the second filter gradient (6 × 25) measured as fast or faster with panels.
+ */
+export function filterReadInPlace(g: ConvGeometry): boolean {
+  return g.n * g.th * g.tw < FILTER_PANEL_MIN_USES;
 }
 
 export interface ConvKernelOptions {
@@ -174,6 +203,7 @@ export function paddingColumns(g: ConvGeometry, jb: number, full: number): { rea
 
 function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tiling: DirectTiling): { kernel: ConvKernel; source: string; method: ConvMethod } {
   const { cg, og, eh, ew, k: kTaps, positions, inPlace } = convSizes(g);
+  const panels = !(tiling.filterInPlace ?? filterReadInPlace(g));
   const epi = checkedEpilogue(epilogue);
   const ob = Math.max(1, Math.min(tiling.ob, og));
   const jb = Math.max(1, Math.min(tiling.jb, g.tw));
@@ -185,17 +215,24 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
   const planeStride = copy ? eh * ew : g.h * g.w;
   const imageSize = copy ? g.n * g.c * eh * ew : 0;
   const wOff = imageSize; // packed filter panels follow the image in the scratch
+  // Filter value of tile channel r at tap offset `at` from p1: panels interleave the tile's
+  // channels per tap; in place, channel r lies kTaps further on and taps are adjacent.
+  const wSrc = panels ? "sc" : "in1";
+  const wAt = (at: number, r: number, rows: number) => (panels ? at * rows + r : at + r * kTaps);
+  const tapStep = (rows: number) => (panels ? rows : 1);
   const extras = Array.from({ length: epi?.extraInputs ?? 0 }, (_, e) => `in${e + 3}`);
 
   const lines = ["return function kernel(ins, out) {", "const in0 = ins[0], in1 = ins[1], sc = ins[2];"];
   extras.forEach((name, e) => lines.push(`const ${name} = ins[${e + 3}];`));
   if (copy) emitPadCopy(g, lines);
   // Filter panels: output channel o of group block [o0, o0 + size) at wOff + o0·K + tap·size + (o − o0).
-  lines.push(`for (let i0 = 0; i0 < ${g.o}; i0++) {`);
-  lines.push(`const i1 = i0 % ${og}, i2 = i1 % ${ob}, i3 = ${og} - (i1 - i2) < ${ob} ? ${og} - (i1 - i2) : ${ob};`);
-  lines.push(`let p0 = ${wOff} + (i0 - i2) * ${kTaps} + i2, p1 = i0 * ${kTaps};`);
-  lines.push(`for (let i4 = 0; i4 < ${kTaps}; i4++) { sc[p0] = in1[p1 + i4]; p0 += i3; }`);
-  lines.push(`}`);
+  if (panels) {
+    lines.push(`for (let i0 = 0; i0 < ${g.o}; i0++) {`);
+    lines.push(`const i1 = i0 % ${og}, i2 = i1 % ${ob}, i3 = ${og} - (i1 - i2) < ${ob} ? ${og} - (i1 - i2) : ${ob};`);
+    lines.push(`let p0 = ${wOff} + (i0 - i2) * ${kTaps} + i2, p1 = i0 * ${kTaps};`);
+    lines.push(`for (let i4 = 0; i4 < ${kTaps}; i4++) { sc[p0] = in1[p1 + i4]; p0 += i3; }`);
+    lines.push(`}`);
+  }
 
   const unroll = g.kw <= tiling.unrollKw;
   const rowsRead = copy ? filterRowsReadingData(g) : null;
@@ -211,8 +248,8 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
     lines.push(`{ let ${inits.join(", ")};`);
     // With padding rows, filter rows [i10, i11) of output row i3 read data (see filterRowsReadingData).
     const skip = rowsRead === null ? "" : ` + i10 * ${dh * rowStride}`;
-    const skipW = rowsRead === null ? "" : ` + i10 * ${g.kw * rows}`;
-    lines.push(`let p0 = (i0 * ${g.c} + i1 * ${cg}) * ${planeStride} + i3 * ${sh * rowStride} + i4 * ${sw}${skip}, p1 = ${wOff} + (i1 * ${og} + i2 * ${ob}) * ${kTaps}${skipW};`);
+    const skipW = rowsRead === null ? "" : ` + i10 * ${g.kw * tapStep(rows)}`;
+    lines.push(`let p0 = (i0 * ${g.c} + i1 * ${cg}) * ${planeStride} + i3 * ${sh * rowStride} + i4 * ${sw}${skip}, p1 = ${panels ? `${wOff} + ` : ""}(i1 * ${og} + i2 * ${ob}) * ${kTaps}${skipW};`);
     lines.push(`for (let i5 = 0; i5 < ${cg}; i5++) {`);
     lines.push(rowsRead === null ? `for (let i6 = 0; i6 < ${g.kh}; i6++) {` : `for (let i6 = i10; i6 < i11; i6++) {`);
     if (unroll) {
@@ -226,28 +263,28 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
       for (let v = 0; v < g.kw; v++) {
         const taps = Array.from({ length: cols }, (_, c) => c).filter((c) => reads(c, v));
         if (taps.length === 0) continue;
-        const ts = Array.from({ length: rows }, (_, r) => `t${r} = sc[p1 + ${v * rows + r}]`);
+        const ts = Array.from({ length: rows }, (_, r) => `t${r} = ${wSrc}[p1 + ${wAt(v, r, rows)}]`);
         lines.push(`{ const ${ts.join(", ")};`);
         const fmas: string[] = [];
         for (let r = 0; r < rows; r++) for (const c of taps) fmas.push(`${acc(r, c)} += ${offsets.get(c * sw + v * dw)} * t${r};`);
         lines.push(fmas.join(" "), `}`);
       }
-      lines.push(`p0 += ${dh * rowStride}; p1 += ${g.kw * rows};`);
+      lines.push(`p0 += ${dh * rowStride}; p1 += ${g.kw * tapStep(rows)};`);
     } else {
       lines.push(`let p2 = p0;`);
       lines.push(`for (let i7 = 0; i7 < ${g.kw}; i7++) {`);
       const xs = Array.from({ length: cols }, (_, c) => `x${c} = ${src}[p2 + ${c * sw}]`);
-      const ts = Array.from({ length: rows }, (_, r) => `t${r} = sc[p1 + ${r}]`);
+      const ts = Array.from({ length: rows }, (_, r) => `t${r} = ${wSrc}[p1 + ${wAt(0, r, rows)}]`);
       lines.push(`const ${xs.join(", ")};`, `const ${ts.join(", ")};`);
       const fmas: string[] = [];
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) fmas.push(`${acc(r, c)} += x${c} * t${r};`);
       lines.push(fmas.join(" "));
-      lines.push(`p2 += ${dw}; p1 += ${rows}; }`);
+      lines.push(`p2 += ${dw}; p1 += ${tapStep(rows)}; }`);
       lines.push(`p0 += ${dh * rowStride};`);
     }
     lines.push(`}`);
     if (rowsRead === null) lines.push(`p0 += ${planeStride - g.kh * dh * rowStride};`);
-    else lines.push(`p0 += ${planeStride} - (i11 - i10) * ${dh * rowStride}; p1 += (${g.kh} - i11 + i10) * ${g.kw * rows};`);
+    else lines.push(`p0 += ${planeStride} - (i11 - i10) * ${dh * rowStride}; p1 += (${g.kh} - i11 + i10) * ${g.kw * tapStep(rows)};`);
     lines.push(`}`);
     // Store: output (i0, o = i1·og + i2·ob + r, i3, i4 + c).
     lines.push(`const p3 = ((i0 * ${g.o} + i1 * ${og} + i2 * ${ob}) * ${g.th} + i3) * ${g.tw} + i4;`);
@@ -309,7 +346,7 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
   lines.push(`}`, `};`);
   const source = lines.join("\n");
   const run = compileKernelSource(source);
-  const scratchSize = imageSize + g.o * kTaps;
+  const scratchSize = imageSize + (panels ? g.o * kTaps : 0);
   const args: TypedArray[] = [];
   const kernel: ConvKernel = (x, w, out, ex) => {
     args.length = 0;
