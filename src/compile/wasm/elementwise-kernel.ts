@@ -22,8 +22,8 @@ import type { KernelSpec } from "../lower.js";
 import { LruCache } from "../lru.js";
 import { S, type ScalarExpr, scalarTypeOf, topoOrder } from "../../scalar/expr.js";
 import { backendInUse } from "./backend.js";
-import { type Operand, renderWasmElementwise, wasmElementwiseUsesSimd } from "./elementwise.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, scratchF32 } from "./memory.js";
+import { ELEMENT_BYTES, type Operand, renderWasmElementwise, wasmElementwiseUsesSimd } from "./elementwise.js";
+import { ensureScratch, kernelImports, kernelMemoryLimits, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
 type LoopSpec = Extract<KernelSpec, { kind: "loop" }>;
@@ -154,21 +154,6 @@ function loopFunction(plan: WasmLoopPlan, key: string): RunLoop | null {
   return run;
 }
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
-const ARRAY = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
-
-/** Typed views of the kernel memory by dtype, re-made when the memory grows (its buffer changes). */
-let viewsOf: ArrayBuffer | null = null;
-let views: Record<DType, TypedArray> | null = null;
-function memoryView(dtype: DType): TypedArray {
-  const buffer = scratchF32().buffer as ArrayBuffer;
-  if (buffer !== viewsOf || views === null) {
-    viewsOf = buffer;
-    views = { float32: new ARRAY.float32(buffer), float64: new ARRAY.float64(buffer), int32: new ARRAY.int32(buffer), bool: new ARRAY.bool(buffer) };
-  }
-  return views[dtype];
-}
-
 /**
  * Writes the elements `src[offset + Σ index_d·strides[d]]` over `dims` in row-major order to
  * `dst` from `at`: contiguous rows by `set`, repeated values by `fill`, a dimension of stride 0
@@ -204,7 +189,7 @@ export function gatherInto(dst: TypedArray, at: number, src: TypedArray, offset:
  * the copies would need more than WASM_LOOP_SCRATCH_BUDGET bytes.
  */
 export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
-  const bytes = plan.operands.reduce((sum, o) => sum + (o.scalar ? 1 : plan.size) * BYTES[o.dtype] + 16, plan.size * BYTES[plan.out]);
+  const bytes = plan.operands.reduce((sum, o) => sum + (o.scalar ? 1 : plan.size) * ELEMENT_BYTES[o.dtype] + 16, plan.size * ELEMENT_BYTES[plan.out]);
   if (bytes > WASM_LOOP_SCRATCH_BUDGET) return null;
   const key = `${plan.out}|${plan.operands.map((o) => `${o.dtype}${o.scalar ? "s" : ""}`).join(",")}|${listScalar(plan.root)}`; // gathered operands are runs to the module
   const run = loopFunction(plan, key);
@@ -215,10 +200,10 @@ export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
   let end = 0;
   for (const o of plan.operands) {
     places.push(end);
-    end = align(end + (o.scalar ? 1 : n) * BYTES[o.dtype]);
+    end = align(end + (o.scalar ? 1 : n) * ELEMENT_BYTES[o.dtype]);
   }
   const outPlace = end;
-  end += n * BYTES[plan.out];
+  end += n * ELEMENT_BYTES[plan.out];
   const args = [...places, outPlace, n];
   const operands = plan.operands;
   const outDtype = plan.out;
@@ -226,13 +211,13 @@ export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
     ensureScratch(end);
     for (let k = 0; k < operands.length; k++) {
       const o = operands[k]!;
-      const at = places[k]! / BYTES[o.dtype];
-      if (o.gather !== undefined) gatherInto(memoryView(o.dtype), at, ins[o.input]!, o.offset, o.gather.dims, o.gather.strides);
-      else memoryView(o.dtype).set(ins[o.input]!.subarray(o.offset, o.offset + (o.scalar ? 1 : n)), at);
+      const at = places[k]! / ELEMENT_BYTES[o.dtype];
+      if (o.gather !== undefined) gatherInto(scratchOf(o.dtype), at, ins[o.input]!, o.offset, o.gather.dims, o.gather.strides);
+      else scratchOf(o.dtype).set(ins[o.input]!.subarray(o.offset, o.offset + (o.scalar ? 1 : n)), at);
     }
     run(...args);
-    const first = outPlace / BYTES[outDtype];
-    out.set(memoryView(outDtype).subarray(first, first + n));
+    const first = outPlace / ELEMENT_BYTES[outDtype];
+    out.set(scratchOf(outDtype).subarray(first, first + n));
   };
   const lanes = wasmElementwiseUsesSimd(plan.root, plan.operands, plan.out) ? "simd" : "scalar";
   const how = (o: LoopOperand) => (o.scalar ? `[${o.offset}] (one value)` : o.gather !== undefined ? ` from ${o.offset}, gathered over [${o.gather.dims.join(", ")}] with strides [${o.gather.strides.join(", ")}]` : ` from ${o.offset}`);

@@ -31,7 +31,8 @@ export interface Operand {
 }
 
 const VAL: Record<ScalarType, ValType> = { f32: ValType.f32, f64: ValType.f64, i32: ValType.i32 };
-const SIZE: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+/** Bytes per stored element of each dtype (bool as one byte). */
+export const ELEMENT_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 const ALIGN: Record<DType, number> = { float32: 2, float64: 3, int32: 2, bool: 0 };
 const LOAD: Record<DType, number> = { float32: Op.f32Load, float64: Op.f64Load, int32: Op.i32Load, bool: Op.i32Load8U };
 const STORE: Record<DType, number> = { float32: Op.f32Store, float64: Op.f64Store, int32: Op.i32Store, bool: Op.i32Store8 };
@@ -431,7 +432,7 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
     const live = liveNodes(order, root, minMax);
     const step = 4 * SIMD_GROUPS;
     // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
-    const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(SIZE[dtype])).emit(Op.i32Shl, Op.i32Add);
+    const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(ELEMENT_BYTES[dtype])).emit(Op.i32Shl, Op.i32Add);
     // while (i + step <= n) { … i += step }
     f.block().loop();
     f.get(i).i32Const(step).emit(Op.i32Add).get(count).emit(Op.i32GtS).brIf(1);
@@ -442,7 +443,7 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         if (n.kind !== "arg") return simdNode(f, n, lanes, v, minMax);
         const o = operands[n.index]!;
         if (o.scalar) return;
-        const bytes = 4 * SIZE[o.dtype];
+        const bytes = 4 * ELEMENT_BYTES[o.dtype];
         if (o.dtype === "bool") {
           address(n.index, o.dtype).simdMem(Simd.v128Load32Zero, 0, g * bytes).simd(I16X8_EXTEND_LOW_I8X16_U).simd(I32X4_EXTEND_LOW_I16X8_U).simd(I32X4_NEG).set(v(n).lo);
           return;
@@ -452,7 +453,7 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
       });
     }
     vecs.forEach((vec, g) => {
-      const bytes = 4 * SIZE[out];
+      const bytes = 4 * ELEMENT_BYTES[out];
       address(outPtr, out).get(vec.get(root)!.lo).simdMem(Simd.v128Store, 2, g * bytes);
       if (out === "float64") address(outPtr, out).get(vec.get(root)!.hi).simdMem(Simd.v128Store, 2, g * bytes + 16);
     });
@@ -460,7 +461,7 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
     f.end().end();
   }
   // The scalar loop (the whole range, or the tail after the SIMD loop).
-  const shift = (d: DType) => Math.log2(SIZE[d]);
+  const shift = (d: DType) => Math.log2(ELEMENT_BYTES[d]);
   f.block().loop();
   f.get(i).get(count).emit(Op.i32GeS).brIf(1);
   for (const n of order) {

@@ -10,6 +10,7 @@
 // module importing it must then declare the import shared: declare it with `kernelMemoryLimits()`.
 // Elsewhere it is an ordinary memory and kernels run on the calling thread.
 
+import type { DType, TypedArray } from "../../tensor/dtype.js";
 import { type WasmImports, type WasmMemory, webAssembly } from "./api.js";
 import type { MemoryLimits } from "./module.js";
 import { threadHost } from "./threads/host.js";
@@ -23,6 +24,8 @@ let shared = false;
 let viewBuffer: ArrayBuffer | null = null;
 let f32 = new Float32Array(0);
 let f64 = new Float64Array(0);
+let i32 = new Int32Array(0);
+let u8 = new Uint8Array(0);
 
 /** The kernel memory (created on first use, one page; see the file comment for when it is shared). */
 export function kernelMemory(): WasmMemory {
@@ -65,6 +68,8 @@ function refresh(): void {
     viewBuffer = buffer;
     f32 = new Float32Array(buffer);
     f64 = new Float64Array(buffer);
+    i32 = new Int32Array(buffer);
+    u8 = new Uint8Array(buffer);
   }
 }
 
@@ -78,6 +83,12 @@ export function scratchF32(): Float32Array {
 export function scratchF64(): Float64Array {
   refresh();
   return f64;
+}
+
+/** A view of the whole kernel memory holding `dtype`'s elements (bool as bytes; valid until the next `ensureScratch`). */
+export function scratchOf(dtype: DType): TypedArray {
+  refresh();
+  return dtype === "float32" ? f32 : dtype === "float64" ? f64 : dtype === "int32" ? i32 : u8;
 }
 
 /** The import object a kernel module is instantiated with. */
