@@ -55,11 +55,20 @@ export function kernelMemoryLimits(): MemoryLimits {
   return { initial: 1, maximum: MAX_PAGES, shared: kernelMemoryShared() };
 }
 
-/** Grows the kernel memory to at least `bytes` bytes. Throws a RangeError beyond the 2 GiB cap. */
+/**
+ * The byte address where a kernel's scratch starts (16-byte aligned). A kernel reads it once per
+ * call, after `ensureScratch`, and addresses its scratch from there; it is 0 today.
+ */
+export function scratchBase(): number {
+  return 0;
+}
+
+/** Grows the kernel memory so that `bytes` bytes of scratch fit from `scratchBase()`. Throws a RangeError beyond the cap. */
 export function ensureScratch(bytes: number): void {
   const mem = kernelMemory();
+  const need = scratchBase() + bytes;
   const have = mem.buffer.byteLength;
-  if (bytes > have) mem.grow(Math.ceil((bytes - have) / PAGE));
+  if (need > have) mem.grow(Math.ceil((need - have) / PAGE));
 }
 
 function refresh(): void {
