@@ -9,13 +9,19 @@
 //   padding leaves the output finite, as in the reference (which skips padding taps);
 // - the automatic tiling runs output rows of 5 or 6 columns as one tile (LeNet-5's filter
 //   gradients) and reads a filter whose values serve few outputs in place instead of copying it
-//   into panels, bit for bit equal to the reference (any tile reads the filter either way).
+//   into panels, bit for bit equal to the reference (any tile reads the filter either way);
+// - the WebAssembly direct kernel (src/compile/wasm/conv.ts) with float64 accumulation equals the
+//   reference bit for bit for every option and tile, NaN/±Infinity/±0 inputs included, applies a
+//   fused epilogue with the JS loops' bits, and hands a call with a non-finite filter value to the
+//   JS loops (the "infinite filter value" law above holds through them); with float32 accumulation it stays within the documented float32 summation bound.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import "../src/index.js";
 import { type ConvEpilogue, type DirectTiling, WHOLE_ROW_TILE, compileConv, convGeometry, directTilingFor, filterReadInPlace, filterRowsReadingData, paddingColumns } from "../src/compile/kernels/conv.js";
 import { compileIm2col } from "../src/compile/kernels/im2col.js";
+import { backendSetting, setBackend } from "../src/compile/wasm/backend.js";
+import { type WasmConvTiling, channelChunk, compileWasmConv, wasmConvCalls } from "../src/compile/wasm/conv.js";
 import { type ConvParams, convPrim, convShape } from "../src/prims/conv.js";
 import { allocArray } from "../src/tensor/dtype.js";
 import { bitDifference } from "./exact.js";
@@ -246,8 +252,8 @@ describe("the automatic direct tiling", () => {
     const forward = convGeometry([64, 1, 28, 28], [6, 1, 5, 5], [64, 6, 28, 28], p(2), "float32");
     expect([filterReadInPlace(dw1), filterReadInPlace(dw2), filterReadInPlace(forward)]).toEqual([true, false, false]);
     // In place, the source loads filter values from the filter input (in1) in the tile loops, not from panels.
-    expect(compileConv(dw1, { method: "direct" }).source).toMatch(/t0 = in1\[p1/);
-    expect(compileConv(dw2, { method: "direct" }).source).not.toMatch(/t0 = in1\[p1/);
+    expect(compileConv(dw1, { method: "direct", accelerate: false }).source).toMatch(/t0 = in1\[p1/);
+    expect(compileConv(dw2, { method: "direct", accelerate: false }).source).not.toMatch(/t0 = in1\[p1/);
   });
 });
 
@@ -298,5 +304,128 @@ describe("im2col over chunks of images", () => {
       }),
       runs(100),
     );
+  });
+});
+
+describe("the WebAssembly direct convolution", () => {
+  const wasmTilingArb: fc.Arbitrary<WasmConvTiling | undefined> = fc.option(fc.record({ nv: fc.integer({ min: 1, max: 3 }), jb: fc.integer({ min: 1, max: 6 }) }), { nil: undefined });
+  const noFallback = () => {
+    throw new Error("the JS loops were asked for although the filter is finite");
+  };
+  /** NaN, ±Infinity and ±0 written over some input values. */
+  const specialsArb = fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0)), { maxLength: 4 });
+
+  it("with float64 accumulation equals the reference bit for bit (every option, any tile, NaN/±Infinity/±0 inputs)", () => {
+    fc.assert(
+      fc.property(caseArb(3), wasmTilingArb, specialsArb, (c, tiling, specials) => {
+        const { x, w, reference, geometry, fresh } = setup(c);
+        for (const [i, v] of specials) x[i % x.length] = v;
+        const made = compileWasmConv(geometry, undefined, "float64", noFallback, tiling);
+        expect(made, label(c)).not.toBeNull();
+        const out = fresh();
+        const before = wasmConvCalls.kernel;
+        made!.kernel(x, w, out, []);
+        expect(wasmConvCalls.kernel).toBe(before + 1);
+        expect(bitDifference(out, reference(w)), `${label(c)} ${JSON.stringify(tiling)}`).toBeNull();
+      }),
+      runs(150),
+    );
+  });
+
+  it("sums input channels in chunks through the result area when a filter panel is large, to the same bits", () => {
+    expect(channelChunk(64, 6 * 784 * 8)).toBe(1); // LeNet-5's first filter gradient
+    expect(channelChunk(64, 4 * 100 * 8)).toBe(16); // its second (4-channel blocks)
+    expect(channelChunk(6, 6 * 25 * 8)).toBe(6);
+    // 12 channels of 6·7·7 filter values: 2.3 KiB per channel and block, so chunks of 12 ≥ … fit;
+    // a 40 × 40 filter (76.8 KiB per channel) forces chunks of one channel.
+    const c: Case = {
+      xShape: [1, 3, 41, 42],
+      wShape: [5, 3, 40, 40],
+      params: { stride: [1, 1], padding: [[1, 0], [0, 1]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 },
+      dtype: "float32",
+      seed: 7,
+    };
+    const { x, w, reference, geometry, fresh } = setup(c);
+    const made = compileWasmConv(geometry, undefined, "float64", noFallback)!;
+    expect(made.plan.chunk).toBe(1);
+    const out = fresh();
+    made.kernel(x, w, out, []);
+    expect(bitDifference(out, reference(w))).toBeNull();
+  });
+
+  it("applies a fused epilogue with the JS loops' bits", () => {
+    const biasRelu: ConvEpilogue = { extraInputs: 1, expr: (acc, idx, [b]) => `Math.max(0, ${acc} + ${b}[${idx.o}])` };
+    const indexed: ConvEpilogue = { extraInputs: 1, expr: (acc, idx, [e]) => `(${e}[${idx.flat}] * ${acc} + ${idx.n} - ${idx.p} / 4)` };
+    fc.assert(
+      fc.property(caseArb(3), fc.boolean(), (c, useIndexed) => {
+        const { x, w, outShape, geometry, fresh } = setup(c);
+        const extra = fill(allocArray("float64", useIndexed ? size(outShape) : outShape[1]!) as Arr, c.seed + 3);
+        const epilogue = useIndexed ? indexed : biasRelu;
+        const expected = fresh();
+        compileConv(geometry, { method: "direct", epilogue, accelerate: false }).kernel(x, w, expected, [extra]);
+        const out = fresh();
+        compileWasmConv(geometry, epilogue, "float64", noFallback)!.kernel(x, w, out, [extra]);
+        expect(bitDifference(out, expected), label(c)).toBeNull();
+      }),
+      runs(100),
+    );
+  });
+
+  it("hands a call whose filter holds NaN or ±Infinity to the JS loops (which skip padding taps), with their bits", () => {
+    fc.assert(
+      fc.property(caseArb(2), fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity), (c, at, bad) => {
+        const { x, w, geometry, fresh } = setup(c);
+        w[at % w.length] = bad;
+        const js = compileConv(geometry, { method: "direct", accelerate: false }).kernel;
+        const made = compileWasmConv(geometry, undefined, "float64", () => js)!;
+        const out = fresh();
+        const before = wasmConvCalls.fallback;
+        made.kernel(x, w, out, []);
+        expect(wasmConvCalls.fallback).toBe(before + 1);
+        const expected = fresh();
+        js(x, w, expected, []);
+        expect(bitDifference(out, expected), label(c)).toBeNull();
+      }),
+      runs(100),
+    );
+  });
+
+  it("with float32 accumulation stays within γ(k + 1)·Σ|products| of the reference (k taps per output)", () => {
+    fc.assert(
+      fc.property(caseArb(3), wasmTilingArb, (c, tiling) => {
+        const f32: Case = { ...c, dtype: "float32" };
+        const { x, w, outShape, reference, geometry, fresh } = setup(f32);
+        const made = compileWasmConv(geometry, undefined, "float32", noFallback, tiling)!;
+        expect(made.plan.lanes).toBe(4);
+        const out = fresh();
+        made.kernel(x, w, out, []);
+        const expected = reference(w);
+        // Σ|products| per output: the float64 convolution of |x| and |w| (exact enough to bound with).
+        const abs = (a: Arr) => Float64Array.from(a, Math.abs);
+        const magnitude = convPrim.impl([{ data: abs(x), shape: f32.xShape, dtype: "float64" }, { data: abs(w), shape: f32.wShape, dtype: "float64" }], f32.params, { shape: outShape, dtype: "float64" }) as Arr;
+        const k = f32.wShape.slice(1).reduce((a, b) => a * b, 1);
+        const u = 2 ** -24;
+        const gamma = ((k + 1) * u) / (1 - (k + 1) * u);
+        for (let i = 0; i < out.length; i++) {
+          expect(Math.abs(out[i]! - expected[i]!), `${label(f32)} element ${i}`).toBeLessThanOrEqual(gamma * magnitude[i]! + 1e-300);
+        }
+      }),
+      runs(100),
+    );
+  });
+
+  it("is what the direct method runs on the WebAssembly backend (float64 and float32 accumulation), and the JS loops on the JS backend", () => {
+    const saved = backendSetting();
+    try {
+      const g = convGeometry([2, 3, 6, 7], [4, 3, 3, 3], [2, 4, 6, 7], { stride: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [1, 1], rhsDilation: [1, 1], groups: 1 }, "float32");
+      setBackend("wasm");
+      expect(compileConv(g, { method: "direct" }).emitter).toBe("wasm-conv-f64x2");
+      setBackend("wasm", { accumulation: "float32" });
+      expect(compileConv(g, { method: "direct" }).emitter).toBe("wasm-conv-f32x4");
+      setBackend("js");
+      expect(compileConv(g, { method: "direct" }).emitter).toBe("js-conv-direct");
+    } finally {
+      setBackend(saved.backend, saved.options);
+    }
   });
 });

@@ -99,7 +99,7 @@ function checkForward(c: Case, method?: "im2col"): void {
   expect(executable.steps.length, label(c)).toBe(1);
   const step = executable.steps[0]!;
   expect(step.spec?.kind, label(c)).toBe("contraction");
-  expect(step.kernel.emitter, label(c)).toMatch(method === undefined ? /^js-conv-(direct|im2col)\+epilogue$/ : /^js-conv-im2col\+epilogue$/);
+  expect(step.kernel.emitter, label(c)).toMatch(method === undefined ? /^(js-conv-(direct|im2col)|wasm-conv-f64x2)\+epilogue$/ : /^js-conv-im2col\+epilogue$/);
   const expected = evalProgram(program, inputs, { reference: true })[0]!;
   const [x, w, b] = inputs as [Tensor, Tensor, Tensor];
   const got = jit(f)(x, w, b);
@@ -157,7 +157,7 @@ describe("the backward pass", () => {
     const forward = jit((p: Record<string, Tensor>, x: Tensor) => fx.maxPool2d(fx.maximum(fx.conv2d(x, p["w1"]!, { bias: p["b1"], padding: "same" }), 0), 2));
     const params0 = Object.fromEntries(Object.entries(shapes).map(([k, s], i) => [k, randomLike({ shape: s, dtype: "float64" }, prng(10 + i))]));
     const text = forward.explain(params0, x0);
-    expect(text).toMatch(/kernel 0: contraction → \S+ \(js-conv-direct\+epilogue\), 5 equations:/);
+    expect(text).toMatch(/kernel 0: contraction → \S+ \((js-conv-direct|wasm-conv-f64x2)\+epilogue\), 5 equations:/);
     expect(text).toContain("== kernels: 2 ==");
     fc.assert(
       fc.property(fc.nat(), (seed) => {

@@ -133,10 +133,12 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly backend", () => {
     expect(chooseConvMethod(secondLayer, true)).toBe("im2col");
     expect(chooseConvMethod(filterGrad, true)).toBe("direct"); // 25 positions
     expect(chooseConvMethod(firstLayer, true)).toBe("direct");
+    // With the WebAssembly direct convolution too, direct wins the second layer (src/compile/wasm/conv.ts).
+    expect(chooseConvMethod(secondLayer, true, true)).toBe("direct");
     setBackend("wasm");
-    expect(compileConv(secondLayer).method).toBe("im2col");
+    expect([compileConv(secondLayer).method, compileConv(secondLayer).emitter]).toEqual(["direct", "wasm-conv-f64x2"]);
     setBackend("js");
-    expect(compileConv(secondLayer).method).toBe("direct");
+    expect([compileConv(secondLayer).method, compileConv(secondLayer).emitter]).toEqual(["direct", "js-conv-direct"]);
   });
 
   it("packing reads along depth (untransposed A, transposed B) and along rows (the others) to the same bits as the JS kernel", () => {

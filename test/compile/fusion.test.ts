@@ -172,7 +172,7 @@ describe("conv epilogues", () => {
       expect(kernelCount(text)).toBe(1);
       expect(kernelKinds(text)).toEqual(["contraction"]);
       const lines = kernelLines(text);
-      expect(lines).toMatch(/\(js-conv-(direct|im2col)\+epilogue\)/);
+      expect(lines).toMatch(/\((js-conv-(direct|im2col)|wasm-conv-f64x2)\+epilogue\)/);
       expect(lines).toMatch(/= conv\[/);
       expect(lines).toMatch(/= add /);
       expect(lines).toMatch(name.startsWith("maximum") ? /= maximum / : /= gt [\s\S]*= select /);
@@ -234,7 +234,7 @@ describe("conv epilogues", () => {
       return fx.add(fx.maximum(y, 0), fx.sum(fx.conv2d(a, w)));
     };
     const t1 = jit(twice).explain(xs, ws, bs);
-    expect(t1).toMatch(/kernel 0: contraction → \w+:f64\[2,3,3,3\] \(js-conv-direct\), 1 equation:/);
+    expect(t1).toMatch(/kernel 0: contraction → \w+:f64\[2,3,3,3\] \((js-conv-direct|wasm-conv-f64x2)\), 1 equation:/);
     expect(jit(twice)(xs, ws, bs).toArray()).toEqual(twice(xs, ws, bs).toArray());
     const pooled = (a: fx.Tensor, w: fx.Tensor, b: fx.Tensor) => fx.sum(fx.maximum(fx.conv2d(a, w, { bias: b }), 0), { axis: [2, 3] });
     const t2 = jit(pooled).explain(xs, ws, bs);

@@ -98,11 +98,15 @@ export function directTilingFor(g: ConvGeometry): DirectTiling {
  * matmul" in docs/performance.md). Filter gradients (25 positions in LeNet-5) stay direct: with
  * the direct loops skipping padding, they measured 7.8 ms direct vs 9.3 ms im2col (CPU time,
  * float64 accumulation; with float32 accumulation im2col took 6.1 ms).
+ * With the WebAssembly direct convolution (`acceleratedDirect`, ../wasm/conv.ts) direct wins
+ * LeNet-5's second layer too (2.9 ms against 8.3 ms for im2col + WebAssembly matmul, loaded
+ * machine, same process): im2col keeps only the original class (≥ 32 filters per group), where
+ * the direct kernel would re-read the image once per block of 6 channels.
  */
-export function chooseConvMethod(g: ConvGeometry, acceleratedMatmul = false): ConvMethod {
+export function chooseConvMethod(g: ConvGeometry, acceleratedMatmul = false, acceleratedDirect = false): ConvMethod {
   const { og, k, positions } = convSizes(g);
   if (g.lhsDilation[0] > 1 || g.lhsDilation[1] > 1) return "direct";
-  if (acceleratedMatmul && og >= 16 && k >= 64 && positions >= 64) return "im2col";
+  if (acceleratedMatmul && !acceleratedDirect && og >= 16 && k >= 64 && positions >= 64) return "im2col";
   return og >= 32 && k >= 32 && positions >= 64 ? "im2col" : "direct";
 }
 
@@ -124,14 +128,54 @@ export function filterReadInPlace(g: ConvGeometry): boolean {
 export interface ConvKernelOptions {
   readonly method?: ConvMethod;
   readonly epilogue?: ConvEpilogue;
+  /** A JS tiling of the direct method (given: the JS loops run, never the accelerator). */
   readonly tiling?: DirectTiling;
+  /** Let a plugged-in accelerator run the direct method (default true; false: the JS loops). */
+  readonly accelerate?: boolean;
 }
 
+/** A faster direct convolution (the WebAssembly backend, ../wasm/conv.ts). */
+export interface ConvAccelerator {
+  /**
+   * The kernel for a geometry, or null to use the JS loops. `fallback` makes the JS kernel, for
+   * calls the accelerator hands back (a non-finite filter).
+   */
+  compile(g: ConvGeometry, epilogue: ConvEpilogue | undefined, fallback: () => ConvKernel): { kernel: ConvKernel; source: string; emitter: string } | null;
+  /** Whether it is switched on now (the method choice depends on it). */
+  active(): boolean;
+}
+
+let accelerator: ConvAccelerator | null = null;
+
+/** Plugs in the accelerator the direct method tries first (null: none). */
+export function setConvAccelerator(a: ConvAccelerator | null): void {
+  accelerator = a;
+}
+
+/** Whether a direct-convolution accelerator is plugged in and switched on. */
+export function directConvAccelerated(): boolean {
+  return accelerator !== null && accelerator.active();
+}
+
+/** A compiled convolution: its kernel, readable source, method and emitter name (for `explain`). */
+export interface CompiledConv {
+  readonly kernel: ConvKernel;
+  readonly source: string;
+  readonly method: ConvMethod;
+  readonly emitter: string;
+}
 
 /** Compiles the convolution of `g` with the given (or the chosen) method. */
-export function compileConv(g: ConvGeometry, options: ConvKernelOptions = {}): { kernel: ConvKernel; source: string; method: ConvMethod } {
-  const method = options.method ?? chooseConvMethod(g, matmulAccelerated());
-  return method === "direct" ? compileDirect(g, options.epilogue, options.tiling ?? directTilingFor(g)) : compileIm2col(g, options.epilogue);
+export function compileConv(g: ConvGeometry, options: ConvKernelOptions = {}): CompiledConv {
+  const method = options.method ?? chooseConvMethod(g, matmulAccelerated(), directConvAccelerated());
+  if (method === "im2col") return { ...compileIm2col(g, options.epilogue), emitter: "js-conv-im2col" };
+  const tiling = options.tiling ?? directTilingFor(g);
+  const js = () => compileDirect(g, options.epilogue, tiling);
+  if (accelerator !== null && options.tiling === undefined && options.accelerate !== false) {
+    const fast = accelerator.compile(g, options.epilogue, () => js().kernel);
+    if (fast !== null) return { ...fast, method: "direct" };
+  }
+  return { ...js(), emitter: "js-conv-direct" };
 }
 
 // Identifiers of the generated source (all within the compiler's naming scheme, see safety.ts):
@@ -361,9 +405,9 @@ function compileDirect(g: ConvGeometry, epilogue: ConvEpilogue | undefined, tili
 export function convKernel(spec: { params: unknown; inputs: readonly { shape: Shape; dtype: string }[]; out: { shape: Shape; dtype: string } }): CompiledKernel {
   const [x, w] = spec.inputs;
   const g = convGeometry(x!.shape, w!.shape, spec.out.shape, spec.params as ConvParams, spec.out.dtype);
-  const { kernel, source, method } = compileConv(g);
+  const { kernel, source, emitter } = compileConv(g);
   const none: TypedArray[] = [];
-  return { run: (ins, out) => kernel(ins[0]!, ins[1]!, out, none), source, emitter: `js-conv-${method}` };
+  return { run: (ins, out) => kernel(ins[0]!, ins[1]!, out, none), source, emitter };
 }
 
 /**
@@ -455,14 +499,14 @@ export function fusedConvKernel(
 ): CompiledKernel {
   const g = convGeometry(root.x, root.w, root.out, root.params, root.dtype);
   const { epilogue, extraInputs, registers } = convEpilogueFromGraph(graph);
-  const { kernel, source, method: used } = compileConv(g, { method: method ?? chooseConvMethod(g, matmulAccelerated()), epilogue });
+  const { kernel, source, emitter } = compileConv(g, { method: method ?? chooseConvMethod(g, matmulAccelerated(), directConvAccelerated()), epilogue });
   const extras: TypedArray[] = extraInputs.map(() => new Float64Array(0));
   if (registers > 0) extras.push(new Float64Array(registers));
   const run = (ins: readonly TypedArray[], out: TypedArray) => {
     for (let k = 0; k < extraInputs.length; k++) extras[k] = ins[extraInputs[k]!]!;
     kernel(ins[x]!, ins[w]!, out, extras);
   };
-  return { run, source, emitter: `js-conv-${used}${epilogue === undefined ? "" : "+epilogue"}` };
+  return { run, source, emitter: `${emitter}${epilogue === undefined ? "" : "+epilogue"}` };
 }
 
 /**

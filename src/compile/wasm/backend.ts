@@ -11,6 +11,7 @@
 import { FluxionError, ValueError } from "../../errors.js";
 import { type MatmulEpilogue, type MatmulSpec, setMatmulAccelerator } from "../kernels/matmul.js";
 import { clearCaches } from "../limits.js";
+import "./conv.js"; // plugs the WebAssembly direct convolution into the conv kernels
 import { wasmSimdAvailable } from "./feature.js";
 import { type Accumulation, type WasmMatmul, compileWasmMatmul } from "./matmul.js";
 import { MAX_THREADS, setThreadsOption, threadsOption, validThreadCount } from "./threads/count.js";
