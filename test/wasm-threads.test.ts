@@ -153,7 +153,7 @@ describe("the kernel memory's import declaration", () => {
 
 describe.runIf(threaded)("the pool", () => {
   it("setBackend's threads decides: 1 keeps a large product on the caller, 2 splits it, with the same bits", () => {
-    const s = spec(100, 300, 90); // 2.7M multiply-adds: above the threshold
+    const s = spec(100, 300, 150); // 4.5M multiply-adds: above the threshold
     expect(s.m * s.k * s.n).toBeGreaterThanOrEqual(parallelTuning.minWork);
     const made = compileWasmMatmul(s, undefined, "float32")!;
     const a = random(s.m * s.k, 1);

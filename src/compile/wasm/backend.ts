@@ -29,7 +29,7 @@ export interface BackendOptions {
    */
   readonly accumulation?: Accumulation;
   /**
-   * Threads a large WebAssembly matmul (about 2¹⁸ multiply-adds and more: jit, eager and the
+   * Threads a large WebAssembly matmul (about 2²² multiply-adds and more: jit, eager and the
    * im2col convolution) splits its rows among, 1 to 64; 1 runs every kernel on the calling thread.
    * Results are bit for bit the same whatever the count. Default: the FLUXION_THREADS environment
    * variable in Node, else min(hardware concurrency, 4). Worker threads need a thread host (the

@@ -31,7 +31,7 @@ import type { TypedArray } from "../../tensor/dtype.js";
 import { compileKernelSource } from "../codegen/emitter.js";
 import type { KernelFn } from "../codegen/emitter.js";
 import { type ConvEpilogue, type ConvGeometry, type ConvKernel, convSizes, emitPadCopy } from "../kernels/conv-geometry.js";
-import { setConvAccelerator } from "../kernels/conv.js";
+import { type ConvAccelerator, setConvAccelerator } from "../kernels/conv.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { backendInUse, contractionAccumulation } from "./backend.js";
@@ -549,4 +549,7 @@ function wasmDirectConv(g: ConvGeometry, epilogue: ConvEpilogue | undefined, fal
   return { kernel: made.kernel, source: made.source, emitter: `wasm-conv-${made.plan.accumulation === "float32" ? "f32x4" : "f64x2"}` };
 }
 
-setConvAccelerator({ compile: wasmDirectConv, active: () => backendInUse() === "wasm" });
+/** The WebAssembly direct convolution as the conv kernels' accelerator (plugged in below; benchmarks unplug and replug it). */
+export const wasmConvAccelerator: ConvAccelerator = { compile: wasmDirectConv, active: () => backendInUse() === "wasm" };
+
+setConvAccelerator(wasmConvAccelerator);

@@ -333,9 +333,12 @@ export function wasmMatmulStrips(plan: WasmMatmulPlan): StripKernel {
 /**
  * When a product is split among threads: from `minWork` multiply-adds per batch element (below
  * it, waking the workers costs more than they save; measured in docs/performance.md, "Threads").
+ * 2²² (about 161³): 256³ products gained 1.41× on two threads and larger ones 1.75×, while
+ * LeNet-5's dense products (64×400×120 = 3.1 M and 64×120×84 = 0.65 M, with their gradients)
+ * made its step 0.95× as fast; at 2¹⁸ they were split, now they stay on the caller.
  * `chunk` > 0 fixes the row strips per claimed chunk (0: `chunkStrips`). Tests change both.
  */
-export const parallelTuning = { minWork: 1 << 18, chunk: 0 };
+export const parallelTuning = { minWork: 1 << 22, chunk: 0 };
 
 /** Threads for one batch element of a plan now (1: the calling thread alone). */
 function threadsFor(plan: WasmMatmulPlan): number {
