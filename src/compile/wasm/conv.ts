@@ -70,19 +70,23 @@ export interface WasmConvPlan {
   readonly totalBytes: number;
 }
 
-/** Accumulators per tile at most (of the 16 vector registers of x64 and arm64 engines' allocators, some hold filter and input values). */
-const MAX_ACCUMULATORS = 12;
+/**
+ * Vector registers a tile may keep live: its accumulators, one filter vector per channel vector
+ * and the input splat. x64 has 16 and V8 keeps one as scratch; a 6-channel × 4-position tile
+ * (16 live) spilled.
+ */
+const VECTOR_REGISTERS = 15;
 
 /**
  * The tile for a geometry: blocks of up to 3 vectors of channels (the block count chosen so few
- * lanes are padding), and as many adjacent positions as keep the accumulators at 12 or fewer.
+ * lanes are padding), and as many adjacent positions as fit the vector registers with them.
  */
 export function chooseWasmConvTiling(g: ConvGeometry, lanes: number): WasmConvTiling {
   const og = g.o / g.groups;
   const vectors = Math.ceil(og / lanes);
   const nv = vectors <= 3 ? vectors : vectors % 3 === 0 ? 3 : vectors % 2 === 0 ? 2 : 3;
   // Tiles of a row as even as they can be (5 = 3 + 2 rather than 4 + 1: a thin tile's loads serve few products).
-  const widest = Math.max(1, Math.floor(MAX_ACCUMULATORS / nv));
+  const widest = Math.max(1, Math.floor((VECTOR_REGISTERS - nv - 1) / nv));
   const jb = Math.ceil(g.tw / Math.ceil(g.tw / widest));
   return { nv, jb };
 }
@@ -407,30 +411,39 @@ type Panel = Float32Array | Float64Array;
 
 /**
  * Packs the filter [o, cg·kh·kw] into panels: channel r of block b of group grp at tap t is at
- * at + ((grp·blocks + b)·taps + t)·cb + (r mod cb); padding channels hold 0. Returns whether every
- * value is finite (z stays +0 exactly when every v·0 is ±0).
+ * at + ((grp·blocks + b)·taps + t)·cb + (r mod cb); padding channels hold 0. The panels are
+ * written in order (tap-major, reading one stream per channel of the block): writing them channel
+ * by channel touched each cache line cb times, far apart (LeNet-5's first filter gradient packs
+ * 2.4 MB). Returns whether every value is finite (z stays +0 exactly when every v·0 is ±0).
  */
 function packFilter(plan: WasmConvPlan, w: TypedArray, dst: Panel, at: number): boolean {
-  const { g, cb, blocks, taps, ogPadded } = plan;
+  const { g, cb, blocks, taps } = plan;
   const og = g.o / g.groups;
   let z = 0;
-  for (let o = 0; o < g.o; o++) {
-    const grp = (o / og) | 0;
-    const r = o - grp * og;
-    const b = (r / cb) | 0;
-    let d = at + (grp * blocks + b) * taps * cb + (r - b * cb);
-    const s = o * taps;
-    for (let t = 0; t < taps; t++, d += cb) {
-      const v = w[s + t]!;
-      dst[d] = v;
-      z += v * 0;
-    }
-  }
-  for (let grp = 0; grp < g.groups && ogPadded > og; grp++) {
-    for (let r = og; r < ogPadded; r++) {
-      const b = (r / cb) | 0;
-      let d = at + (grp * blocks + b) * taps * cb + (r - b * cb);
-      for (let t = 0; t < taps; t++, d += cb) dst[d] = 0;
+  let d = at;
+  for (let grp = 0; grp < g.groups; grp++) {
+    for (let b = 0; b < blocks; b++) {
+      const o0 = grp * og + b * cb;
+      const rows = Math.min(cb, og - b * cb);
+      if (rows === cb) {
+        for (let t = 0; t < taps; t++) {
+          for (let r = 0, s = o0 * taps + t; r < cb; r++, s += taps) {
+            const v = w[s]!;
+            dst[d + r] = v;
+            z += v * 0;
+          }
+          d += cb;
+        }
+      } else {
+        for (let t = 0; t < taps; t++) {
+          for (let r = 0, s = o0 * taps + t; r < cb; r++, s += taps) {
+            const v = r < rows ? w[s]! : 0;
+            dst[d + r] = v;
+            z += v * 0;
+          }
+          d += cb;
+        }
+      }
     }
   }
   return z === 0;
