@@ -14,6 +14,10 @@
 // - "im2col" (./im2col.ts): the windows of a chunk of images are unrolled into a column matrix and
 //   multiplied by the filter with the matmul kernel (./matmul.ts, WebAssembly when switched on).
 //
+// On the WebAssembly backend a plugged-in accelerator (`setConvAccelerator`: ../wasm/conv.ts, SIMD
+// lanes over output channels, the same summation order) runs the direct method; these JS loops
+// stay its fallback and what the "js" backend runs.
+//
 // `chooseConvMethod` picks one per shape class from the measurements in docs/performance.md
 // ("Convolution kernels"). Both methods accept an epilogue (bias, activation) applied to each
 // accumulator as it is stored: conv's lowering declares `epilogue: true`, so the fuse pass makes
