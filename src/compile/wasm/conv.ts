@@ -410,43 +410,40 @@ function wasmConvFunction(plan: WasmConvPlan): RunConv {
 type Panel = Float32Array | Float64Array;
 
 /**
- * Packs the filter [o, cg·kh·kw] into panels: channel r of block b of group grp at tap t is at
- * at + ((grp·blocks + b)·taps + t)·cb + (r mod cb); padding channels hold 0. The panels are
- * written in order (tap-major, reading one stream per channel of the block): writing them channel
- * by channel touched each cache line cb times, far apart (LeNet-5's first filter gradient packs
- * 2.4 MB). Returns whether every value is finite (z stays +0 exactly when every v·0 is ±0).
+ * Source of the JS pass packing the filter `in1` [o, cg·kh·kw] into panels `sc` (a view starting
+ * at the panels): channel r of block b of group grp at tap t goes to
+ * ((grp·blocks + b)·taps + t)·cb + (r mod cb); padding channels get 0. It writes the panels in
+ * order, reading one stream per channel of a block (channel by channel touched each cache line cb
+ * times, far apart: LeNet-5's first filter gradient packs 2.4 MB), with the block's channels
+ * unrolled. `out[0]` becomes 0 when every value is finite and NaN otherwise (v·0 is ±0 exactly
+ * for finite v, and a sum starting at +0 stays +0 over ±0).
  */
-function packFilter(plan: WasmConvPlan, w: TypedArray, dst: Panel, at: number): boolean {
+export function emitPackSource(plan: WasmConvPlan): string {
   const { g, cb, blocks, taps } = plan;
   const og = g.o / g.groups;
-  let z = 0;
-  let d = at;
-  for (let grp = 0; grp < g.groups; grp++) {
-    for (let b = 0; b < blocks; b++) {
-      const o0 = grp * og + b * cb;
-      const rows = Math.min(cb, og - b * cb);
-      if (rows === cb) {
-        for (let t = 0; t < taps; t++) {
-          for (let r = 0, s = o0 * taps + t; r < cb; r++, s += taps) {
-            const v = w[s]!;
-            dst[d + r] = v;
-            z += v * 0;
-          }
-          d += cb;
-        }
-      } else {
-        for (let t = 0; t < taps; t++) {
-          for (let r = 0, s = o0 * taps + t; r < cb; r++, s += taps) {
-            const v = r < rows ? w[s]! : 0;
-            dst[d + r] = v;
-            z += v * 0;
-          }
-          d += cb;
-        }
-      }
-    }
+  const lines = ["return function kernel(ins, out) {", "const in1 = ins[0], sc = ins[1];", "let x0 = 0, p0 = 0;"];
+  /** One block of `rows` real channels starting at filter row p1. */
+  const block = (rows: number) => {
+    const ts = Array.from({ length: rows }, (_, r) => `t${r} = in1[p1 + ${r * taps}]`);
+    const stores = Array.from({ length: cb }, (_, r) => `sc[p0 + ${r}] = ${r < rows ? `t${r}` : "0"};`);
+    lines.push(`for (let i2 = 0; i2 < ${taps}; i2++, p1++, p0 += ${cb}) {`);
+    lines.push(`const ${ts.join(", ")};`, stores.join(" "));
+    lines.push(`x0 += ${Array.from({ length: rows }, (_, r) => `t${r} * 0`).join(" + ")};`, `}`);
+  };
+  const full = Math.floor(og / cb);
+  lines.push(`for (let i0 = 0; i0 < ${g.groups}; i0++) {`);
+  if (full > 0) {
+    lines.push(`for (let i1 = 0; i1 < ${full}; i1++) {`, `let p1 = (i0 * ${og} + i1 * ${cb}) * ${taps};`);
+    block(cb);
+    lines.push(`}`);
   }
-  return z === 0;
+  if (full < blocks) {
+    lines.push(`{ let p1 = (i0 * ${og} + ${full * cb}) * ${taps};`);
+    block(og - full * cb);
+    lines.push(`}`);
+  }
+  lines.push(`}`, `out[0] = x0;`, `};`);
+  return lines.join("\n");
 }
 
 /** Source of the JS pass storing epilogue(acc) from the result area `sc` (a view starting there) into `out`. */
@@ -507,13 +504,18 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   const f32 = plan.accumulation === "float32";
   const og = g.o / g.groups;
   const outLength = g.n * g.groups * plan.ogPadded * positions;
+  const pack = compileKernelSource(emitPackSource(plan));
+  const panelLength = g.groups * plan.blocks * plan.taps * plan.cb;
+  const finite = new Float64Array(1);
   let jsKernel: ConvKernel | null = null;
   const args: TypedArray[] = [];
   const kernel: ConvKernel = (x, w, out, extras) => {
     ensureScratch(plan.totalBytes);
     const at = scratchBase();
     const view: Panel = f32 ? scratchF32() : scratchF64();
-    if (!packFilter(plan, w, view, (at + plan.offsetPanel) / E)) {
+    const panel = (at + plan.offsetPanel) / E;
+    pack([w, view.subarray(panel, panel + panelLength)], finite);
+    if (finite[0] !== 0) {
       wasmConvCalls.fallback++;
       jsKernel ??= fallback();
       jsKernel(x, w, out, extras);
