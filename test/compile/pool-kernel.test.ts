@@ -101,7 +101,7 @@ function check(kind: PoolKind, c: Case, viaRegistry: boolean): void {
       inputs: args.map((a) => ({ shape: a.shape, dtype: a.dtype })) as never,
       out: { shape: outShape, dtype: c.dtype },
     });
-    expect(k.emitter).toBe("js-pool");
+    expect(["js-pool", "wasm-pool"]).toContain(k.emitter); // 2 × 2 windows of stride 2 run as WebAssembly (test/compile/wasm-pool.test.ts)
     k.run(args.map((a) => a.data), got);
   } else {
     compilePool(kind, poolGeometry(c.xShape, pooled, c.params)).run(x, kind === "max_pool" ? undefined : second, got);

@@ -160,11 +160,27 @@ export function compilePool(kind: PoolKind, g: PoolGeometry): { run: (x: TypedAr
   return { run, source };
 }
 
+/** A faster pooling kernel (the WebAssembly backend, ../wasm/pool.ts). */
+export interface PoolAccelerator {
+  /** The kernel for a pooling, or null to use the JS kernel. */
+  compile(kind: PoolKind, g: PoolGeometry, dtype: string): { run: (x: TypedArray, second: TypedArray | undefined, out: TypedArray) => void; source: string; emitter: string } | null;
+}
+
+let accelerator: PoolAccelerator | null = null;
+
+/** Plugs in the accelerator the registered pooling kernels try first (null: none). */
+export function setPoolAccelerator(a: PoolAccelerator | null): void {
+  accelerator = a;
+}
+
 function poolKernel(kind: PoolKind) {
-  return (spec: { params: unknown; inputs: readonly { shape: Shape }[]; out: { shape: Shape } }): CompiledKernel => {
+  return (spec: { params: unknown; inputs: readonly { shape: Shape }[]; out: { shape: Shape; dtype?: string } }): CompiledKernel => {
     const x = spec.inputs[0]!.shape;
     const pooled = kind === "max_pool_scatter" ? spec.inputs[1]!.shape : spec.out.shape;
-    const { run, source } = compilePool(kind, poolGeometry(x, pooled, spec.params as PoolParams));
+    const g = poolGeometry(x, pooled, spec.params as PoolParams);
+    const fast = accelerator === null || spec.out.dtype === undefined ? null : accelerator.compile(kind, g, spec.out.dtype);
+    if (fast !== null) return { run: (ins, out) => fast.run(ins[0]!, ins[1], out), source: fast.source, emitter: fast.emitter };
+    const { run, source } = compilePool(kind, g);
     return { run: (ins, out) => run(ins[0]!, ins[1], out), source, emitter: "js-pool" };
   };
 }

@@ -39,6 +39,7 @@ import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import type { Accumulation } from "./matmul.js";
 import { ensureScratch, kernelImports, kernelMemoryLimits, scratchBase, scratchF32, scratchF64, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
+import "./pool.js"; // plugs the WebAssembly 2 × 2 max pooling into the pooling kernels
 
 /** Register tile: `nv` vectors of output channels × `jb` adjacent outputs of a row. */
 export interface WasmConvTiling {
