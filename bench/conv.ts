@@ -21,7 +21,8 @@ import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ConvMethod, type DirectTiling, DEFAULT_DIRECT_TILING, chooseConvMethod, compileConv, convGeometry, directTilingFor } from "../src/compile/kernels/conv.js";
+import { type ConvMethod, type DirectTiling, DEFAULT_DIRECT_TILING, chooseConvMethod, compileConv, convGeometry, directConvAccelerated, directTilingFor } from "../src/compile/kernels/conv.js";
+import { matmulAccelerated } from "../src/compile/kernels/matmul.js";
 import type { ConvParams } from "../src/prims/conv.js";
 import { type Case, type RunOptions, type SuiteDef, DEFAULT_RUN, assertClose, fx, initTf, median, onBackend, randomArray, runSuite, tf, useBackend, wasmFeatures, writeReport } from "./common.js";
 
@@ -269,8 +270,10 @@ async function kernelMethods(options: RunOptions, repeat: number): Promise<void>
     const w = randomArray(s.w.reduce((a, b) => a * b, 1), 2);
     const y = new Float32Array(out.reduce((a, b) => a * b, 1));
     const flops = 2 * y.length * (s.w[1]! * s.w[2]! * s.w[3]!);
-    const variants: Record<string, { method: ConvMethod; tiling?: DirectTiling }> = {
-      [`direct auto ${JSON.stringify(directTilingFor(g)).replace(/"/g, "")}`]: { method: "direct" },
+    const variants: Record<string, { method: ConvMethod; tiling?: DirectTiling; accelerate?: boolean }> = {
+      [`direct auto ${JSON.stringify(directTilingFor(g)).replace(/"/g, "")}`]: { method: "direct", accelerate: false },
+      // The WebAssembly direct kernel (src/compile/wasm/conv.ts) where the backend is WebAssembly.
+      "direct wasm": { method: "direct" },
       "im2col + matmul": { method: "im2col" },
     };
     for (const [name, t] of Object.entries(TILINGS)) variants[name] = { method: "direct", tiling: { ...DEFAULT_DIRECT_TILING, ...t } };
@@ -283,7 +286,7 @@ async function kernelMethods(options: RunOptions, repeat: number): Promise<void>
       const r = await runSuite(`${s.name} [${rep + 1}/${repeat}]`, cases, options);
       for (const [k, v] of Object.entries(r.seconds)) (secs[k] ??= []).push(v);
     }
-    const chosen = chooseConvMethod(g);
+    const chosen = chooseConvMethod(g, matmulAccelerated(), directConvAccelerated());
     const cells = Object.entries(secs).map(([k, v]) => {
       const t = median(v);
       return `${k}: ${(t * 1e3).toFixed(2)} ms [${(flops / t / 1e9).toFixed(2)}]`;
