@@ -15,7 +15,8 @@
 // it skips filter rows that read only padding (a per-output-row table) and, in tiles written out at
 // a fixed column, filter columns that do. A non-finite filter value would turn a padding product
 // into NaN where the reference skips it: the filter is checked while it is packed, and such a call
-// runs the JS loops (which skip exactly as the reference does).
+// runs the JS loops instead (its results are theirs; they skip padding rows and columns as the
+// reference does).
 //
 // Results go to a result area (channels padded to whole blocks) in the accumulator's precision; a
 // JS pass copies them into the output (a native copy without an epilogue, else a generated store
