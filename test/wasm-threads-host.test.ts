@@ -22,9 +22,9 @@ afterAll(() => {
   poolTuning.callerClaims = true;
 });
 
-/** A 120×200×100 product on `threads` threads and on one: [result, one-thread result]. */
+/** A 120×200×200 product (above the thread threshold) on `threads` threads and on one: [result, one-thread result]. */
 function product(threads: number): [Float32Array, Float32Array] {
-  const s = { batch: 1, m: 120, k: 200, n: 100, transposeA: false, transposeB: false, dtype: "float32" as const };
+  const s = { batch: 1, m: 120, k: 200, n: 200, transposeA: false, transposeB: false, dtype: "float32" as const };
   const made = compileWasmMatmul(s, undefined, "float64")!;
   const a = Float32Array.from({ length: s.m * s.k }, (_, i) => Math.cos(i));
   const b = Float32Array.from({ length: s.k * s.n }, (_, i) => Math.sin(i * 0.7));
