@@ -17,7 +17,7 @@
 
 import type { TypedArray } from "../../tensor/dtype.js";
 import { FluxionError } from "../../errors.js";
-import { type PoolGeometry, type PoolKind, setPoolAccelerator } from "../kernels/pool.js";
+import { type PoolAccelerator, type PoolGeometry, type PoolKind, setPoolAccelerator } from "../kernels/pool.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
@@ -228,7 +228,8 @@ export function compileWasmPool(kind: PoolKind, g: PoolGeometry, dtype: string):
   };
 }
 
-setPoolAccelerator({
+/** The WebAssembly pooling as the pooling kernels' accelerator (plugged in below; benchmarks unplug and replug it). */
+export const wasmPoolAccelerator: PoolAccelerator = {
   compile(kind, g, dtype) {
     if (backendInUse() !== "wasm") return null;
     try {
@@ -240,4 +241,6 @@ setPoolAccelerator({
       return null;
     }
   },
-});
+};
+
+setPoolAccelerator(wasmPoolAccelerator);
