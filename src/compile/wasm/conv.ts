@@ -13,7 +13,7 @@
 // Products with padding are ±0 when the filter is finite, and adding ±0 leaves every partial sum
 // unchanged (a sum starting at +0 never becomes −0), so the kernel may compute them or skip them:
 // it skips filter rows that read only padding (a per-output-row table) and, in tiles written out at
-// a fixed column, filter columns that do. A non-finite filter value would turn a padding product
+// a fixed column, the products of positions whose filter column reads only padding. A non-finite filter value would turn a padding product
 // into NaN where the reference skips it: the filter is checked while it is packed, and such a call
 // runs the JS loops instead (its results are theirs; they skip padding rows and columns as the
 // reference does).
@@ -152,6 +152,9 @@ export function planWasmConv(g: ConvGeometry, accumulation: Accumulation, tiling
   return { g, accumulation: acc, tiling: t, lanes, elementBytes, cb, blocks, ogPadded, taps, chunk, rows, offsetImage, offsetPanel, offsetOut, offsetRows, totalBytes };
 }
 
+/** Filter columns of a tile's row, each with the tile's positions it multiplies (the others read only padding there). */
+type Taps = readonly { readonly kx: number; readonly js: readonly number[] }[];
+
 /** Filter columns at most this many are unrolled (constant load offsets); wider ones loop in chunks. */
 const UNROLL_KW = 32;
 const KW_CHUNK = 8;
@@ -201,33 +204,34 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
     f.end();
   };
 
-  /** One filter column `kx` of the taps at (x, w), `kxAt` columns past them, for `cols` positions. */
-  const tap = (x: number, w: number, kx: number, cols: number) => {
+  /** Filter column `kx` of the taps at (x, w) for the tile's positions `js`. */
+  const tap = (x: number, w: number, kx: number, js: readonly number[]) => {
     for (let v = 0; v < nv; v++) f.get(w).simdMem(Simd.v128Load, alignE, (kx * cb + v * lanes) * E).set(wv[v]!);
-    for (let j = 0; j < cols; j++) {
+    for (const j of js) {
       f.get(x).simdMem(splat, alignE, (j * sw + kx * dw) * E).set(xs);
       for (let v = 0; v < nv; v++) f.get(acc[v]![j]!).get(wv[v]!).get(xs).simd(mul).simd(add).set(acc[v]![j]!);
     }
   };
 
-  /** The filter columns of one filter row at (qx, qw): `kxs` (unrolled) or all of them in chunks. */
-  const filterRow = (cols: number, kxs: readonly number[] | null) => {
-    if (kxs !== null) {
-      for (const kx of kxs) tap(qx, qw, kx, cols);
+  /** The filter columns of one filter row at (qx, qw): `taps` (unrolled) or all of them in chunks. */
+  const filterRow = (cols: number, taps: Taps | null) => {
+    if (taps !== null) {
+      for (const { kx, js } of taps) tap(qx, qw, kx, js);
       return;
     }
+    const all = Array.from({ length: cols }, (_, j) => j);
     const chunks = Math.floor(g.kw / KW_CHUNK);
     f.get(qx).set(rx).get(qw).set(rw);
     loop(chunk, chunks, () => {
-      for (let kx = 0; kx < KW_CHUNK; kx++) tap(rx, rw, kx, cols);
+      for (let kx = 0; kx < KW_CHUNK; kx++) tap(rx, rw, kx, all);
       addConst(rx, KW_CHUNK * dw * E);
       addConst(rw, KW_CHUNK * cb * E);
     });
-    for (let kx = 0; kx < g.kw - chunks * KW_CHUNK; kx++) tap(rx, rw, kx, cols);
+    for (let kx = 0; kx < g.kw - chunks * KW_CHUNK; kx++) tap(rx, rw, kx, all);
   };
 
   /** A tile of `cols` positions at xT (input) / oT (result): sums, then stores every lane. */
-  const tile = (cols: number, kxs: readonly number[] | null) => {
+  const tile = (cols: number, kxs: Taps | null) => {
     const zero = () => {
       for (let v = 0; v < nv; v++) for (let j = 0; j < cols; j++) f.v128Zero().set(acc[v]![j]!);
     };
@@ -284,20 +288,21 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
   // Columns [c0, c1) of the padded image can hold data.
   const c0 = Math.max(0, g.padLo[1]);
   const c1 = Math.min(ew, g.padLo[1] + (g.w - 1) * g.lhsDilation[1] + 1);
-  const columnsReadingData = (x0: number, cols: number) => {
-    const kxs: number[] = [];
+  /** For a tile at column x0: per filter column, the positions reading a column that can hold data. */
+  const columnsReadingData = (x0: number, cols: number): Taps => {
+    const taps: { kx: number; js: number[] }[] = [];
     for (let kx = 0; kx < g.kw; kx++) {
-      let reads = false;
-      for (let j = 0; j < cols && !reads; j++) {
+      const js: number[] = [];
+      for (let j = 0; j < cols; j++) {
         const c = (x0 + j) * sw + kx * dw;
-        reads = c >= c0 && c < c1;
+        if (c >= c0 && c < c1) js.push(j);
       }
-      if (reads) kxs.push(kx);
+      if (js.length > 0) taps.push({ kx, js });
     }
-    return kxs;
+    return taps;
   };
   const unrolled = g.kw <= UNROLL_KW;
-  const allKx = Array.from({ length: g.kw }, (_, kx) => kx);
+  const everyTap = (cols: number): Taps => Array.from({ length: g.kw }, (_, kx) => ({ kx, js: Array.from({ length: cols }, (_, j) => j) }));
   const fullTiles = Math.floor(g.tw / jb);
   const rem = g.tw - fullTiles * jb;
   const fixed = unrolled && fullTiles + (rem > 0 ? 1 : 0) <= MAX_FIXED_TILES;
@@ -316,14 +321,14 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
     } else if (fullTiles > 0) {
       f.get(xRow).set(xT).get(oRow).set(oT);
       loop(tileIdx, fullTiles, () => {
-        tile(jb, unrolled ? allKx : null);
+        tile(jb, unrolled ? everyTap(jb) : null);
         addConst(xT, jb * sw * E);
         addConst(oT, jb * E);
       });
     }
     if (rem > 0) {
       at(fullTiles * jb);
-      tile(rem, unrolled ? (fixed ? columnsReadingData(fullTiles * jb, rem) : allKx) : null);
+      tile(rem, unrolled ? (fixed ? columnsReadingData(fullTiles * jb, rem) : everyTap(rem)) : null);
     }
   };
 
