@@ -120,7 +120,7 @@ function check(c: Case): boolean {
   const cols = outShape.reduce((a, b) => a * b, 1);
   if (backendInUse() === "wasm" && size >= WASM_REDUCE_MIN_SIZE && cols >= WASM_REDUCE_MIN_COLUMNS) {
     const text = jit(f).explain(x, y, bias);
-    const kernels = (text.match(/\(wasm-reduce-simd\)/g) ?? []).length;
+    const kernels = (text.match(/\(wasm-reduce-(simd|rows)\)/g) ?? []).length;
     if (kernels < 1) expect.fail(`no WebAssembly reduction for ${c.op} over axes [${axes}] of [${shape}] ${c.dtype}, prologue ${prologue}, epilogue ${epilogue}:\n${text}`);
     return true;
   }

@@ -1,21 +1,21 @@
 // jit's WebAssembly reduction kernel: a fused `reduce` kernel (lower.ts) — an elementwise
 // prologue feeding reduce_sum/prod/max/min, and an elementwise epilogue over the results — run
 // in the kernel memory in three steps:
-//  1. the prologue's operands are copied in with the reduced axes moved outward: the values the
-//     reduction reads form a row-major [rows, cols] block, rows = the reduced elements in the
-//     reference's (row-major) order, cols = the outputs, contiguous. A bias gradient (reduce axis
-//     0) needs no moving; a row reduction (softmax, cross-entropy, mean over the last axis) is
-//     transposed as it is copied. The prologue then runs as the WebAssembly elementwise loop
-//     (./elementwise.ts) over that block; a bare load skips it.
-//  2. the reduction loop (./reduce.ts) walks every column down its rows, SIMD lanes holding
-//     different columns, so each output's combining order is the reference's, bit for bit.
+//  1. the prologue's operands are copied in so that the values the reduction reads form one
+//     row-major block, in one of two layouts: "columns" ([reduced, outputs], when the last axis
+//     is kept: a bias gradient's sum over the batch needs no moving) or "rows" ([outputs,
+//     reduced], when the last axis is reduced: softmax, cross-entropy, a mean over features).
+//     Other axis orders are gathered into the layout as they are copied. The prologue then runs
+//     as the WebAssembly elementwise loop (./elementwise.ts) over the block; a bare load skips it.
+//  2. the reduction loop (./reduce.ts) combines each output's values in the reference's
+//     row-major order, bit for bit: by columns with SIMD lanes over the outputs, by rows with
+//     several outputs' scalar chains side by side. Never one output's sum split among lanes.
 //  3. the epilogue runs as the elementwise loop over the outputs, reading the reduced values
 //     where they are; the result is copied out.
-// A shape with fewer than 4 outputs has no lanes to fill: its one sequential chain of adds is as
-// slow in WebAssembly as in JS, and the copies are extra, so the JS kernel keeps it (see
-// WASM_REDUCE_MIN_COLUMNS). The JS kernel also keeps what the elementwise renderer declines
-// (library calls, ToInt32), multi-layer index views, bool data, and everything under
-// `setBackend("js")`.
+// Steps 1 and 2 go chunk by chunk (CHUNK_BYTES), so copies and prologue values stay in the cache.
+// The JS kernel keeps what the elementwise renderer declines (library calls, ToInt32),
+// multi-layer index views, bool data, reductions below WASM_REDUCE_MIN_SIZE elements, and
+// everything under `setBackend("js")`.
 
 import type { DType, TypedArray } from "../../tensor/dtype.js";
 import { sizeOf } from "../../tensor/shape.js";
@@ -32,7 +32,7 @@ import { ELEMENT_BYTES, renderWasmElementwise } from "./elementwise.js";
 import { type LoopOperand, type WasmLoopPlan, gatherInto, listScalar, planWasmLoop } from "./elementwise-kernel.js";
 import { ensureScratch, kernelImports, kernelMemoryLimits, scratchBase, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
-import { type Combiner, type ReduceDType, accumulatorBytes, renderWasmReduce } from "./reduce.js";
+import { type Combiner, type ReduceDType, accumulatorBytes, renderWasmReduce, renderWasmReduceRows } from "./reduce.js";
 
 type ReduceSpec = Extract<KernelSpec, { kind: "reduce" }>;
 
@@ -45,18 +45,24 @@ export const WASM_REDUCE_MIN_COLUMNS = 4;
 /** Byte cap of the kernel's scratch; larger reductions run the JS kernel. */
 export const WASM_REDUCE_SCRATCH_BUDGET = 1 << 30;
 
-/** Bytes of rows the reduction loop keeps in the cache while its column blocks walk them. */
+/** Bytes of operand rows and prologue values the kernel handles at a time (they stay in the cache). */
 const CHUNK_BYTES = 1 << 17;
 
 /** A reduce spec in the WebAssembly kernel's terms. */
 export interface WasmReducePlan {
   readonly combiner: Combiner;
   readonly dtype: ReduceDType;
+  /**
+   * How the prologue's values are laid out for the reduction loop: "columns" as [reduced, outputs]
+   * (SIMD lanes over the outputs: the last axis is kept), "rows" as [outputs, reduced] (each
+   * output's values a contiguous row: the last axis is reduced).
+   */
+  readonly layout: "columns" | "rows";
   /** Reduced elements per output. */
   readonly rows: number;
   /** Outputs. */
   readonly cols: number;
-  /** The prologue over the [rows, cols] block (operands gathered into that order). */
+  /** The prologue over the block in `layout`'s order (operands gathered into that order). */
   readonly prologue: WasmLoopPlan;
   /** The epilogue over the outputs; its operands of input `accInput` are the reduced values. Null when the result is the reduced values. */
   readonly epilogue: WasmLoopPlan | null;
@@ -107,7 +113,8 @@ export function planWasmReduce(spec: ReduceSpec): WasmReducePlan | null {
   if (combiner === null || (dtype !== "float32" && dtype !== "float64" && dtype !== "int32")) return null;
   const shape = pro.shape;
   const kept = shape.map((_, d) => d).filter((d) => !spec.axes.includes(d));
-  const perm = [...spec.axes, ...kept];
+  const layout = shape.length > 0 && spec.axes.includes(shape.length - 1) ? "rows" : "columns";
+  const perm = layout === "rows" ? [...kept, ...spec.axes] : [...spec.axes, ...kept];
   const permuted = permutedPrologue(pro, perm);
   if (permuted === null) return null;
   const prologue = planWasmLoop(loopSpec(permuted, spec.inputs, { shape: permuted.shape, dtype }));
@@ -118,7 +125,7 @@ export function planWasmReduce(spec: ReduceSpec): WasmReducePlan | null {
   const epilogue = bare ? null : planWasmLoop(loopSpec(epilogueOverAcc(epi, accInput), spec.inputs, spec.out));
   if (!bare && epilogue === null) return null;
   const cols = sizeOf(kept.map((d) => shape[d]!));
-  return { combiner, dtype, rows: cols === 0 ? 0 : sizeOf(shape) / cols, cols, prologue, epilogue, accInput, out: spec.out.dtype };
+  return { combiner, dtype, layout, rows: cols === 0 ? 0 : sizeOf(shape) / cols, cols, prologue, epilogue, accInput, out: spec.out.dtype };
 }
 
 /** Whether the prologue is a bare load of one run: the reduction reads the copied operand itself. */
@@ -141,11 +148,11 @@ registerCache(() => modules.trim(), () => modules.clear());
 
 function reduceModule(plan: WasmReducePlan): ReduceModule | null {
   const pro = bareLoad(plan.prologue) ? null : plan.prologue;
-  const key = `${plan.combiner}|${plan.dtype}|${pro === null ? "bare" : planKey(pro)}|${plan.epilogue === null ? "acc" : planKey(plan.epilogue)}`;
+  const key = `${plan.layout}|${plan.combiner}|${plan.dtype}|${pro === null ? "bare" : planKey(pro)}|${plan.epilogue === null ? "acc" : planKey(plan.epilogue)}`;
   let made = modules.get(key);
   if (made !== undefined) return made;
   const m = new ModuleBuilder().importMemory("env", "memory", kernelMemoryLimits());
-  m.addFunction(renderWasmReduce(plan.combiner, plan.dtype), "reduce");
+  m.addFunction(plan.layout === "rows" ? renderWasmReduceRows(plan.combiner, plan.dtype) : renderWasmReduce(plan.combiner, plan.dtype), "reduce");
   for (const [name, p] of [["prologue", pro], ["epilogue", plan.epilogue]] as const) {
     if (p === null) continue;
     const body = renderWasmElementwise(p.root, p.operands, p.out);
@@ -166,25 +173,27 @@ function reduceModule(plan: WasmReducePlan): ReduceModule | null {
 
 const align = (b: number) => Math.ceil(b / 16) * 16;
 
-/** Byte places of a plan's operands from `start` (operands of input `skip` get none: they are placed by the caller). */
-function placeOperands(p: WasmLoopPlan, start: number, skip: number): { places: number[]; end: number } {
+/** Byte places of the epilogue's operands from `start`; those of input `accInput` are `reducedAt` (the reduced values). */
+function placeEpilogue(p: WasmLoopPlan, start: number, accInput: number, reducedAt: number): { places: number[]; end: number } {
   const places: number[] = [];
   let end = start;
   for (const o of p.operands) {
+    if (o.input === accInput) {
+      places.push(reducedAt);
+      continue;
+    }
     places.push(end);
-    if (o.input !== skip) end = align(end + (o.scalar ? 1 : p.size) * ELEMENT_BYTES[o.dtype]);
+    end = align(end + (o.scalar ? 1 : p.size) * ELEMENT_BYTES[o.dtype]);
   }
   return { places, end };
 }
 
-/** Copies a plan's operands (but those of input `skip`) from the kernel's inputs to their places above `base`. */
-function copyOperands(p: WasmLoopPlan, places: readonly number[], base: number, ins: readonly TypedArray[], skip: number): void {
-  p.operands.forEach((o: LoopOperand, k) => {
-    if (o.input === skip) return;
-    const at = (base + places[k]!) / ELEMENT_BYTES[o.dtype];
-    if (o.gather !== undefined) gatherInto(scratchOf(o.dtype), at, ins[o.input]!, o.offset, o.gather.dims, o.gather.strides);
-    else scratchOf(o.dtype).set(ins[o.input]!.subarray(o.offset, o.offset + (o.scalar ? 1 : p.size)), at);
-  });
+/** Copies operand `o` of a plan (`count` elements from element `from` of its run) to byte `at` of the kernel memory. */
+function copyOperand(o: LoopOperand, ins: readonly TypedArray[], at: number, from: number, count: number): void {
+  const view = scratchOf(o.dtype);
+  const first = at / ELEMENT_BYTES[o.dtype];
+  if (o.gather !== undefined) gatherInto(view, first, ins[o.input]!, o.offset, o.gather.dims, o.gather.strides);
+  else view.set(ins[o.input]!.subarray(o.offset + from, o.offset + from + count), first);
 }
 
 /** The identity the accumulators start from (int32 max/min: the extreme int32, which any element replaces or equals). */
@@ -195,47 +204,82 @@ function startValue(c: Combiner, dtype: ReduceDType): number {
   return c === "max" ? -Infinity : Infinity;
 }
 
-/** The compiled kernel of a plan, or null where a renderer or the engine declines or the scratch would exceed the budget. */
+/**
+ * The compiled kernel of a plan, or null where a renderer or the engine declines or the scratch
+ * would exceed the budget. The rows are taken in chunks of about CHUNK_BYTES: each chunk's
+ * operand rows are copied in, the prologue runs over them and the reduction loop combines them,
+ * so the copies and the prologue's values stay in the cache. Gathered operands (a transpose, a
+ * broadcast) are copied whole first; one-value operands once.
+ */
 export function compileWasmReduce(plan: WasmReducePlan): CompiledKernel | null {
   const fns = reduceModule(plan);
   if (fns === null) return null;
-  const { rows, cols, dtype, combiner } = plan;
+  const { rows, cols, dtype, combiner, prologue } = plan;
+  const byRows = plan.layout === "rows";
+  // The block is [outer, inner]; chunks are ranges of the outer index.
+  const [outer, inner] = byRows ? [cols, rows] : [rows, cols];
   const eb = ELEMENT_BYTES[dtype];
   const ab = accumulatorBytes(dtype);
-  // Scratch: prologue operands, the prologue's values (unless a bare load), accumulators, the
-  // float32 results, epilogue operands, the epilogue's result.
-  const pro = placeOperands(plan.prologue, 0, -1);
-  const bare = bareLoad(plan.prologue);
-  const valuesAt = bare ? pro.places[(plan.prologue.root as { index: number }).index]! : pro.end;
-  let end = bare ? pro.end : align(pro.end + rows * cols * eb);
-  const accAt = end;
-  end = align(end + cols * ab);
-  const reducedAt = dtype === "float32" ? end : accAt; // where the reduced values are, in their dtype
-  if (dtype === "float32") end = align(end + cols * eb);
-  const epi = plan.epilogue === null ? null : placeOperands(plan.epilogue, end, plan.accInput);
-  if (epi !== null) {
-    plan.epilogue!.operands.forEach((o, k) => {
-      if (o.input === plan.accInput) epi.places[k] = reducedAt;
-    });
-    end = epi.end;
+  const bare = bareLoad(prologue);
+  const ops = prologue.operands;
+  const chunked = (o: LoopOperand) => !o.scalar && o.gather === undefined;
+  // Bytes per outer index of what a chunk holds: its operands' part and the prologue's values.
+  const lineBytes = inner * (ops.reduce((sum, o) => sum + (chunked(o) ? ELEMENT_BYTES[o.dtype] : 0), 0) + (bare ? 0 : eb));
+  const chunk = Math.max(1, Math.min(outer, Math.floor(CHUNK_BYTES / Math.max(1, lineBytes))));
+  // Scratch: the prologue's operands (chunks, whole gathers, single values), the prologue's values
+  // for a chunk (unless a bare load), the accumulators (by columns), the reduced values in their
+  // dtype, the epilogue's operands and result.
+  const places: number[] = [];
+  let end = 0;
+  for (const o of ops) {
+    places.push(end);
+    end = align(end + (o.scalar ? 1 : chunked(o) ? chunk * inner : rows * cols) * ELEMENT_BYTES[o.dtype]);
   }
-  const outAt = epi === null ? reducedAt : end;
-  end = align(end + (epi === null ? 0 : cols * ELEMENT_BYTES[plan.out]));
+  const rootOperand = bare ? (prologue.root as { index: number }).index : -1;
+  const valuesAt = bare ? places[rootOperand]! : end;
+  if (!bare) end = align(end + chunk * inner * eb);
+  const accAt = end;
+  if (!byRows) end = align(end + cols * ab);
+  const reducedAt = dtype === "float32" || byRows ? end : accAt;
+  if (reducedAt === end) end = align(end + cols * eb);
+  const epi = plan.epilogue === null ? null : placeEpilogue(plan.epilogue, end, plan.accInput, reducedAt);
+  const outAt = epi === null ? reducedAt : epi.end;
+  end = epi === null ? end : align(epi.end + cols * ELEMENT_BYTES[plan.out]);
   if (end > WASM_REDUCE_SCRATCH_BUDGET) return null;
-  const chunk = Math.max(1, Math.floor(CHUNK_BYTES / Math.max(1, cols * eb)));
   const start = startValue(combiner, dtype);
   const accView = dtype === "int32" ? "int32" : "float64";
   const outDtype = plan.out;
   const kernel = (ins: readonly TypedArray[], out: TypedArray) => {
     ensureScratch(end);
     const base = scratchBase();
-    copyOperands(plan.prologue, pro.places, base, ins, -1);
-    if (!bare) fns.prologue!(...pro.places.map((p) => base + p), base + valuesAt, rows * cols);
-    const first = (base + accAt) / ab;
-    scratchOf(accView).fill(start, first, first + cols);
-    fns.reduce(base + valuesAt, base + accAt, base + reducedAt, rows, cols, chunk);
+    ops.forEach((o, k) => {
+      if (!chunked(o)) copyOperand(o, ins, base + places[k]!, 0, o.scalar ? 1 : rows * cols);
+    });
+    if (!byRows) {
+      const first = (base + accAt) / ab;
+      scratchOf(accView).fill(start, first, first + cols);
+    }
+    const ptrs = new Array<number>(ops.length);
+    for (let c0 = 0; c0 < outer; c0 += chunk) {
+      const n = Math.min(chunk, outer - c0);
+      for (let k = 0; k < ops.length; k++) {
+        const o = ops[k]!;
+        if (chunked(o)) {
+          copyOperand(o, ins, base + places[k]!, c0 * inner, n * inner);
+          ptrs[k] = base + places[k]!;
+        } else ptrs[k] = base + places[k]! + (o.scalar ? 0 : c0 * inner * ELEMENT_BYTES[o.dtype]);
+      }
+      if (!bare) fns.prologue!(...ptrs, base + valuesAt, n * inner);
+      const src = bare ? ptrs[rootOperand]! : base + valuesAt;
+      if (byRows) fns.reduce(src, base + reducedAt + c0 * eb, n, inner);
+      else fns.reduce(src, base + accAt, base + reducedAt, n, cols, n, 0);
+    }
+    if (!byRows) fns.reduce(0, base + accAt, base + reducedAt, 0, cols, 1, 1);
     if (epi !== null) {
-      copyOperands(plan.epilogue!, epi.places, base, ins, plan.accInput);
+      const e = plan.epilogue!;
+      e.operands.forEach((o, k) => {
+        if (o.input !== plan.accInput) copyOperand(o, ins, base + epi.places[k]!, 0, o.scalar ? 1 : cols);
+      });
       fns.epilogue!(...epi.places.map((p) => base + p), base + outAt, cols);
     }
     const at = (base + outAt) / ELEMENT_BYTES[outDtype];
@@ -243,13 +287,17 @@ export function compileWasmReduce(plan: WasmReducePlan): CompiledKernel | null {
   };
   const text = (p: WasmLoopPlan, skip: number) =>
     p.operands.map((o, k) => (o.input === skip ? `in${k} = the reduced values` : `in${k} = kernel input ${o.input}${o.scalar ? " (one value)" : o.gather !== undefined ? `, gathered over [${o.gather.dims.join(", ")}] with strides [${o.gather.strides.join(", ")}]` : ""}: ${o.dtype}`)).concat(listScalar(p.root));
+  const acc = accView === "float64" ? "f64" : "i32";
+  const how = byRows
+    ? `${combiner} of ${cols} rows of ${rows} ${dtype} values, ${chunk} rows at a time, rows side by side with one ${acc} accumulator each; operands copied into the kernel memory, reduced axes innermost`
+    : `${combiner} down ${rows} rows × ${cols} columns of ${dtype} in chunks of ${chunk} rows, SIMD lanes over the columns, ${acc} accumulators; operands copied into the kernel memory, reduced axes outermost`;
   const source = [
-    `(wasm SIMD reduction: ${combiner} down ${rows} rows × ${cols} columns of ${dtype}, lanes over the columns, accumulators ${accView === "float64" ? "f64" : "i32"}; operands copied into the kernel memory, reduced axes outermost)`,
+    `(wasm reduction: ${how})`,
     `prologue${bare ? " (a bare load)" : ""}:`,
-    ...text(plan.prologue, -1),
+    ...text(prologue, -1),
     ...(plan.epilogue === null ? ["epilogue: none"] : ["epilogue:", ...text(plan.epilogue, plan.accInput)]),
   ].join("\n");
-  return { run: kernel, source, emitter: "wasm-reduce-simd" };
+  return { run: kernel, source, emitter: byRows ? "wasm-reduce-rows" : "wasm-reduce-simd" };
 }
 
 /** The WebAssembly reduction for `spec` under the "wasm" backend, when it applies and is large enough; else null (the JS kernel). */

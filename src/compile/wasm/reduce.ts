@@ -1,5 +1,6 @@
-// The WebAssembly reduction loop: a function `reduce(src, acc, dst, rows, cols, chunk)` over the
-// kernel memory that combines a row-major [rows, cols] block of values (`src`) down its rows,
+// The WebAssembly reduction loops, over the kernel memory. By columns (reductions that keep the
+// last axis: a bias gradient's sum over the batch): a function `reduce(src, acc, dst, rows, cols,
+// chunk, finish)` that combines a row-major [rows, cols] block of values (`src`) down its rows,
 // one output per column. Every column is summed (or multiplied, or maxed) in row order, from
 // row 0 to the last, so each output sees exactly the sequence of combining steps the reference
 // loop (src/prims/reduce.ts) gives it; SIMD lanes hold different COLUMNS, never parts of one
@@ -11,12 +12,16 @@
 // `| 0` and Math.imul wrap at every step, as i32 arithmetic does). `acc` holds one accumulator per
 // column and must be filled with the identity before the first call; the rows are taken in chunks
 // of `chunk` rows, each column block carrying its accumulators in registers down one chunk, so a
-// chunk's rows stay in the cache while the column blocks walk them. Float32 results are rounded
-// from `acc` into `dst` at the end; for float64 and int32 `dst` is unused (`acc` is the result).
+// chunk's rows stay in the cache while the column blocks walk them; a caller may also pass the
+// rows in several calls, in order. With `finish` ≠ 0, float32 results are then rounded from `acc`
+// into `dst`; for float64 and int32 `dst` is unused (`acc` is the result).
 //
 // max/min follow the reference's step exactly: `x > a || x !== x ? x : a` (a NaN element wins,
 // equal values keep the first, so max(−0, +0) stays −0): a comparison, a self-inequality, an or
 // and a bitselect per lane; not wasm's f64x2.max, which picks +0.
+//
+// By rows (reductions over the last axis: softmax, cross-entropy, a mean over features): see
+// `renderWasmReduceRows`, several rows' scalar chains side by side.
 
 import { FluxionError } from "../../errors.js";
 import type { DType } from "../../tensor/dtype.js";
@@ -39,8 +44,6 @@ const ELEMENT: Record<ReduceDType, number> = { float32: 4, float64: 8, int32: 4 
 const I32X4_MUL = 0xb5;
 const I32X4_MIN_S = 0xb6;
 const I32X4_MAX_S = 0xb8;
-/** Bytes of i8x16.shuffle moving elements 2–3 of an f32x4 to 0–1 (to promote them). */
-const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
 /**
  * Column blocks of 4 per step of the widest loop. Four give eight independent f64x2 chains for
@@ -93,8 +96,8 @@ function combineScalar(f: FunctionBody, c: Combiner, dtype: ReduceDType, a: numb
 export function renderWasmReduce(combiner: Combiner, dtype: ReduceDType): FunctionBody {
   if (!(dtype in ELEMENT)) throw new FluxionError(`wasm reduce: no loop for ${dtype} data`);
   const i32 = ValType.i32;
-  const f = new FunctionBody([i32, i32, i32, i32, i32, i32], []);
-  const [src, accPtr, dst, rows, cols, chunk] = [0, 1, 2, 3, 4, 5];
+  const f = new FunctionBody([i32, i32, i32, i32, i32, i32, i32], []);
+  const [src, accPtr, dst, rows, cols, chunk, finish] = [0, 1, 2, 3, 4, 5, 6];
   const r0 = f.local(i32);
   const n = f.local(i32); // rows in this chunk
   const col = f.local(i32);
@@ -114,8 +117,8 @@ export function renderWasmReduce(combiner: Combiner, dtype: ReduceDType): Functi
   /** Loads 4 columns at byte offset `at` from p into quad q's x vectors. */
   const loadQuad = (q: Quad, at: number) => {
     if (dtype === "float32") {
-      f.get(p).simdMem(Simd.v128Load, 2, at).tee(q.x[1]!).simd(Simd.f64x2PromoteLowF32x4).set(q.x[0]!);
-      f.get(q.x[1]!).get(q.x[1]!).simdShuffle(HIGH_PAIR).simd(Simd.f64x2PromoteLowF32x4).set(q.x[1]!);
+      f.get(p).simdMem(Simd.v128Load64Zero, 2, at).simd(Simd.f64x2PromoteLowF32x4).set(q.x[0]!);
+      f.get(p).simdMem(Simd.v128Load64Zero, 2, at + 8).simd(Simd.f64x2PromoteLowF32x4).set(q.x[1]!);
     } else if (dtype === "float64") {
       f.get(p).simdMem(Simd.v128Load, 2, at).set(q.x[0]!);
       f.get(p).simdMem(Simd.v128Load, 2, at + 16).set(q.x[1]!);
@@ -183,7 +186,9 @@ export function renderWasmReduce(combiner: Combiner, dtype: ReduceDType): Functi
   if (dtype === "float32") {
     // dst[col] = fround(acc[col]), one rounding per output as the reference's store.
     f.i32Const(0).set(col);
-    f.block().loop();
+    f.block();
+    f.get(finish).emit(Op.i32Eqz).brIf(0);
+    f.loop();
     f.get(col).get(cols).emit(Op.i32GeS).brIf(1);
     f.get(dst).get(col).i32Const(2).emit(Op.i32Shl, Op.i32Add);
     accAt().mem(Op.f64Load, 3).emit(Op.f32DemoteF64).mem(Op.f32Store, 2);
@@ -192,3 +197,71 @@ export function renderWasmReduce(combiner: Combiner, dtype: ReduceDType): Functi
   }
   return f;
 }
+
+/**
+ * Outputs combined side by side in `renderWasmReduceRows`: independent chains of adds (or
+ * multiplies) that the processor overlaps, where the JS kernel runs one chain at a time.
+ */
+const ROW_GROUP = 4;
+
+/**
+ * The reduction function over rows: `reduceRows(src, dst, count, length)` combines each of `count`
+ * contiguous rows of `length` values (`src`, row-major) into one output (`dst[row]`), the row's
+ * values in order from the first. For reductions over the last axis (a softmax's sum, a mean over
+ * features), whose outputs each read a contiguous row: ROW_GROUP rows run side by side with one
+ * scalar accumulator each (a double for float data, rounded once to float32 at the store; an i32
+ * for int32), so every output keeps the reference's order while their chains overlap.
+ */
+export function renderWasmReduceRows(combiner: Combiner, dtype: ReduceDType): FunctionBody {
+  if (!(dtype in ELEMENT)) throw new FluxionError(`wasm reduce: no loop for ${dtype} data`);
+  const i32 = ValType.i32;
+  const f = new FunctionBody([i32, i32, i32, i32], []);
+  const [src, dst, count, length] = [0, 1, 2, 3];
+  const row = f.local(i32);
+  const j = f.local(i32);
+  const eb = ELEMENT[dtype];
+  const int = dtype === "int32";
+  const scalarType = int ? ValType.i32 : ValType.f64;
+  const start = combiner === "sum" ? 0 : combiner === "prod" ? 1 : int ? (combiner === "max" ? -(2 ** 31) : 2 ** 31 - 1) : combiner === "max" ? -Infinity : Infinity;
+
+  const groupLoop = (group: number) => {
+    const ptr = Array.from({ length: group }, () => f.local(i32));
+    const acc = Array.from({ length: group }, () => f.local(scalarType));
+    const x = Array.from({ length: group }, () => f.local(scalarType));
+    f.block().loop();
+    f.get(row).i32Const(group).emit(Op.i32Add).get(count).emit(Op.i32GtS).brIf(1);
+    ptr.forEach((p, g) => {
+      // ptr_g = src + (row + g)·length·eb
+      f.get(src).get(row).i32Const(g).emit(Op.i32Add).get(length).emit(Op.i32Mul).i32Const(eb).emit(Op.i32Mul, Op.i32Add).set(p);
+      if (int) f.i32Const(start).set(acc[g]!);
+      else f.f64Const(start).set(acc[g]!);
+    });
+    f.get(length).set(j);
+    f.block().loop();
+    f.get(j).emit(Op.i32Eqz).brIf(1);
+    ptr.forEach((p, g) => {
+      f.get(p);
+      if (dtype === "float32") f.mem(Op.f32Load, 2).emit(Op.f64PromoteF32);
+      else f.mem(int ? Op.i32Load : Op.f64Load, int ? 2 : 3);
+      f.set(x[g]!);
+    });
+    ptr.forEach((p, g) => {
+      combineScalar(f, combiner, dtype, acc[g]!, x[g]!);
+      f.get(p).i32Const(eb).emit(Op.i32Add).set(p);
+    });
+    f.get(j).i32Const(1).emit(Op.i32Sub).set(j).br(0);
+    f.end().end();
+    acc.forEach((a, g) => {
+      f.get(dst).get(row).i32Const(g).emit(Op.i32Add).i32Const(eb).emit(Op.i32Mul, Op.i32Add).get(a);
+      if (dtype === "float32") f.emit(Op.f32DemoteF64).mem(Op.f32Store, 2);
+      else f.mem(int ? Op.i32Store : Op.f64Store, int ? 2 : 3);
+    });
+    f.get(row).i32Const(group).emit(Op.i32Add).set(row).br(0);
+    f.end().end();
+  };
+  f.i32Const(0).set(row);
+  groupLoop(ROW_GROUP);
+  groupLoop(1);
+  return f;
+}
+
