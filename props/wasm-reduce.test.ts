@@ -1,8 +1,8 @@
 // jit's fused reductions ≡ the reference interpreter, bit for bit (Object.is), over random shapes,
 // axes and dtypes (float32, float64, int32) holding NaN, ±Inf, ±0, subnormals, the largest finite
 // values and the int32 extremes; sum, prod, max and min with an elementwise prologue (none, a
-// product with a full or broadcast operand, |x|, exp in float32, a transposed input, softmax's
-// exp(x − max)) and epilogue (none, a scale, a bias, log in float32). In the normal run (backend
+// product with a full or broadcast operand, |x|, exp in float32, a transposed or strided input,
+// a comparison counted as int32, softmax's exp(x − max)) and epilogue (none, a scale, a bias, log in float32). In the normal run (backend
 // "auto": WebAssembly SIMD where available) reductions large enough for the thresholds
 // (`wasmReducePays`) take the WebAssembly kernel
 // (src/compile/wasm/reduce-kernel.ts), and the property checks that they did; under
@@ -43,7 +43,7 @@ function data(n: number, seed: number, density: number, dtype: DT, zeros: number
 
 const OPS = { sum: fx.sum, prod: fx.prod, max: fx.max, min: fx.min } as const;
 type Op = keyof typeof OPS;
-type Prologue = "none" | "mulFull" | "mulBroadcast" | "abs" | "exp" | "transpose" | "softmax";
+type Prologue = "none" | "mulFull" | "mulBroadcast" | "abs" | "exp" | "transpose" | "slice" | "count" | "softmax";
 type Epilogue = "none" | "scale" | "bias" | "log";
 
 interface Case {
@@ -66,7 +66,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   rest: fc.array(fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(128, 256)), { maxLength: 3 }),
   target: fc.integer({ min: WASM_REDUCE_MIN_SIZE - 40, max: 9 * WASM_REDUCE_MIN_SIZE }),
   axesMask: fc.integer({ min: 1, max: 15 }),
-  prologue: fc.constantFrom<Prologue>("none", "none", "mulFull", "mulBroadcast", "abs", "exp", "transpose", "softmax"),
+  prologue: fc.constantFrom<Prologue>("none", "none", "mulFull", "mulBroadcast", "abs", "exp", "transpose", "slice", "count", "softmax"),
   epilogue: fc.constantFrom<Epilogue>("none", "none", "scale", "bias", "log"),
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
   density: fc.constantFrom(0, 0.05, 0.3),
@@ -89,12 +89,12 @@ function check(c: Case): boolean {
   if (axes.length === 0) axes = [rank - 1];
   const float = c.dtype !== "int32";
   // exp, log and softmax are float32 only (float64 transcendentals are library calls: the JS kernel keeps them).
-  const prologue = !float && c.prologue !== "transpose" && c.prologue !== "mulFull" && c.prologue !== "mulBroadcast" ? "none" : c.dtype !== "float32" && (c.prologue === "exp" || c.prologue === "softmax") ? "abs" : c.prologue;
+  const prologue = !float && (c.prologue === "abs" || c.prologue === "exp" || c.prologue === "softmax") ? "none" : c.dtype !== "float32" && (c.prologue === "exp" || c.prologue === "softmax") ? "abs" : c.prologue;
   const epilogue = c.dtype !== "float32" && c.epilogue === "log" ? "scale" : !float && c.epilogue === "scale" ? "bias" : c.epilogue;
   const outShape = shape.filter((_, d) => !axes.includes(d));
   const zeros = c.zeros && float ? [0, -0, -0, 0, ...(c.op === "min" ? [1, Infinity] : [-1, -Infinity])] : null;
   const mk = (sh: number[], k: number) => fx.tensor(data(sh.reduce((a, b) => a * b, 1), c.seed + k, zeros === null ? c.density : 1, c.dtype, zeros), { dtype: c.dtype }).reshape(sh);
-  const x = mk(prologue === "transpose" ? [...shape].reverse() : shape, 0);
+  const x = mk(prologue === "transpose" ? [...shape].reverse() : prologue === "slice" ? [...shape.slice(0, -1), 2 * shape[rank - 1]!] : shape, 0);
   const y = mk(prologue === "mulBroadcast" ? shape.slice(1) : shape, 1);
   const bias = mk(outShape, 2);
   const reduce = OPS[c.op];
@@ -104,6 +104,8 @@ function check(c: Case): boolean {
     else if (prologue === "abs") v = fx.abs(x);
     else if (prologue === "exp") v = fx.exp(x);
     else if (prologue === "transpose") v = fx.transpose(x);
+    else if (prologue === "slice") v = fx.slice(x, [...shape.slice(0, -1).map(() => null), [1, null, 2]]); // odd elements of the last axis
+    else if (prologue === "count") v = fx.greater(x, y); // bool: sums count as int32, max/min give bool
     else if (prologue === "softmax") v = fx.exp(fx.sub(x, fx.max(x, { axis: axes, keepDims: true })));
     else v = x;
     let r = reduce(v, { axis: axes });
