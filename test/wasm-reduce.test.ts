@@ -68,6 +68,16 @@ describe.runIf(wasmSimdAvailable() && codeGenerationAvailable())("jit's reductio
     expect(wasmReducePays([1 << 16], [0])).toBe(false);
   });
 
+  it("accumulation 'float32' (a contraction option) leaves reductions on double accumulators: the same bits", () => {
+    const f = (x: fx.Tensor) => fx.sum(fx.mul(x, x), { axis: 0 });
+    const x = values([512, 64]);
+    setBackend("js");
+    const js = jit(f)(x).data();
+    setBackend("wasm", { accumulation: "float32" });
+    expect(reduceEmitters(f, x)).toEqual(["wasm-reduce-simd"]);
+    expect(bitDifference(jit(f)(x).data(), js)).toBeNull();
+  });
+
   it("max keeps the first of equal zeros and lets NaN win, as the reference", () => {
     const x = fx.tensor(Float32Array.from({ length: 4096 }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : -1))).reshape([256, 16]);
     setBackend("wasm");

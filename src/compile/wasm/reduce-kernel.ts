@@ -266,38 +266,46 @@ export function compileWasmReduce(plan: WasmReducePlan): CompiledKernel | null {
   const start = startValue(combiner, dtype);
   const accView = dtype === "int32" ? "int32" : "float64";
   const outDtype = plan.out;
+  // Argument lists reused by every call (kernels run one at a time): operand addresses, then the
+  // result's address and the element count.
+  const proArgs = new Array<number>(ops.length + 2).fill(0);
+  const epiOps = plan.epilogue?.operands ?? [];
+  const epiArgs = new Array<number>(epiOps.length + 2).fill(0);
   const kernel = (ins: readonly TypedArray[], out: TypedArray) => {
     ensureScratch(end);
     const base = scratchBase();
-    ops.forEach((o, k) => {
+    for (let k = 0; k < ops.length; k++) {
+      const o = ops[k]!;
       if (!chunked(o)) copyOperand(o, ins, base + places[k]!, 0, o.scalar ? 1 : rows * cols);
-    });
+    }
     if (!byRows) {
       const first = (base + accAt) / ab;
       scratchOf(accView).fill(start, first, first + cols);
     }
-    const ptrs = new Array<number>(ops.length);
     for (let c0 = 0; c0 < outer; c0 += chunk) {
       const n = Math.min(chunk, outer - c0);
       for (let k = 0; k < ops.length; k++) {
         const o = ops[k]!;
-        if (chunked(o)) {
-          copyOperand(o, ins, base + places[k]!, c0 * inner, n * inner);
-          ptrs[k] = base + places[k]!;
-        } else ptrs[k] = base + places[k]! + (o.scalar ? 0 : c0 * inner * ELEMENT_BYTES[o.dtype]);
+        if (chunked(o)) copyOperand(o, ins, base + places[k]!, c0 * inner, n * inner);
+        proArgs[k] = base + places[k]! + (chunked(o) || o.scalar ? 0 : c0 * inner * ELEMENT_BYTES[o.dtype]);
       }
-      if (!bare) fns.prologue!(...ptrs, base + valuesAt, n * inner);
-      const src = bare ? ptrs[rootOperand]! : base + valuesAt;
+      proArgs[ops.length] = base + valuesAt;
+      proArgs[ops.length + 1] = n * inner;
+      if (!bare) fns.prologue!.apply(null, proArgs);
+      const src = bare ? proArgs[rootOperand]! : base + valuesAt;
       if (byRows) fns.reduce(src, base + reducedAt + c0 * eb, n, inner);
       else fns.reduce(src, base + accAt, base + reducedAt, n, cols, n, 0);
     }
     if (!byRows) fns.reduce(0, base + accAt, base + reducedAt, 0, cols, 1, 1);
     if (epi !== null) {
-      const e = plan.epilogue!;
-      e.operands.forEach((o, k) => {
+      for (let k = 0; k < epiOps.length; k++) {
+        const o = epiOps[k]!;
         if (o.input !== plan.accInput) copyOperand(o, ins, base + epi.places[k]!, 0, o.scalar ? 1 : cols);
-      });
-      fns.epilogue!(...epi.places.map((p) => base + p), base + outAt, cols);
+        epiArgs[k] = base + epi.places[k]!;
+      }
+      epiArgs[epiOps.length] = base + outAt;
+      epiArgs[epiOps.length + 1] = cols;
+      fns.epilogue!.apply(null, epiArgs);
     }
     const at = (base + outAt) / ELEMENT_BYTES[outDtype];
     out.set(scratchOf(outDtype).subarray(at, at + cols));
