@@ -153,6 +153,8 @@ describe("jit reductions ≡ reference interpreter, bit for bit, on the WebAssem
       // Several of the reduction loop's row chunks (128 KiB each).
       { dtype: "float64", op: "sum", rest: [67], target: 67 * 1000, axesMask: 1, prologue: "mulBroadcast", epilogue: "bias", seed: 13, density: 0.01, zeros: false },
       { dtype: "float32", op: "min", rest: [3, 13], target: 39 * 2000, axesMask: 2, prologue: "none", epilogue: "none", seed: 14, density: 0.01, zeros: false },
+      // Rows longer than a chunk: still four rows at a time.
+      { dtype: "float32", op: "sum", rest: [40000], target: 5 * 40000, axesMask: 2, prologue: "abs", epilogue: "scale", seed: 15, density: 0.01, zeros: false },
     ];
     // All but the full sum (one output: no lanes to fill, the JS kernel keeps it) take the WebAssembly kernel.
     for (const c of cases) expect(check(c)).toBe(backendInUse() === "wasm" && c.rest.length > 0);

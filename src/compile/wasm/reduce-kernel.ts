@@ -32,7 +32,7 @@ import { ELEMENT_BYTES, renderWasmElementwise } from "./elementwise.js";
 import { type LoopOperand, type WasmLoopPlan, gatherInto, listScalar, planWasmLoop } from "./elementwise-kernel.js";
 import { ensureScratch, kernelImports, kernelMemoryLimits, scratchBase, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
-import { type Combiner, type ReduceDType, accumulatorBytes, renderWasmReduce, renderWasmReduceRows } from "./reduce.js";
+import { type Combiner, ROW_GROUP, type ReduceDType, accumulatorBytes, renderWasmReduce, renderWasmReduceRows } from "./reduce.js";
 
 type ReduceSpec = Extract<KernelSpec, { kind: "reduce" }>;
 
@@ -242,7 +242,8 @@ export function compileWasmReduce(plan: WasmReducePlan): CompiledKernel | null {
   const chunked = (o: LoopOperand) => !o.scalar && o.gather === undefined;
   // Bytes per outer index of what a chunk holds: its operands' part and the prologue's values.
   const lineBytes = inner * (ops.reduce((sum, o) => sum + (chunked(o) ? ELEMENT_BYTES[o.dtype] : 0), 0) + (bare ? 0 : eb));
-  const chunk = Math.max(1, Math.min(outer, Math.floor(CHUNK_BYTES / Math.max(1, lineBytes))));
+  // By rows, at least ROW_GROUP rows per chunk, so long rows still run side by side.
+  const chunk = Math.max(byRows ? ROW_GROUP : 1, Math.min(outer, Math.floor(CHUNK_BYTES / Math.max(1, lineBytes))));
   // Scratch: the prologue's operands (chunks, whole gathers, single values), the prologue's values
   // for a chunk (unless a bare load), the accumulators (by columns), the reduced values in their
   // dtype, the epilogue's operands and result.

@@ -202,7 +202,7 @@ export function renderWasmReduce(combiner: Combiner, dtype: ReduceDType): Functi
  * Outputs combined side by side in `renderWasmReduceRows`: independent chains of adds (or
  * multiplies) that the processor overlaps, where the JS kernel runs one chain at a time.
  */
-const ROW_GROUP = 4;
+export const ROW_GROUP = 4;
 
 /**
  * The reduction function over rows: `reduceRows(src, dst, count, length)` combines each of `count`
