@@ -18,6 +18,7 @@ import { kernelHeader } from "./emit-loop.js";
 import { AccessTable, GraphCode, emitStoreNest, loadAccess } from "./graph.js";
 import { coalesce, emitNest } from "./loops.js";
 import { numberLiteral } from "./safety.js";
+import { wasmReduceKernel } from "../wasm/reduce-kernel.js";
 
 type ReduceSpec = Extract<KernelSpec, { kind: "reduce" }>;
 
@@ -128,10 +129,13 @@ function emitOuter(spec: ReduceSpec): { source: string; scratch: number } {
   return { source: lines.join("\n"), scratch: outSize };
 }
 
+/** Reductions: under the "wasm" backend the WebAssembly kernel where it applies (../wasm/reduce-kernel.ts), else the JS kernel. */
 export const reduceEmitter: KernelEmitter = {
   name: "js-reduce",
   emit(spec): CompiledKernel | null {
     if (spec.kind !== "reduce") return null;
+    const wasm = wasmReduceKernel(spec);
+    if (wasm !== null) return wasm;
     const { source, scratch } = emitReduceSource(spec);
     return { run: compileKernelSource(source, scratch), source, emitter: "js-reduce" };
   },
