@@ -14,6 +14,8 @@
 //   reference bit for bit for every option and tile, NaN/±Infinity/±0 inputs included, applies a
 //   fused epilogue with the JS loops' bits, and hands a call with a non-finite filter value to the
 //   JS loops (the "infinite filter value" law above holds through them); with float32 accumulation it stays within the documented float32 summation bound.
+// - a filter holding NaN or ±Infinity gives the reference's bits with every method, where the
+//   kernels would multiply padding or input-dilation holes (NaN·0) that the reference skips.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -177,6 +179,44 @@ describe("direct convolution loops that skip padding", () => {
       }),
       runs(100),
     );
+  });
+});
+
+describe("a non-finite filter value", () => {
+  it("gives the reference's bits with every method (padding, crops, input-dilation holes: the reference skips those taps)", () => {
+    const saved = backendSetting();
+    try {
+      fc.assert(
+        fc.property(caseArb(2), fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity), fc.constantFrom("js", "auto"), (c, at, bad, backend) => {
+          setBackend(backend as "js" | "auto");
+          const { x, w, reference, geometry, fresh } = setup(c);
+          w[at % w.length] = bad;
+          const expected = reference(w);
+          for (const options of [{ method: "direct" as const }, { method: "im2col" as const }, { method: "direct" as const, accelerate: false }, {}]) {
+            const out = fresh();
+            compileConv(geometry, options).kernel(x, w, out, []);
+            expect(bitDifference(out, expected), `${label(c)} ${JSON.stringify(options)} ${backend}`).toBeNull();
+          }
+        }),
+        runs(100),
+      );
+    } finally {
+      setBackend(saved.backend, saved.options);
+    }
+  });
+
+  it("gives the reference's value through a fused epilogue (bias + relu)", () => {
+    // x [1,1,1], filter NaN, crop 1 then pad 1 behind the input-dilated row: the only tap is padding.
+    const c: Case = { xShape: [1, 1, 1], wShape: [1, 1, 1], params: { stride: [1], padding: [[-1, 1]], lhsDilation: [2], rhsDilation: [1], groups: 1 }, dtype: "float32", seed: 1 };
+    const { x, w, reference, geometry, fresh } = setup(c);
+    w[0] = NaN;
+    expect(Object.is(reference(w)[0], 0)).toBe(true);
+    const epilogue: ConvEpilogue = { extraInputs: 1, expr: (acc, index, extras) => `Math.max(0, Math.fround(${acc} + ${extras[0]}[${index.o}]))` };
+    for (const method of ["direct", "im2col"] as const) {
+      const out = fresh();
+      compileConv(geometry, { method, epilogue }).kernel(x, w, out, [new Float32Array([0.5])]);
+      expect(out[0], method).toBe(0.5);
+    }
   });
 });
 

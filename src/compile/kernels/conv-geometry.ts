@@ -152,3 +152,26 @@ export function checkedEpilogue(e: ConvEpilogue | undefined): ConvEpilogue | und
   if (!Number.isSafeInteger(e.extraInputs) || e.extraInputs < 0) throw new ValueError(`conv: internal error: epilogue extraInputs must be a count, got ${e.extraInputs}`);
   return e;
 }
+
+/**
+ * Source of a JS pass storing epilogue(acc) into `out` from raw convolution results `sc` laid out
+ * [n, groups, ogPadded, positions] (output channels of each group padded to `ogPadded`; equal to
+ * o / groups when the results are unpadded).
+ */
+export function emitEpilogueStoreSource(g: ConvGeometry, epilogue: ConvEpilogue, ogPadded: number): string {
+  const og = g.o / g.groups;
+  const P = g.th * g.tw;
+  const extras = Array.from({ length: epilogue.extraInputs }, (_, e) => `in${e + 3}`);
+  const index = { n: "i0", o: "i3", p: "i4", flat: "(p1 + i4)" };
+  const body =
+    epilogue.block === undefined
+      ? `out[p1 + i4] = ${epilogue.expr("acc", index, extras)};`
+      : (({ lines, value }) => `${lines.join(" ")} out[p1 + i4] = ${value};`)(epilogue.block("acc", index, extras, (k) => `t${k}_0`));
+  const lines = ["return function kernel(ins, out) {", "const sc = ins[0];"];
+  extras.forEach((name, e) => lines.push(`const ${name} = ins[${e + 1}];`));
+  lines.push(`for (let i0 = 0; i0 < ${g.n}; i0++) for (let i1 = 0; i1 < ${g.groups}; i1++) for (let i2 = 0; i2 < ${og}; i2++) {`);
+  lines.push(`const i3 = i1 * ${og} + i2, p0 = ((i0 * ${g.groups} + i1) * ${ogPadded} + i2) * ${P}, p1 = (i0 * ${g.o} + i3) * ${P};`);
+  lines.push(`for (let i4 = 0; i4 < ${P}; i4++) { const acc = sc[p0 + i4]; ${body} }`);
+  lines.push(`}`, `};`);
+  return lines.join("\n");
+}

@@ -23,10 +23,10 @@
 // accumulator as it is stored: conv's lowering declares `epilogue: true`, so the fuse pass makes
 // conv + bias + activation one `contraction` kernel, built here by `convContractionKernel`.
 
-import type { ConvParams } from "../../prims/conv.js";
+import { type ConvParams, convPrim } from "../../prims/conv.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { type Shape, stridesOf } from "../../tensor/shape.js";
-import { type CompiledKernel, compileKernelSource, registerEpilogueKernel, registerKernel } from "../codegen/emitter.js";
+import { type CompiledKernel, type KernelFn, compileKernelSource, registerEpilogueKernel, registerKernel } from "../codegen/emitter.js";
 import { chainTail, epilogueOperands, literalExpression, opExpression, storedAs } from "../codegen/graph.js";
 import { numberLiteral } from "../codegen/safety.js";
 import type { ExprGraph, KernelSpec } from "../lower.js";
@@ -39,6 +39,7 @@ import {
   checkedEpilogue,
   convGeometry,
   convSizes,
+  emitEpilogueStoreSource,
   emitPadCopy,
   sharedScratch,
 } from "./conv-geometry.js";
@@ -172,14 +173,88 @@ export interface CompiledConv {
 /** Compiles the convolution of `g` with the given (or the chosen) method. */
 export function compileConv(g: ConvGeometry, options: ConvKernelOptions = {}): CompiledConv {
   const method = options.method ?? chooseConvMethod(g, matmulAccelerated(), directConvAccelerated());
-  if (method === "im2col") return { ...compileIm2col(g, options.epilogue), emitter: "js-conv-im2col" };
+  const guard = <T extends { kernel: ConvKernel }>(made: T): T => ({ ...made, kernel: exactForNonFiniteFilters(g, options.epilogue, made.kernel) });
+  if (method === "im2col") return { ...guard(compileIm2col(g, options.epilogue)), emitter: "js-conv-im2col" };
   const tiling = options.tiling ?? directTilingFor(g);
-  const js = () => compileDirect(g, options.epilogue, tiling);
+  const js = () => guard(compileDirect(g, options.epilogue, tiling));
   if (accelerator !== null && options.tiling === undefined && options.accelerate !== false) {
     const fast = accelerator.compile(g, options.epilogue, () => js().kernel);
     if (fast !== null) return { ...fast, method: "direct" };
   }
   return { ...js(), emitter: "js-conv-direct" };
+}
+
+/**
+ * Whether a kernel may multiply values that are not input data: zero padding or the holes of
+ * input dilation, which both methods materialise (the direct loops skip only some padding rows and
+ * columns, im2col none). With a finite filter those products are ±0 and change no sum.
+ */
+function multipliesZeros(g: ConvGeometry): boolean {
+  const { eh, ew } = convSizes(g);
+  const dataEnd = (lo: number, size: number, dil: number) => lo + (size - 1) * dil + 1;
+  return (
+    g.lhsDilation[0] > 1 ||
+    g.lhsDilation[1] > 1 ||
+    g.padLo[0] > 0 ||
+    g.padLo[1] > 0 ||
+    eh > dataEnd(g.padLo[0], g.h, 1) ||
+    ew > dataEnd(g.padLo[1], g.w, 1)
+  );
+}
+
+/**
+ * `kernel`, except that a call whose filter holds NaN or ±Infinity, in a geometry where the kernel
+ * multiplies padding or dilation holes, runs the reference evaluation (which skips those taps:
+ * NaN·0 would otherwise be NaN where the reference has no product) and stores its results through
+ * the epilogue. The check reads the filter once per call, a small fraction of the convolution.
+ */
+function exactForNonFiniteFilters(g: ConvGeometry, epilogue: ConvEpilogue | undefined, kernel: ConvKernel): ConvKernel {
+  if (!multipliesZeros(g)) return kernel;
+  let store: KernelFn | null = null;
+  const args: TypedArray[] = [];
+  return (x, w, out, extras) => {
+    if (allFinite(w)) {
+      kernel(x, w, out, extras);
+      return;
+    }
+    const raw = referenceConv(g, x, w);
+    if (epilogue === undefined) {
+      out.set(raw);
+      return;
+    }
+    store ??= compileKernelSource(emitEpilogueStoreSource(g, checkedEpilogue(epilogue)!, g.o / g.groups));
+    args.length = 0;
+    args.push(raw, ...extras);
+    store(args, out);
+  };
+}
+
+function allFinite(a: TypedArray): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+
+/** The primitive's reference evaluation of the geometry's convolution (as 2-D; 1-D has height 1). */
+function referenceConv(g: ConvGeometry, x: TypedArray, w: TypedArray): TypedArray {
+  const params: ConvParams = {
+    stride: [...g.stride],
+    // The reference reads only the low padding (the output size fixes the rest).
+    padding: [
+      [g.padLo[0], 0],
+      [g.padLo[1], 0],
+    ],
+    lhsDilation: [...g.lhsDilation],
+    rhsDilation: [...g.rhsDilation],
+    groups: g.groups,
+  };
+  return convPrim.impl(
+    [
+      { data: x, shape: [g.n, g.c, g.h, g.w], dtype: g.dtype },
+      { data: w, shape: [g.o, g.c / g.groups, g.kh, g.kw], dtype: g.dtype },
+    ],
+    params,
+    { shape: [g.n, g.o, g.th, g.tw], dtype: g.dtype },
+  ) as TypedArray;
 }
 
 // Identifiers of the generated source (all within the compiler's naming scheme, see safety.ts):

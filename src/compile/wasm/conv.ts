@@ -31,7 +31,7 @@ import { FluxionError } from "../../errors.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { compileKernelSource } from "../codegen/emitter.js";
 import type { KernelFn } from "../codegen/emitter.js";
-import { type ConvEpilogue, type ConvGeometry, type ConvKernel, convSizes, emitPadCopy } from "../kernels/conv-geometry.js";
+import { type ConvEpilogue, type ConvGeometry, type ConvKernel, convSizes, emitEpilogueStoreSource, emitPadCopy } from "../kernels/conv-geometry.js";
 import { type ConvAccelerator, setConvAccelerator } from "../kernels/conv.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
@@ -453,26 +453,6 @@ export function emitPackSource(plan: WasmConvPlan): string {
   return lines.join("\n");
 }
 
-/** Source of the JS pass storing epilogue(acc) from the result area `sc` (a view starting there) into `out`. */
-export function emitConvStoreSource(plan: WasmConvPlan, epilogue: ConvEpilogue): string {
-  const { g, ogPadded } = plan;
-  const og = g.o / g.groups;
-  const P = g.th * g.tw;
-  const extras = Array.from({ length: epilogue.extraInputs }, (_, e) => `in${e + 3}`);
-  const index = { n: "i0", o: "i3", p: "i4", flat: "(p1 + i4)" };
-  const body =
-    epilogue.block === undefined
-      ? `out[p1 + i4] = ${epilogue.expr("acc", index, extras)};`
-      : (({ lines, value }) => `${lines.join(" ")} out[p1 + i4] = ${value};`)(epilogue.block("acc", index, extras, (k) => `t${k}_0`));
-  const lines = ["return function kernel(ins, out) {", "const sc = ins[0];"];
-  extras.forEach((name, e) => lines.push(`const ${name} = ins[${e + 1}];`));
-  lines.push(`for (let i0 = 0; i0 < ${g.n}; i0++) for (let i1 = 0; i1 < ${g.groups}; i1++) for (let i2 = 0; i2 < ${og}; i2++) {`);
-  lines.push(`const i3 = i1 * ${og} + i2, p0 = ((i0 * ${g.groups} + i1) * ${ogPadded} + i2) * ${P}, p1 = (i0 * ${g.o} + i3) * ${P};`);
-  lines.push(`for (let i4 = 0; i4 < ${P}; i4++) { const acc = sc[p0 + i4]; ${body} }`);
-  lines.push(`}`, `};`);
-  return lines.join("\n");
-}
-
 /** A compiled WebAssembly convolution with its readable description for `explain`. */
 export interface WasmConv {
   readonly kernel: ConvKernel;
@@ -506,7 +486,7 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   emitPadCopy(g, padLines);
   padLines.push("};");
   const padCopy: KernelFn | null = plain ? null : compileKernelSource(padLines.join("\n"));
-  const store = epilogue === undefined ? null : compileKernelSource(emitConvStoreSource(plan, epilogue));
+  const store = epilogue === undefined ? null : compileKernelSource(emitEpilogueStoreSource(g, epilogue, plan.ogPadded));
   const E = plan.elementBytes;
   const f32 = plan.accumulation === "float32";
   const og = g.o / g.groups;
@@ -553,7 +533,7 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   const description =
     `(wasm ${f32 ? "f32x4" : "f64x2"} direct conv: ${g.n}×${g.c}×${g.h}×${g.w} * ${g.o}×${g.c / g.groups}×${g.kh}×${g.kw} → ${g.th}×${g.tw}` +
     `${g.groups > 1 ? `, ${g.groups} groups` : ""}; tile ${t.nv * plan.lanes} channels × ${t.jb} positions, ${plan.rows === null ? "every filter row" : "filter rows reading data"}, ${plan.accumulation} accumulation)`;
-  return { kernel, source: store === null ? description : `${description}\n${emitConvStoreSource(plan, epilogue!)}`, plan };
+  return { kernel, source: store === null ? description : `${description}\n${emitEpilogueStoreSource(g, epilogue!, plan.ogPadded)}`, plan };
 }
 
 /** The accelerator plugged into the direct method: WebAssembly when the backend is, else null (the JS loops). */
