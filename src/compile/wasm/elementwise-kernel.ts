@@ -23,7 +23,7 @@ import { LruCache } from "../lru.js";
 import { S, type ScalarExpr, scalarTypeOf, topoOrder } from "../../scalar/expr.js";
 import { backendInUse } from "./backend.js";
 import { ELEMENT_BYTES, type Operand, renderWasmElementwise, wasmElementwiseUsesSimd } from "./elementwise.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, scratchOf } from "./memory.js";
+import { ensureScratch, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
 type LoopSpec = Extract<KernelSpec, { kind: "loop" }>;
@@ -204,19 +204,24 @@ export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
   }
   const outPlace = end;
   end += n * ELEMENT_BYTES[plan.out];
-  const args = [...places, outPlace, n];
   const operands = plan.operands;
   const outDtype = plan.out;
+  const args: number[] = new Array<number>(operands.length + 2).fill(0);
+  args[operands.length + 1] = n;
+  reserveScratch(end);
   const kernel = (ins: readonly TypedArray[], out: TypedArray) => {
     ensureScratch(end);
+    const base = scratchBase();
     for (let k = 0; k < operands.length; k++) {
       const o = operands[k]!;
-      const at = places[k]! / ELEMENT_BYTES[o.dtype];
+      const at = (base + places[k]!) / ELEMENT_BYTES[o.dtype];
       if (o.gather !== undefined) gatherInto(scratchOf(o.dtype), at, ins[o.input]!, o.offset, o.gather.dims, o.gather.strides);
       else scratchOf(o.dtype).set(ins[o.input]!.subarray(o.offset, o.offset + (o.scalar ? 1 : n)), at);
+      args[k] = base + places[k]!;
     }
+    args[operands.length] = base + outPlace;
     run(...args);
-    const first = outPlace / ELEMENT_BYTES[outDtype];
+    const first = (base + outPlace) / ELEMENT_BYTES[outDtype];
     out.set(scratchOf(outDtype).subarray(first, first + n));
   };
   const lanes = wasmElementwiseUsesSimd(plan.root, plan.operands, plan.out) ? "simd" : "scalar";

@@ -24,7 +24,7 @@ import { type MatmulEpilogue, type MatmulKernel, type MatmulSpec, checkedExpr } 
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
-import { ensureScratch, kernelImports, kernelMemory, kernelMemoryLimits, scratchF32, scratchF64 } from "./memory.js";
+import { ensureScratch, kernelImports, kernelMemory, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64 } from "./memory.js";
 import { type MemoryLimits, ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import { threadCount } from "./threads/count.js";
 import { type StripKernel, runStrips, stripKernel } from "./threads/pool.js";
@@ -270,9 +270,9 @@ function packPanel(src: TypedArray, off: number, rows: number, depth: number, ro
 }
 
 /** Copies the real region of the padded result scratch into `out` (rounding to its dtype). */
-function copyResult(plan: WasmMatmulPlan, scratch: Panel, out: TypedArray): void {
+function copyResult(plan: WasmMatmulPlan, scratch: Panel, at: number, out: TypedArray): void {
   const { m, n, batch } = plan.spec;
-  const base = plan.offsetC / plan.elementBytes;
+  const base = at + plan.offsetC / plan.elementBytes;
   const perBatch = plan.bytesC / plan.elementBytes;
   if (plan.nPadded === n && plan.tiling.mr * plan.mStrips === m && perBatch === m * n) {
     // No padding: one native copy (converting float64 → float32 where the output is float32).
@@ -380,20 +380,25 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   const nr = nv * plan.lanes;
   const E = plan.elementBytes;
   const f32 = plan.accumulation === "float32";
+  reserveScratch(plan.totalBytes);
   const kernel: MatmulKernel = (a, b, out, extras) => {
     ensureScratch(plan.totalBytes);
+    const at = scratchBase();
     const scratch: Panel = f32 ? scratchF32() : scratchF64();
     const threads = threadsFor(plan);
     const chunk = chunkStrips(plan, threads);
+    const pa = at + plan.offsetA;
+    const pb = at + plan.offsetB;
     for (let bt = 0; bt < batch; bt++) {
-      packPanel(a, bt * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mr, scratch, plan.offsetA / E);
-      packPanel(b, bt * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, nr, scratch, plan.offsetB / E);
-      const pc = plan.offsetC + bt * plan.bytesC;
-      if (threads > 1) runStrips(matmul, kernelMemory(), threads, plan.offsetA, plan.offsetB, pc, plan.mStrips, chunk);
-      else matmul.run(plan.offsetA, plan.offsetB, pc, 0, plan.mStrips);
+      packPanel(a, bt * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mr, scratch, pa / E);
+      packPanel(b, bt * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, nr, scratch, pb / E);
+      const pc = at + plan.offsetC + bt * plan.bytesC;
+      if (threads > 1) runStrips(matmul, kernelMemory(), threads, pa, pb, pc, plan.mStrips, chunk);
+      else matmul.run(pa, pb, pc, 0, plan.mStrips);
     }
-    if (store === null) copyResult(plan, scratch, out);
-    else store(scratch, out, extras);
+    if (store === null) copyResult(plan, scratch, at / E, out);
+    // The generated pass addresses scratch from 0: give it the view from where scratch starts.
+    else store(at === 0 ? scratch : scratch.subarray(at / E), out, extras);
   };
   const t = plan.tiling;
   const description = [
