@@ -6,7 +6,9 @@
 // memory is a plain (non-shared) one whose growth detaches views: the hard case. The shared case
 // (worker threads) is in arena-threads.test.ts.
 
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { runs } from "../../props/runs.js";
 import * as fx from "../../src/core.js";
 import type { TypedArray } from "../../src/tensor/dtype.js";
 import { definePrimitive } from "../../src/prims/primitive.js";
@@ -14,6 +16,8 @@ import { bind } from "../../src/trace/context.js";
 import { registerKernel } from "../../src/compile/codegen/emitter.js";
 import { evalProgram } from "../../src/trace/interpret.js";
 import { compileProgram } from "../../src/compile/pipeline.js";
+import { arenaTuning } from "../../src/compile/executable.js";
+import { inPlaceCounts } from "../../src/compile/wasm/elementwise-kernel.js";
 import { jit } from "../../src/compile/jit.js";
 import { DEFAULT_CACHE_LIMITS, clearCaches, setCacheLimits } from "../../src/compile/limits.js";
 import { residentWorkspaceBytes } from "../../src/compile/workspace.js";
@@ -88,6 +92,28 @@ describe("program buffers in the kernel memory", () => {
     expect(out!.buffer).toBeInstanceOf(ArrayBuffer);
     expect(out!.byteOffset).toBe(0);
     program.executable.release();
+  });
+
+  wasmIt("WebAssembly loops read and write program buffers in place (and copy with the arena off)", () => {
+    setBackend("wasm");
+    const x = input(16);
+    const w = fx.reshape(input(17), [64, 64]);
+    const text = jit(f).explain(x, w);
+    expect(text).toContain("wasm-loop-simd");
+    const counts = { ...inPlaceCounts };
+    expect(bitDifference(jit(f)(x, w).data(), reference(x, w))).toBeNull();
+    // Three loops: exp(x·0.5) (operand: the argument), then two over the probe's result, each
+    // reading the one before it in place; all three write program buffers in place.
+    expect(inPlaceCounts.operands - counts.operands).toBe(2);
+    expect(inPlaceCounts.results - counts.results).toBe(3);
+    arenaTuning.enabled = false;
+    try {
+      const again = { ...inPlaceCounts };
+      expect(bitDifference(jit(f)(x, w).data(), reference(x, w))).toBeNull();
+      expect(inPlaceCounts).toEqual(again);
+    } finally {
+      arenaTuning.enabled = true;
+    }
   });
 
   it("under js the temps are ordinary arrays", () => {
@@ -186,6 +212,53 @@ describe("program buffers in the kernel memory", () => {
     ensureScratch(kernelMemory().buffer.byteLength - scratchBase() + 65536);
     expect(memoryGrowths()).toBe(growths + 1);
     expect(bitDifference(jf(input(15), w).data(), reference(input(15), w))).toBeNull();
+  });
+});
+
+describe("programs over arena buffers ≡ the reference, bit for bit", () => {
+  // Random chains of loops and products over temps: loops reading and writing program buffers in
+  // place, products packing from them, epilogues, reductions; float32 and float64; odd sizes.
+  wasmIt("elementwise → matmul (± transposes) → epilogue → loop → reduction", () => {
+    setBackend("wasm");
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 1, max: 70 }),
+          k: fc.integer({ min: 1, max: 70 }),
+          n: fc.integer({ min: 1, max: 70 }),
+          f64: fc.boolean(),
+          ta: fc.boolean(),
+          tb: fc.boolean(),
+          act: fc.constantFrom("tanh", "relu", "exp", "none"),
+          reduce: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ m, k, n, f64, ta, tb, act, reduce, seed }) => {
+          // Enough elements that the loops take the WebAssembly kernel.
+          const rows = Math.max(m, Math.ceil(1100 / k));
+          const dtype = f64 ? "float64" : "float32";
+          const make = (size: number, s: number) => {
+            const data = f64 ? new Float64Array(size) : new Float32Array(size);
+            for (let i = 0; i < size; i++) data[i] = i % 13 === 5 ? [0, -0, 1e-40, 7][(s + i) % 4]! : Math.sin(s * 7.1 + i * 0.37) * 2;
+            return fx.tensor(data, { dtype });
+          };
+          const x = fx.reshape(make(rows * k, seed), ta ? [k, rows] : [rows, k]);
+          const w = fx.reshape(make(k * n, seed + 1), tb ? [n, k] : [k, n]);
+          const bias = make(n, seed + 2);
+          const g = (xv: fx.Tensor, wv: fx.Tensor, bv: fx.Tensor) => {
+            const a = fx.add(fx.mul(xv, 0.75), 0.125);
+            const p = fx.add(fx.matmul(ta ? fx.transpose(a) : a, tb ? fx.transpose(wv) : wv), bv);
+            const q = act === "tanh" ? fx.tanh(p) : act === "relu" ? fx.maximum(p, 0) : act === "exp" ? fx.exp(fx.mul(p, 0.1)) : p;
+            const r = fx.sub(fx.mul(q, q), fx.div(q, 3));
+            return reduce ? fx.sum(r, { axis: 1 }) : r;
+          };
+          const got = jit(g)(x, w, bias).data();
+          const want = evalProgram(fx.trace(g)(x, w, bias), [x, w, bias], { reference: true })[0]!.data();
+          expect(bitDifference(got, want)).toBeNull();
+        },
+      ),
+      runs(100),
+    );
   });
 });
 
