@@ -18,11 +18,12 @@ import { evalProgram } from "../../src/trace/interpret.js";
 import { compileProgram } from "../../src/compile/pipeline.js";
 import { arenaTuning } from "../../src/compile/executable.js";
 import { inPlaceCounts } from "../../src/compile/wasm/elementwise-kernel.js";
+import { packCounts } from "../../src/compile/wasm/matmul-pack.js";
 import { jit } from "../../src/compile/jit.js";
 import { DEFAULT_CACHE_LIMITS, clearCaches, setCacheLimits } from "../../src/compile/limits.js";
 import { residentWorkspaceBytes } from "../../src/compile/workspace.js";
 import { arenaUsage, allocateRegion, freeRegion } from "../../src/compile/wasm/arena.js";
-import { backendSetting, setBackend } from "../../src/compile/wasm/backend.js";
+import { backendSetting, setBackend, wasmMatmulPays } from "../../src/compile/wasm/backend.js";
 import { wasmSimdAvailable } from "../../src/compile/wasm/feature.js";
 import { ensureScratch, kernelBuffer, kernelMemory, kernelMemoryShared, memoryGrowths, scratchBase } from "../../src/compile/wasm/memory.js";
 import { bitDifference } from "../../props/exact.js";
@@ -218,8 +219,7 @@ describe("program buffers in the kernel memory", () => {
 describe("programs over arena buffers ≡ the reference, bit for bit", () => {
   // Random chains of loops and products over temps: loops reading and writing program buffers in
   // place, products packing from them, epilogues, reductions; float32 and float64; odd sizes.
-  wasmIt("elementwise → matmul (± transposes) → epilogue → loop → reduction", () => {
-    setBackend("wasm");
+  wasmIt("elementwise → matmul (± transposes, operands packed from the kernel memory) → epilogue → loop → reduction", () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -231,9 +231,11 @@ describe("programs over arena buffers ≡ the reference, bit for bit", () => {
           tb: fc.boolean(),
           act: fc.constantFrom("tanh", "relu", "exp", "none"),
           reduce: fc.boolean(),
+          wTemp: fc.boolean(),
+          acc32: fc.boolean(),
           seed: fc.integer({ min: 0, max: 1000 }),
         }),
-        ({ m, k, n, f64, ta, tb, act, reduce, seed }) => {
+        ({ m, k, n, f64, ta, tb, act, reduce, wTemp, acc32, seed }) => {
           // Enough elements that the loops take the WebAssembly kernel.
           const rows = Math.max(m, Math.ceil(1100 / k));
           const dtype = f64 ? "float64" : "float32";
@@ -247,14 +249,30 @@ describe("programs over arena buffers ≡ the reference, bit for bit", () => {
           const bias = make(n, seed + 2);
           const g = (xv: fx.Tensor, wv: fx.Tensor, bv: fx.Tensor) => {
             const a = fx.add(fx.mul(xv, 0.75), 0.125);
-            const p = fx.add(fx.matmul(ta ? fx.transpose(a) : a, tb ? fx.transpose(wv) : wv), bv);
+            // w·0.5 (exact) makes B a program buffer too, so both operands pack from the kernel memory.
+            const wb = wTemp ? fx.mul(wv, 0.5) : wv;
+            const p = fx.add(fx.matmul(ta ? fx.transpose(a) : a, tb ? fx.transpose(wb) : wb), bv);
             const q = act === "tanh" ? fx.tanh(p) : act === "relu" ? fx.maximum(p, 0) : act === "exp" ? fx.exp(fx.mul(p, 0.1)) : p;
             const r = fx.sub(fx.mul(q, q), fx.div(q, 3));
             return reduce ? fx.sum(r, { axis: 1 }) : r;
           };
+          setBackend("wasm", { accumulation: acc32 ? "float32" : "float64" });
+          const packs = packCounts.wasm;
           const got = jit(g)(x, w, bias).data();
-          const want = evalProgram(fx.trace(g)(x, w, bias), [x, w, bias], { reference: true })[0]!.data();
-          expect(bitDifference(got, want)).toBeNull();
+          if (wasmMatmulPays({ batch: 1, m: rows, k, n, transposeA: ta, transposeB: tb, dtype })) expect(packCounts.wasm).toBeGreaterThan(packs);
+          if (!acc32 || f64) {
+            const want = evalProgram(fx.trace(g)(x, w, bias), [x, w, bias], { reference: true })[0]!.data();
+            expect(bitDifference(got, want)).toBeNull();
+          } else {
+            // float32 sums differ from the reference's within float32 rounding; the packing path
+            // must not change a bit: compare with the copying path.
+            arenaTuning.enabled = false;
+            try {
+              expect(bitDifference(got, jit(g)(x, w, bias).data())).toBeNull();
+            } finally {
+              arenaTuning.enabled = true;
+            }
+          }
         },
       ),
       runs(100),

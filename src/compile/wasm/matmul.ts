@@ -24,7 +24,8 @@ import { type MatmulEpilogue, type MatmulKernel, type MatmulSpec, checkedExpr } 
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
-import { ensureScratch, kernelImports, kernelMemory, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64 } from "./memory.js";
+import { ensureScratch, kernelBuffer, kernelImports, kernelMemory, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64 } from "./memory.js";
+import { type PackFunction, packCounts, wasmPack } from "./matmul-pack.js";
 import { type MemoryLimits, ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import { threadCount } from "./threads/count.js";
 import { type StripKernel, runStrips, stripKernel } from "./threads/pool.js";
@@ -381,17 +382,34 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   const E = plan.elementBytes;
   const f32 = plan.accumulation === "float32";
   reserveScratch(plan.totalBytes);
+  const Es = spec.dtype === "float32" ? 4 : 8;
+  const panelType = f32 ? "f32" : "f64";
+  const srcType = spec.dtype === "float32" ? "f32" : "f64";
+  // Packs in WebAssembly for operands in the kernel memory, compiled when first needed.
+  let packA: PackFunction | null = null;
+  let packB: PackFunction | null = null;
   const kernel: MatmulKernel = (a, b, out, extras) => {
     ensureScratch(plan.totalBytes);
     const at = scratchBase();
     const scratch: Panel = f32 ? scratchF32() : scratchF64();
+    const memory = kernelBuffer();
+    const aIn = a.buffer === memory;
+    const bIn = b.buffer === memory;
+    if (aIn && packA === null) packA = wasmPack({ rows: m, depth: k, rowStride: transposeA ? 1 : k, depthStride: transposeA ? m : 1, strip: mr, src: srcType, dst: panelType });
+    if (bIn && packB === null) packB = wasmPack({ rows: n, depth: k, rowStride: transposeB ? k : 1, depthStride: transposeB ? 1 : n, strip: nr, src: srcType, dst: panelType });
     const threads = threadsFor(plan);
     const chunk = chunkStrips(plan, threads);
     const pa = at + plan.offsetA;
     const pb = at + plan.offsetB;
     for (let bt = 0; bt < batch; bt++) {
-      packPanel(a, bt * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mr, scratch, pa / E);
-      packPanel(b, bt * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, nr, scratch, pb / E);
+      if (aIn) {
+        packA!(a.byteOffset + bt * m * k * Es, pa);
+        packCounts.wasm++;
+      } else packPanel(a, bt * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mr, scratch, pa / E);
+      if (bIn) {
+        packB!(b.byteOffset + bt * k * n * Es, pb);
+        packCounts.wasm++;
+      } else packPanel(b, bt * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, nr, scratch, pb / E);
       const pc = at + plan.offsetC + bt * plan.bytesC;
       if (threads > 1) runStrips(matmul, kernelMemory(), threads, pa, pb, pc, plan.mStrips, chunk);
       else matmul.run(pa, pb, pc, 0, plan.mStrips);
