@@ -96,8 +96,8 @@ export function emitPackFunction(s: PackShape): FunctionBody {
   return f;
 }
 
-/** Operands packed by WebAssembly from the kernel memory (for tests and benchmarks). */
-export const packCounts = { wasm: 0 };
+/** Operands packed from where they lie in the kernel memory, not copied there first (for tests and benchmarks). */
+export const packCounts = { inPlace: 0 };
 
 /** Instantiated packs by shape. */
 const packs = new LruCache<string, PackFunction>(() => cacheLimits().kernelSources);

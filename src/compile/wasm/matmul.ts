@@ -25,7 +25,7 @@ import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import { ensureScratch, kernelBuffer, kernelImports, kernelMemory, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64 } from "./memory.js";
-import { type PackFunction, packCounts, wasmPack } from "./matmul-pack.js";
+import { packCounts, wasmPack } from "./matmul-pack.js";
 import { type MemoryLimits, ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import { threadCount } from "./threads/count.js";
 import { type StripKernel, runStrips, stripKernel } from "./threads/pool.js";
@@ -233,43 +233,6 @@ export function emitWasmMatmulModule(plan: WasmMatmulPlan, memory: MemoryLimits 
 
 type Panel = Float32Array | Float64Array;
 
-/**
- * Packs `rows` rows of a `depth`-long operand into strips of `strip` rows, depth-major:
- * dst[d + s·depth·strip + p·strip + r] = src[off + (s·strip + r)·rowStride + p·depthStride],
- * zero past the last row. The inner loop runs along whichever axis the source is contiguous in
- * (depth for an untransposed A and a transposed B, rows otherwise), so it reads one long stream instead of
- * `strip` elements per step; every element is the same copy in any order.
- */
-function packPanel(src: TypedArray, off: number, rows: number, depth: number, rowStride: number, depthStride: number, strip: number, dst: Panel, d: number): void {
-  const stripSize = depth * strip;
-  const full = rows - (rows % strip);
-  if (depthStride === 1) {
-    for (let row = 0; row < rows; row++) {
-      const base = off + row * rowStride;
-      let q = d + ((row / strip) | 0) * stripSize + (row % strip);
-      for (let p = 0; p < depth; p++, q += strip) dst[q] = src[base + p]!;
-    }
-  } else {
-    for (let p = 0; p < depth; p++) {
-      const base = off + p * depthStride;
-      let q = d + p * strip;
-      let r = 0;
-      for (let row = 0; row < rows; row++) {
-        dst[q + r] = src[base + row * rowStride]!;
-        if (++r === strip) {
-          r = 0;
-          q += stripSize;
-        }
-      }
-    }
-  }
-  if (full < rows) {
-    // The last strip's padding rows.
-    const last = d + (full / strip) * stripSize;
-    for (let p = 0; p < depth; p++) for (let r = rows - full; r < strip; r++) dst[last + p * strip + r] = 0;
-  }
-}
-
 /** Copies the real region of the padded result scratch into `out` (rounding to its dtype). */
 function copyResult(plan: WasmMatmulPlan, scratch: Panel, at: number, out: TypedArray): void {
   const { m, n, batch } = plan.spec;
@@ -381,35 +344,44 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   const nr = nv * plan.lanes;
   const E = plan.elementBytes;
   const f32 = plan.accumulation === "float32";
-  reserveScratch(plan.totalBytes);
   const Es = spec.dtype === "float32" ? 4 : 8;
+  // Operands outside the kernel memory are first copied (one native copy per batch element) to
+  // staging areas after the kernel's scratch, so every operand is packed by WebAssembly.
+  const stageA = align16(plan.totalBytes);
+  const stageB = stageA + align16(m * k * Es);
+  const scratchBytes = stageB + align16(k * n * Es);
+  reserveScratch(scratchBytes);
   const panelType = f32 ? "f32" : "f64";
   const srcType = spec.dtype === "float32" ? "f32" : "f64";
-  // Packs in WebAssembly for operands in the kernel memory, compiled when first needed.
-  let packA: PackFunction | null = null;
-  let packB: PackFunction | null = null;
+  const packA = wasmPack({ rows: m, depth: k, rowStride: transposeA ? 1 : k, depthStride: transposeA ? m : 1, strip: mr, src: srcType, dst: panelType });
+  const packB = wasmPack({ rows: n, depth: k, rowStride: transposeB ? k : 1, depthStride: transposeB ? 1 : n, strip: nr, src: srcType, dst: panelType });
   const kernel: MatmulKernel = (a, b, out, extras) => {
-    ensureScratch(plan.totalBytes);
+    ensureScratch(scratchBytes);
     const at = scratchBase();
     const scratch: Panel = f32 ? scratchF32() : scratchF64();
+    const operands = spec.dtype === "float32" ? scratchF32() : scratchF64();
     const memory = kernelBuffer();
     const aIn = a.buffer === memory;
     const bIn = b.buffer === memory;
-    if (aIn && packA === null) packA = wasmPack({ rows: m, depth: k, rowStride: transposeA ? 1 : k, depthStride: transposeA ? m : 1, strip: mr, src: srcType, dst: panelType });
-    if (bIn && packB === null) packB = wasmPack({ rows: n, depth: k, rowStride: transposeB ? k : 1, depthStride: transposeB ? 1 : n, strip: nr, src: srcType, dst: panelType });
     const threads = threadsFor(plan);
     const chunk = chunkStrips(plan, threads);
     const pa = at + plan.offsetA;
     const pb = at + plan.offsetB;
     for (let bt = 0; bt < batch; bt++) {
       if (aIn) {
-        packA!(a.byteOffset + bt * m * k * Es, pa);
-        packCounts.wasm++;
-      } else packPanel(a, bt * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mr, scratch, pa / E);
+        packA(a.byteOffset + bt * m * k * Es, pa);
+        packCounts.inPlace++;
+      } else {
+        operands.set(a.subarray(bt * m * k, (bt + 1) * m * k), (at + stageA) / Es);
+        packA(at + stageA, pa);
+      }
       if (bIn) {
-        packB!(b.byteOffset + bt * k * n * Es, pb);
-        packCounts.wasm++;
-      } else packPanel(b, bt * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, nr, scratch, pb / E);
+        packB(b.byteOffset + bt * k * n * Es, pb);
+        packCounts.inPlace++;
+      } else {
+        operands.set(b.subarray(bt * k * n, (bt + 1) * k * n), (at + stageB) / Es);
+        packB(at + stageB, pb);
+      }
       const pc = at + plan.offsetC + bt * plan.bytesC;
       if (threads > 1) runStrips(matmul, kernelMemory(), threads, pa, pb, pc, plan.mStrips, chunk);
       else matmul.run(pa, pb, pc, 0, plan.mStrips);
