@@ -19,6 +19,7 @@ import { compileProgram } from "../../src/compile/pipeline.js";
 import { arenaTuning } from "../../src/compile/executable.js";
 import { inPlaceCounts } from "../../src/compile/wasm/elementwise-kernel.js";
 import { packCounts } from "../../src/compile/wasm/matmul-pack.js";
+import { storeCounts } from "../../src/compile/wasm/matmul-store.js";
 import { jit } from "../../src/compile/jit.js";
 import { DEFAULT_CACHE_LIMITS, clearCaches, setCacheLimits } from "../../src/compile/limits.js";
 import { residentWorkspaceBytes } from "../../src/compile/workspace.js";
@@ -232,10 +233,11 @@ describe("programs over arena buffers ≡ the reference, bit for bit", () => {
           act: fc.constantFrom("tanh", "relu", "exp", "none"),
           reduce: fc.boolean(),
           wTemp: fc.boolean(),
+          bias: fc.constantFrom("none", "argument", "arena"),
           acc32: fc.boolean(),
           seed: fc.integer({ min: 0, max: 1000 }),
         }),
-        ({ m, k, n, f64, ta, tb, act, reduce, wTemp, acc32, seed }) => {
+        ({ m, k, n, f64, ta, tb, act, reduce, wTemp, bias, acc32, seed }) => {
           // Enough elements that the loops take the WebAssembly kernel.
           const rows = Math.max(m, Math.ceil(1100 / k));
           const dtype = f64 ? "float64" : "float32";
@@ -246,29 +248,36 @@ describe("programs over arena buffers ≡ the reference, bit for bit", () => {
           };
           const x = fx.reshape(make(rows * k, seed), ta ? [k, rows] : [rows, k]);
           const w = fx.reshape(make(k * n, seed + 1), tb ? [n, k] : [k, n]);
-          const bias = make(n, seed + 2);
+          const b = make(n, seed + 2);
           const g = (xv: fx.Tensor, wv: fx.Tensor, bv: fx.Tensor) => {
             const a = fx.add(fx.mul(xv, 0.75), 0.125);
             // w·0.5 (exact) makes B a program buffer too, so both operands pack from the kernel memory.
             const wb = wTemp ? fx.mul(wv, 0.5) : wv;
-            const p = fx.add(fx.matmul(ta ? fx.transpose(a) : a, tb ? fx.transpose(wb) : wb), bv);
+            // bias·0.5 likewise puts the epilogue's extra input in the kernel memory.
+            const prod = fx.matmul(ta ? fx.transpose(a) : a, tb ? fx.transpose(wb) : wb);
+            const p = bias === "none" ? prod : fx.add(prod, bias === "arena" ? fx.mul(bv, 0.5) : bv);
             const q = act === "tanh" ? fx.tanh(p) : act === "relu" ? fx.maximum(p, 0) : act === "exp" ? fx.exp(fx.mul(p, 0.1)) : p;
             const r = fx.sub(fx.mul(q, q), fx.div(q, 3));
             return reduce ? fx.sum(r, { axis: 1 }) : r;
           };
           setBackend("wasm", { accumulation: acc32 ? "float32" : "float64" });
           const packs = packCounts.inPlace;
-          const got = jit(g)(x, w, bias).data();
-          if (wasmMatmulPays({ batch: 1, m: rows, k, n, transposeA: ta, transposeB: tb, dtype })) expect(packCounts.inPlace).toBeGreaterThan(packs);
+          const stores = storeCounts.wasm;
+          const got = jit(g)(x, w, b).data();
+          if (wasmMatmulPays({ batch: 1, m: rows, k, n, transposeA: ta, transposeB: tb, dtype })) {
+            expect(packCounts.inPlace).toBeGreaterThan(packs);
+            // float64 tanh and exp are library calls, which only the JS store pass makes.
+            if (!(f64 && (act === "tanh" || act === "exp"))) expect(storeCounts.wasm).toBeGreaterThan(stores);
+          }
           if (!acc32 || f64) {
-            const want = evalProgram(fx.trace(g)(x, w, bias), [x, w, bias], { reference: true })[0]!.data();
+            const want = evalProgram(fx.trace(g)(x, w, b), [x, w, b], { reference: true })[0]!.data();
             expect(bitDifference(got, want)).toBeNull();
           } else {
             // float32 sums differ from the reference's within float32 rounding; the packing path
             // must not change a bit: compare with the copying path.
             arenaTuning.enabled = false;
             try {
-              expect(bitDifference(got, jit(g)(x, w, bias).data())).toBeNull();
+              expect(bitDifference(got, jit(g)(x, w, b).data())).toBeNull();
             } finally {
               arenaTuning.enabled = true;
             }
@@ -277,6 +286,24 @@ describe("programs over arena buffers ≡ the reference, bit for bit", () => {
       ),
       runs(100),
     );
+  });
+});
+
+describe("the store pass in WebAssembly", () => {
+  wasmIt("batched products: extras broadcast over rows, per batch element and per row, ≡ the reference", () => {
+    setBackend("wasm");
+    const x = fx.reshape(input(30, 2 * 3 * 20 * 30), [2, 3, 20, 30]);
+    const w = fx.reshape(input(31, 2 * 3 * 30 * 40), [2, 3, 30, 40]);
+    const perBatch = fx.reshape(input(32, 3 * 40), [3, 1, 40]);
+    const perRow = fx.reshape(input(33, 2 * 3 * 20), [2, 3, 20, 1]);
+    const g = (a: fx.Tensor, b: fx.Tensor, c: fx.Tensor, d: fx.Tensor) => fx.maximum(fx.sub(fx.add(fx.matmul(fx.mul(a, 0.5), b), c), d), 0);
+    const stores = storeCounts.wasm;
+    const text = jit(g).explain(x, w, perBatch, perRow);
+    expect(text).toContain("(store pass in WebAssembly: the epilogue row by row into the output)");
+    const got = jit(g)(x, w, perBatch, perRow).data();
+    expect(storeCounts.wasm).toBeGreaterThan(stores);
+    const want = evalProgram(fx.trace(g)(x, w, perBatch, perRow), [x, w, perBatch, perRow], { reference: true })[0]!.data();
+    expect(bitDifference(got, want)).toBeNull();
   });
 });
 

@@ -59,7 +59,7 @@ export interface WasmLoopPlan {
 }
 
 /** `e` with operand k replaced by `args[k]` (shared nodes stay shared); null if a type differs. */
-function substitute(e: ScalarExpr, args: readonly ScalarExpr[]): ScalarExpr | null {
+export function substitute(e: ScalarExpr, args: readonly ScalarExpr[]): ScalarExpr | null {
   const memo = new Map<ScalarExpr, ScalarExpr>();
   let ok = true;
   const visit = (n: ScalarExpr): ScalarExpr => {
@@ -129,7 +129,8 @@ export function listScalar(root: ScalarExpr): string {
     .join("\n");
 }
 
-type RunLoop = (...args: number[]) => void;
+/** A rendered loop: operand places, the result's place and the count, all byte addresses but the count. */
+export type RunLoop = (...args: number[]) => void;
 
 /** Operands read and results written in place in the kernel memory, by all WebAssembly loop kernels (for tests and benchmarks). */
 export const inPlaceCounts = { operands: 0, results: 0 };
@@ -137,6 +138,16 @@ export const inPlaceCounts = { operands: 0, results: 0 };
 /** Instantiated kernels by expression and operand forms (equal fused loops share one module). */
 const modules = new LruCache<string, RunLoop>(() => cacheLimits().kernelSources);
 registerCache(() => modules.trim(), () => modules.clear());
+
+/**
+ * The instantiated loop `run(place_0, …, place_k−1, outPlace, n)` of an expression over operands of
+ * these forms (shared with every kernel of the same expression), or null where the renderer or the
+ * engine declines. Used by the matmul's store pass (./matmul-store.ts).
+ */
+export function wasmLoopFunction(root: ScalarExpr, operands: readonly Operand[], out: DType): RunLoop | null {
+  const key = `${out}|${operands.map((o) => `${o.dtype}${o.scalar ? "s" : ""}`).join(",")}|${listScalar(root)}`;
+  return loopFunction({ root, operands: operands.map((o, input) => ({ ...o, input, offset: 0 })), out, size: 0 }, key);
+}
 
 function loopFunction(plan: WasmLoopPlan, key: string): RunLoop | null {
   let run = modules.get(key);

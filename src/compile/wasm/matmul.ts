@@ -26,6 +26,7 @@ import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import { ensureScratch, kernelBuffer, kernelImports, kernelMemory, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64 } from "./memory.js";
 import { packCounts, wasmPack } from "./matmul-pack.js";
+import { compileWasmStore } from "./matmul-store.js";
 import { type MemoryLimits, ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import { threadCount } from "./threads/count.js";
 import { type StripKernel, runStrips, stripKernel } from "./threads/pool.js";
@@ -338,7 +339,11 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   const plan = planWasmMatmul(spec, accumulation, tiling);
   if (plan.totalBytes > WASM_SCRATCH_BUDGET || k * plan.tiling.mr * plan.elementBytes * plan.mStrips > 0x7fffffff) return null;
   const matmul = wasmMatmulStrips(plan);
-  const storeSource = epilogue === undefined ? null : emitStoreSource(plan, epilogue);
+  const outDtype = epilogue?.graph === undefined ? spec.dtype : epilogue.graph.graph.nodes[epilogue.graph.graph.result]!.dtype;
+  const layout = { batch, m, n, nPadded: plan.nPadded, perBatch: plan.bytesC / plan.elementBytes, acc: plan.accumulation === "float32" ? "f32" : "f64", out: outDtype } as const;
+  // The store pass in WebAssembly where the epilogue's form allows (./matmul-store.ts), else in JS.
+  const wasmStore = epilogue === undefined ? compileWasmStore(null, [], layout) : epilogue.graph === undefined ? null : compileWasmStore(epilogue.graph.graph, epilogue.graph.inputs, layout);
+  const storeSource = epilogue === undefined || wasmStore !== null ? null : emitStoreSource(plan, epilogue);
   const store: StoreKernel | null = storeSource === null ? null : (compileCheckedSource([], storeSource) as () => StoreKernel)();
   const { mr, nv } = plan.tiling;
   const nr = nv * plan.lanes;
@@ -349,7 +354,8 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   // staging areas after the kernel's scratch, so every operand is packed by WebAssembly.
   const stageA = align16(plan.totalBytes);
   const stageB = stageA + align16(m * k * Es);
-  const scratchBytes = stageB + align16(k * n * Es);
+  const storeStage = stageB + align16(k * n * Es);
+  const scratchBytes = storeStage + (wasmStore?.stageBytes ?? 0);
   reserveScratch(scratchBytes);
   const panelType = f32 ? "f32" : "f64";
   const srcType = spec.dtype === "float32" ? "f32" : "f64";
@@ -386,7 +392,8 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
       if (threads > 1) runStrips(matmul, kernelMemory(), threads, pa, pb, pc, plan.mStrips, chunk);
       else matmul.run(pa, pb, pc, 0, plan.mStrips);
     }
-    if (store === null) copyResult(plan, scratch, at / E, out);
+    if (wasmStore !== null) wasmStore.run(at + plan.offsetC, out, extras, at + storeStage);
+    else if (store === null) copyResult(plan, scratch, at / E, out);
     // The generated pass addresses scratch from 0: give it the view from where scratch starts.
     else store(at === 0 ? scratch : scratch.subarray(at / E), out, extras);
   };
@@ -395,5 +402,6 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
     `(wasm ${f32 ? "f32x4" : "f64x2"} matmul: batch ${batch}, ${m}×${k} @ ${k}×${n}${transposeA ? ", A transposed" : ""}${transposeB ? ", B transposed" : ""};`,
     ` tile ${t.mr}×${nr}, ${t.mcStrips} row strips per block, k blocks of ${t.kc || k}, unrolled ×${t.unroll}, ${plan.accumulation} accumulation)`,
   ].join("");
-  return { kernel, source: storeSource === null ? description : `${description}\n${storeSource}`, plan };
+  const storeText = wasmStore !== null ? `${description}\n(store pass in WebAssembly: ${epilogue === undefined ? "the result" : "the epilogue"} row by row into the output)` : storeSource === null ? description : `${description}\n${storeSource}`;
+  return { kernel, source: storeText, plan };
 }
