@@ -132,7 +132,8 @@ export function buildExecutable(program: Program): Executable {
     }
   };
   for (const p of tempPatches) p.step.temps = true;
-  const arena = plan.buffers.length > 0 && arenaTuning.enabled && backendInUse() === "wasm";
+  // Without code generation no kernel is WebAssembly: the buffers stay ordinary arrays.
+  const arena = plan.buffers.length > 0 && arenaTuning.enabled && backendInUse() === "wasm" && codeGenerationAvailable();
   const workspace = plan.buffers.length > 0 ? new Workspace(plan.buffers, bindTemps, arena) : null;
 
   /** Runs a step over arena views, again if the kernel memory grew under it (see the file comment). */

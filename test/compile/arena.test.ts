@@ -13,7 +13,7 @@ import * as fx from "../../src/core.js";
 import type { TypedArray } from "../../src/tensor/dtype.js";
 import { definePrimitive } from "../../src/prims/primitive.js";
 import { bind } from "../../src/trace/context.js";
-import { registerKernel } from "../../src/compile/codegen/emitter.js";
+import { registerKernel, setCodeGeneration } from "../../src/compile/codegen/emitter.js";
 import { evalProgram } from "../../src/trace/interpret.js";
 import { compileProgram } from "../../src/compile/pipeline.js";
 import { arenaTuning } from "../../src/compile/executable.js";
@@ -115,6 +115,21 @@ describe("program buffers in the kernel memory", () => {
       expect(inPlaceCounts).toEqual(again);
     } finally {
       arenaTuning.enabled = true;
+    }
+  });
+
+  wasmIt("without code generation (no WebAssembly kernel runs) the temps are ordinary arrays", () => {
+    setBackend("wasm");
+    clearCaches();
+    setCodeGeneration("off");
+    try {
+      const x = input(18);
+      const w = fx.reshape(input(19), [64, 64]);
+      expect(bitDifference(jit(f)(x, w).data(), reference(x, w))).toBeNull();
+      expect(residentWorkspaceBytes()).toBeGreaterThan(0);
+      expect(arenaUsage().allocated).toBe(0);
+    } finally {
+      setCodeGeneration("auto");
     }
   });
 
