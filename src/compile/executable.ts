@@ -3,6 +3,14 @@
 // the output arrays (the only allocation of a steady-state call) and runs the kernels. The planned
 // intermediate buffers form the program's workspace, which the executable borrows while it is
 // recently used and gives up under memory pressure (./workspace.ts).
+//
+// Under the WebAssembly backend the workspace lives in the kernel memory (./wasm/arena.ts), so
+// WebAssembly kernels take their temp operands in place. The memory is grown to hold the arena and
+// the largest scratch recorded before the kernels run; should a kernel still grow it (one that asks
+// for more scratch than any before it, or a reference evaluation running another program), plain
+// views are detached: the views are re-made and, when the step read or wrote one of them, the
+// step runs again over the re-made views (a kernel is a pure function of its operands, and its
+// output buffer is never one of its operands, so a second run gives the same result).
 
 import type { Eqn, Program } from "../ir/program.js";
 import type { Atom, Var } from "../ir/var.js";
@@ -14,7 +22,9 @@ import { referenceKernel } from "./codegen/emit-call.js";
 import { UnsafeSourceError } from "./codegen/safety.js";
 import { type KernelSpec, lowerEqn } from "./lower.js";
 import { type MemoryPlan, planMemory } from "./passes/plan-memory.js";
-import { Workspace, acquireWorkspace, releaseWorkspace } from "./workspace.js";
+import { Workspace, acquireWorkspace, refreshWorkspace, releaseWorkspace } from "./workspace.js";
+import { backendInUse } from "./wasm/backend.js";
+import { ensureReserved, kernelMemoryShared, memoryGrowths } from "./wasm/memory.js";
 
 export interface KernelStep {
   readonly eqn: Eqn;
@@ -29,6 +39,12 @@ export interface Executable {
   /** Frees the planned intermediate buffers now (a later run allocates them again). */
   release(): void;
 }
+
+/**
+ * Whether programs compiled under the WebAssembly backend keep their buffers in the kernel memory
+ * (read when a program is compiled; benchmarks turn it off to compare with the copying path).
+ */
+export const arenaTuning = { enabled: true };
 
 let rejectedSources = 0;
 
@@ -59,6 +75,8 @@ interface RunStep {
   readonly run: KernelFn;
   readonly ins: TypedArray[];
   out: TypedArray;
+  /** Whether an operand or the output is a planned (workspace) buffer. */
+  temps: boolean;
 }
 
 export function buildExecutable(program: Program): Executable {
@@ -83,7 +101,7 @@ export function buildExecutable(program: Program): Executable {
   };
 
   const runSteps: RunStep[] = steps.map((s) => {
-    const step: RunStep = { run: s.kernel.run, ins: [], out: empty };
+    const step: RunStep = { run: s.kernel.run, ins: [], out: empty, temps: false };
     const operands = s.spec?.inputs ?? s.eqn.inputs;
     operands.forEach((a, pos) => {
       step.ins.push(arrayOf(a) ?? empty);
@@ -113,7 +131,28 @@ export function buildExecutable(program: Program): Executable {
       else p.step.ins[p.pos] = view;
     }
   };
-  const workspace = plan.buffers.length > 0 ? new Workspace(plan.buffers, bindTemps) : null;
+  for (const p of tempPatches) p.step.temps = true;
+  // Without code generation no kernel is WebAssembly: the buffers stay ordinary arrays.
+  const arena = plan.buffers.length > 0 && arenaTuning.enabled && backendInUse() === "wasm" && codeGenerationAvailable();
+  const workspace = plan.buffers.length > 0 ? new Workspace(plan.buffers, bindTemps, arena) : null;
+
+  /** Runs a step over arena views, again if the kernel memory grew under it (see the file comment). */
+  const runArenaStep = (s: RunStep) => {
+    for (;;) {
+      const growths = memoryGrowths();
+      try {
+        s.run(s.ins, s.out);
+      } catch (err) {
+        if (memoryGrowths() === growths) throw err;
+        refreshWorkspace(workspace!);
+        continue;
+      }
+      if (memoryGrowths() === growths) return;
+      refreshWorkspace(workspace!);
+      // A shared memory's old views stay valid when it grows: the step's results are in place.
+      if (!s.temps || kernelMemoryShared()) return;
+    }
+  };
 
   const outVars = plan.outputVars;
   const results = program.outputs.map((a) => {
@@ -134,7 +173,11 @@ export function buildExecutable(program: Program): Executable {
       workspace.busy++;
     }
     try {
-      for (const s of runSteps) s.run(s.ins, s.out);
+      if (arena) {
+        ensureReserved();
+        refreshWorkspace(workspace!);
+        for (const s of runSteps) runArenaStep(s);
+      } else for (const s of runSteps) s.run(s.ins, s.out);
     } finally {
       if (workspace !== null) workspace.busy--;
       // Arguments and outputs are not kept across calls.

@@ -77,7 +77,7 @@ export function buildEpilogue(graph: ExprGraph): { epilogue: MatmulEpilogue | un
   // Check the expression with compiler-made names before the matmul emitter sees it.
   const names = Array.from({ length: extraCount }, (_, k) => `x${k}`);
   checkKernelSource(expr("acc", { b: "i0", i: "i1", j: "i2", o: "o" }, names), names);
-  return { epilogue: { extraInputs: extraCount, expr, block }, extraInputs, registers };
+  return { epilogue: { extraInputs: extraCount, expr, block, graph: { graph, inputs: extraInputs } }, extraInputs, registers };
 }
 
 /** The MatmulSpec of a `contraction` spec whose root is a matrix product (class `matmul`). */

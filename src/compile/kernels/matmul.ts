@@ -11,6 +11,7 @@
 // float32 partial sums); `kc` still allows it. Rows are blocked by `mc` strips so a block of A's
 // panel stays in L2 while a strip of B's panel (k·nr doubles) is reused from L1.
 
+import type { ExprGraph } from "../lower.js";
 import { ValueError } from "../../errors.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { compileCheckedSource } from "../codegen/emitter.js";
@@ -36,6 +37,8 @@ export interface MatmulEpilogue {
    * temporaries stay in registers, where the expression form keeps them in a register file.
    */
   block?(acc: string, index: { b: string; i: string; j: string; o: string }, extras: readonly string[], local: (k: number) => string): { lines: string[]; value: string };
+  /** The epilogue as data, for renderers other than JS: its graph, and which kernel input each extra array is (`graph`'s loads name kernel inputs). */
+  readonly graph?: { readonly graph: ExprGraph; readonly inputs: readonly number[] };
 }
 
 export type MatmulKernel = (a: TypedArray, b: TypedArray, out: TypedArray, extras: readonly TypedArray[]) => void;

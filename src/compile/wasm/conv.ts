@@ -38,7 +38,7 @@ import { LruCache } from "../lru.js";
 import { backendInUse, contractionAccumulation } from "./backend.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import type { Accumulation } from "./matmul.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, scratchBase, scratchF32, scratchF64, scratchOf } from "./memory.js";
+import { ensureScratch, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import "./pool.js"; // plugs the WebAssembly 2 × 2 max pooling into the pooling kernels
 
@@ -496,6 +496,8 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   const finite = new Float64Array(1);
   let jsKernel: ConvKernel | null = null;
   const args: TypedArray[] = [];
+  // Recorded now, so a program grows the memory for it before it runs rather than mid-step.
+  reserveScratch(plan.totalBytes);
   const kernel: ConvKernel = (x, w, out, extras) => {
     ensureScratch(plan.totalBytes);
     const at = scratchBase();

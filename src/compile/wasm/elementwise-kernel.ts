@@ -1,10 +1,10 @@
 // jit's WebAssembly elementwise kernel: a fused `loop` kernel (lower.ts) rendered from the same
 // scalar descriptions as the JS kernel (./elementwise.ts). Its operands are contiguous runs or
 // single values, or are gathered into runs as they are copied (broadcast rows and columns,
-// transposes). The kernel memory (./memory.ts) is scratch shared by all kernels, so each call
-// copies its operands in, runs the loop and copies the result out. From about a thousand elements
-// the SIMD loop wins back more than the copies cost, so under the "wasm" backend the WebAssembly
-// kernel is taken from WASM_LOOP_MIN_SIZE elements on. The JS kernel keeps the rest: multi-layer
+// transposes). An operand or result that is a program buffer in the kernel memory (./arena.ts) is
+// used where it lies; the others are copied into scratch (./memory.ts) and the result out. From
+// about a thousand elements the SIMD loop wins back more than the copies cost, so under the "wasm"
+// backend the WebAssembly kernel is taken from WASM_LOOP_MIN_SIZE elements on. The JS kernel keeps the rest: multi-layer
 // index views (a reshape of a transpose), library calls (float64 transcendentals), ToInt32.
 //
 // The operands and result stay in their dtypes (float32, float64, int32, bool): bool and int32
@@ -23,7 +23,7 @@ import { LruCache } from "../lru.js";
 import { S, type ScalarExpr, scalarTypeOf, topoOrder } from "../../scalar/expr.js";
 import { backendInUse } from "./backend.js";
 import { ELEMENT_BYTES, type Operand, renderWasmElementwise, wasmElementwiseUsesSimd } from "./elementwise.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, scratchOf } from "./memory.js";
+import { ensureScratch, kernelBuffer, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
 type LoopSpec = Extract<KernelSpec, { kind: "loop" }>;
@@ -59,7 +59,7 @@ export interface WasmLoopPlan {
 }
 
 /** `e` with operand k replaced by `args[k]` (shared nodes stay shared); null if a type differs. */
-function substitute(e: ScalarExpr, args: readonly ScalarExpr[]): ScalarExpr | null {
+export function substitute(e: ScalarExpr, args: readonly ScalarExpr[]): ScalarExpr | null {
   const memo = new Map<ScalarExpr, ScalarExpr>();
   let ok = true;
   const visit = (n: ScalarExpr): ScalarExpr => {
@@ -129,11 +129,25 @@ export function listScalar(root: ScalarExpr): string {
     .join("\n");
 }
 
-type RunLoop = (...args: number[]) => void;
+/** A rendered loop: operand places, the result's place and the count, all byte addresses but the count. */
+export type RunLoop = (...args: number[]) => void;
+
+/** Operands read and results written in place in the kernel memory, by all WebAssembly loop kernels (for tests and benchmarks). */
+export const inPlaceCounts = { operands: 0, results: 0 };
 
 /** Instantiated kernels by expression and operand forms (equal fused loops share one module). */
 const modules = new LruCache<string, RunLoop>(() => cacheLimits().kernelSources);
 registerCache(() => modules.trim(), () => modules.clear());
+
+/**
+ * The instantiated loop `run(place_0, …, place_k−1, outPlace, n)` of an expression over operands of
+ * these forms (shared with every kernel of the same expression), or null where the renderer or the
+ * engine declines. Used by the matmul's store pass (./matmul-store.ts).
+ */
+export function wasmLoopFunction(root: ScalarExpr, operands: readonly Operand[], out: DType): RunLoop | null {
+  const key = `${out}|${operands.map((o) => `${o.dtype}${o.scalar ? "s" : ""}`).join(",")}|${listScalar(root)}`;
+  return loopFunction({ root, operands: operands.map((o, input) => ({ ...o, input, offset: 0 })), out, size: 0 }, key);
+}
 
 function loopFunction(plan: WasmLoopPlan, key: string): RunLoop | null {
   let run = modules.get(key);
@@ -184,9 +198,10 @@ export function gatherInto(dst: TypedArray, at: number, src: TypedArray, offset:
 }
 
 /**
- * The compiled kernel of a plan: its operands copied to 16-byte aligned places of the kernel
- * memory, the loop, the result copied out. Null where the renderer or the engine declines, or
- * the copies would need more than WASM_LOOP_SCRATCH_BUDGET bytes.
+ * The compiled kernel of a plan: its operands read in place where they are program buffers in the
+ * kernel memory, else copied to 16-byte aligned places of scratch; the loop; the result written in
+ * place or copied out. Null where the renderer or the engine declines, or the copies would need
+ * more than WASM_LOOP_SCRATCH_BUDGET bytes.
  */
 export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
   const bytes = plan.operands.reduce((sum, o) => sum + (o.scalar ? 1 : plan.size) * ELEMENT_BYTES[o.dtype] + 16, plan.size * ELEMENT_BYTES[plan.out]);
@@ -204,25 +219,44 @@ export function compileWasmLoop(plan: WasmLoopPlan): CompiledKernel | null {
   }
   const outPlace = end;
   end += n * ELEMENT_BYTES[plan.out];
-  const args = [...places, outPlace, n];
   const operands = plan.operands;
   const outDtype = plan.out;
+  const args: number[] = new Array<number>(operands.length + 2).fill(0);
+  args[operands.length + 1] = n;
+  reserveScratch(end);
   const kernel = (ins: readonly TypedArray[], out: TypedArray) => {
     ensureScratch(end);
+    const base = scratchBase();
+    const memory = kernelBuffer();
     for (let k = 0; k < operands.length; k++) {
       const o = operands[k]!;
-      const at = places[k]! / ELEMENT_BYTES[o.dtype];
-      if (o.gather !== undefined) gatherInto(scratchOf(o.dtype), at, ins[o.input]!, o.offset, o.gather.dims, o.gather.strides);
-      else scratchOf(o.dtype).set(ins[o.input]!.subarray(o.offset, o.offset + (o.scalar ? 1 : n)), at);
+      const src = ins[o.input]!;
+      if (o.gather === undefined && src.buffer === memory) {
+        // A program buffer in the kernel memory: the loop reads it where it is.
+        args[k] = src.byteOffset + o.offset * ELEMENT_BYTES[o.dtype];
+        inPlaceCounts.operands++;
+        continue;
+      }
+      const at = (base + places[k]!) / ELEMENT_BYTES[o.dtype];
+      if (o.gather !== undefined) gatherInto(scratchOf(o.dtype), at, src, o.offset, o.gather.dims, o.gather.strides);
+      else scratchOf(o.dtype).set(src.subarray(o.offset, o.offset + (o.scalar ? 1 : n)), at);
+      args[k] = base + places[k]!;
     }
+    if (out.buffer === memory) {
+      args[operands.length] = out.byteOffset;
+      inPlaceCounts.results++;
+      run(...args);
+      return;
+    }
+    args[operands.length] = base + outPlace;
     run(...args);
-    const first = outPlace / ELEMENT_BYTES[outDtype];
+    const first = (base + outPlace) / ELEMENT_BYTES[outDtype];
     out.set(scratchOf(outDtype).subarray(first, first + n));
   };
   const lanes = wasmElementwiseUsesSimd(plan.root, plan.operands, plan.out) ? "simd" : "scalar";
   const how = (o: LoopOperand) => (o.scalar ? `[${o.offset}] (one value)` : o.gather !== undefined ? ` from ${o.offset}, gathered over [${o.gather.dims.join(", ")}] with strides [${o.gather.strides.join(", ")}]` : ` from ${o.offset}`);
   const operandText = plan.operands.map((o, k) => `in${k} = kernel input ${o.input}${how(o)}: ${o.dtype}`);
-  const source = [`(wasm ${lanes} elementwise loop over ${n} elements → ${plan.out}; operands copied into the kernel memory and the result out)`, ...operandText, listScalar(plan.root)].join("\n");
+  const source = [`(wasm ${lanes} elementwise loop over ${n} elements → ${plan.out}; operands and result in the kernel memory (a program's buffers) are used in place, others copied in and out)`, ...operandText, listScalar(plan.root)].join("\n");
   return { run: kernel, source, emitter: `wasm-loop-${lanes}` };
 }
 

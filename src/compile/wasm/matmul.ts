@@ -24,7 +24,9 @@ import { type MatmulEpilogue, type MatmulKernel, type MatmulSpec, checkedExpr } 
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
-import { ensureScratch, kernelImports, kernelMemory, kernelMemoryLimits, scratchF32, scratchF64 } from "./memory.js";
+import { ensureScratch, kernelBuffer, kernelImports, kernelMemory, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64 } from "./memory.js";
+import { packCounts, wasmPack } from "./matmul-pack.js";
+import { compileWasmStore } from "./matmul-store.js";
 import { type MemoryLimits, ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import { threadCount } from "./threads/count.js";
 import { type StripKernel, runStrips, stripKernel } from "./threads/pool.js";
@@ -232,47 +234,10 @@ export function emitWasmMatmulModule(plan: WasmMatmulPlan, memory: MemoryLimits 
 
 type Panel = Float32Array | Float64Array;
 
-/**
- * Packs `rows` rows of a `depth`-long operand into strips of `strip` rows, depth-major:
- * dst[d + s·depth·strip + p·strip + r] = src[off + (s·strip + r)·rowStride + p·depthStride],
- * zero past the last row. The inner loop runs along whichever axis the source is contiguous in
- * (depth for an untransposed A and a transposed B, rows otherwise), so it reads one long stream instead of
- * `strip` elements per step; every element is the same copy in any order.
- */
-function packPanel(src: TypedArray, off: number, rows: number, depth: number, rowStride: number, depthStride: number, strip: number, dst: Panel, d: number): void {
-  const stripSize = depth * strip;
-  const full = rows - (rows % strip);
-  if (depthStride === 1) {
-    for (let row = 0; row < rows; row++) {
-      const base = off + row * rowStride;
-      let q = d + ((row / strip) | 0) * stripSize + (row % strip);
-      for (let p = 0; p < depth; p++, q += strip) dst[q] = src[base + p]!;
-    }
-  } else {
-    for (let p = 0; p < depth; p++) {
-      const base = off + p * depthStride;
-      let q = d + p * strip;
-      let r = 0;
-      for (let row = 0; row < rows; row++) {
-        dst[q + r] = src[base + row * rowStride]!;
-        if (++r === strip) {
-          r = 0;
-          q += stripSize;
-        }
-      }
-    }
-  }
-  if (full < rows) {
-    // The last strip's padding rows.
-    const last = d + (full / strip) * stripSize;
-    for (let p = 0; p < depth; p++) for (let r = rows - full; r < strip; r++) dst[last + p * strip + r] = 0;
-  }
-}
-
 /** Copies the real region of the padded result scratch into `out` (rounding to its dtype). */
-function copyResult(plan: WasmMatmulPlan, scratch: Panel, out: TypedArray): void {
+function copyResult(plan: WasmMatmulPlan, scratch: Panel, at: number, out: TypedArray): void {
   const { m, n, batch } = plan.spec;
-  const base = plan.offsetC / plan.elementBytes;
+  const base = at + plan.offsetC / plan.elementBytes;
   const perBatch = plan.bytesC / plan.elementBytes;
   if (plan.nPadded === n && plan.tiling.mr * plan.mStrips === m && perBatch === m * n) {
     // No padding: one native copy (converting float64 → float32 where the output is float32).
@@ -377,31 +342,69 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   const plan = planWasmMatmul(spec, accumulation, tiling);
   if (plan.totalBytes > WASM_SCRATCH_BUDGET || k * plan.tiling.mr * plan.elementBytes * plan.mStrips > 0x7fffffff) return null;
   const matmul = wasmMatmulStrips(plan);
-  const storeSource = epilogue === undefined ? null : emitStoreSource(plan, epilogue);
+  const outDtype = epilogue?.graph === undefined ? spec.dtype : epilogue.graph.graph.nodes[epilogue.graph.graph.result]!.dtype;
+  const layout = { batch, m, n, nPadded: plan.nPadded, perBatch: plan.bytesC / plan.elementBytes, acc: plan.accumulation === "float32" ? "f32" : "f64", out: outDtype } as const;
+  // The store pass in WebAssembly where the epilogue's form allows (./matmul-store.ts), else in JS.
+  const wasmStore = epilogue === undefined ? compileWasmStore(null, [], layout) : epilogue.graph === undefined ? null : compileWasmStore(epilogue.graph.graph, epilogue.graph.inputs, layout);
+  const storeSource = epilogue === undefined || wasmStore !== null ? null : emitStoreSource(plan, epilogue);
   const store: StoreKernel | null = storeSource === null ? null : (compileCheckedSource([], storeSource) as () => StoreKernel)();
   const { mr, nv } = plan.tiling;
   const nr = nv * plan.lanes;
   const E = plan.elementBytes;
   const f32 = plan.accumulation === "float32";
+  const Es = spec.dtype === "float32" ? 4 : 8;
+  // Operands outside the kernel memory are first copied (one native copy per batch element) to
+  // staging areas after the kernel's scratch, so every operand is packed by WebAssembly.
+  const stageA = align16(plan.totalBytes);
+  const stageB = stageA + align16(m * k * Es);
+  const storeStage = stageB + align16(k * n * Es);
+  const scratchBytes = storeStage + (wasmStore?.stageBytes ?? 0);
+  reserveScratch(scratchBytes);
+  const panelType = f32 ? "f32" : "f64";
+  const srcType = spec.dtype === "float32" ? "f32" : "f64";
+  const packA = wasmPack({ rows: m, depth: k, rowStride: transposeA ? 1 : k, depthStride: transposeA ? m : 1, strip: mr, src: srcType, dst: panelType });
+  const packB = wasmPack({ rows: n, depth: k, rowStride: transposeB ? k : 1, depthStride: transposeB ? 1 : n, strip: nr, src: srcType, dst: panelType });
   const kernel: MatmulKernel = (a, b, out, extras) => {
-    ensureScratch(plan.totalBytes);
+    ensureScratch(scratchBytes);
+    const at = scratchBase();
     const scratch: Panel = f32 ? scratchF32() : scratchF64();
+    const operands = spec.dtype === "float32" ? scratchF32() : scratchF64();
+    const memory = kernelBuffer();
+    const aIn = a.buffer === memory;
+    const bIn = b.buffer === memory;
     const threads = threadsFor(plan);
     const chunk = chunkStrips(plan, threads);
+    const pa = at + plan.offsetA;
+    const pb = at + plan.offsetB;
     for (let bt = 0; bt < batch; bt++) {
-      packPanel(a, bt * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mr, scratch, plan.offsetA / E);
-      packPanel(b, bt * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, nr, scratch, plan.offsetB / E);
-      const pc = plan.offsetC + bt * plan.bytesC;
-      if (threads > 1) runStrips(matmul, kernelMemory(), threads, plan.offsetA, plan.offsetB, pc, plan.mStrips, chunk);
-      else matmul.run(plan.offsetA, plan.offsetB, pc, 0, plan.mStrips);
+      if (aIn) {
+        packA(a.byteOffset + bt * m * k * Es, pa);
+        packCounts.inPlace++;
+      } else {
+        operands.set(a.subarray(bt * m * k, (bt + 1) * m * k), (at + stageA) / Es);
+        packA(at + stageA, pa);
+      }
+      if (bIn) {
+        packB(b.byteOffset + bt * k * n * Es, pb);
+        packCounts.inPlace++;
+      } else {
+        operands.set(b.subarray(bt * k * n, (bt + 1) * k * n), (at + stageB) / Es);
+        packB(at + stageB, pb);
+      }
+      const pc = at + plan.offsetC + bt * plan.bytesC;
+      if (threads > 1) runStrips(matmul, kernelMemory(), threads, pa, pb, pc, plan.mStrips, chunk);
+      else matmul.run(pa, pb, pc, 0, plan.mStrips);
     }
-    if (store === null) copyResult(plan, scratch, out);
-    else store(scratch, out, extras);
+    if (wasmStore !== null) wasmStore.run(at + plan.offsetC, out, extras, at + storeStage);
+    else if (store === null) copyResult(plan, scratch, at / E, out);
+    // The generated pass addresses scratch from 0: give it the view from where scratch starts.
+    else store(at === 0 ? scratch : scratch.subarray(at / E), out, extras);
   };
   const t = plan.tiling;
   const description = [
     `(wasm ${f32 ? "f32x4" : "f64x2"} matmul: batch ${batch}, ${m}×${k} @ ${k}×${n}${transposeA ? ", A transposed" : ""}${transposeB ? ", B transposed" : ""};`,
     ` tile ${t.mr}×${nr}, ${t.mcStrips} row strips per block, k blocks of ${t.kc || k}, unrolled ×${t.unroll}, ${plan.accumulation} accumulation)`,
   ].join("");
-  return { kernel, source: storeSource === null ? description : `${description}\n${storeSource}`, plan };
+  const storeText = wasmStore !== null ? `${description}\n(store pass in WebAssembly: ${epilogue === undefined ? "the result" : "the epilogue"} row by row into the output)` : storeSource === null ? description : `${description}\n${storeSource}`;
+  return { kernel, source: storeText, plan };
 }

@@ -21,7 +21,7 @@ import { type PoolAccelerator, type PoolGeometry, type PoolKind, setPoolAccelera
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, scratchBase, scratchOf } from "./memory.js";
+import { ensureScratch, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchOf } from "./memory.js";
 import { backendInUse } from "./backend.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
@@ -215,6 +215,8 @@ export function compileWasmPool(kind: PoolKind, g: PoolGeometry, dtype: string):
   const inLength = g.planes * g.h * g.w;
   const pooled = g.planes * g.th * g.tw;
   const fn = run;
+  // Recorded now, so a program grows the memory for it before it runs rather than mid-step.
+  reserveScratch(lay.total);
   return (x, second, out) => {
     wasmPoolCalls.count++;
     ensureScratch(lay.total);

@@ -30,7 +30,7 @@ import { identityChain } from "../views.js";
 import { backendInUse } from "./backend.js";
 import { ELEMENT_BYTES, renderWasmElementwise } from "./elementwise.js";
 import { type LoopOperand, type WasmLoopPlan, gatherInto, listScalar, planWasmLoop } from "./elementwise-kernel.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, scratchBase, scratchOf } from "./memory.js";
+import { ensureScratch, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import { type Combiner, ROW_GROUP, type ReduceDType, accumulatorBytes, renderWasmReduce, renderWasmReduceRows } from "./reduce.js";
 
@@ -272,6 +272,8 @@ export function compileWasmReduce(plan: WasmReducePlan): CompiledKernel | null {
   const proArgs = new Array<number>(ops.length + 2).fill(0);
   const epiOps = plan.epilogue?.operands ?? [];
   const epiArgs = new Array<number>(epiOps.length + 2).fill(0);
+  // Recorded now, so a program grows the memory for it before it runs rather than mid-step.
+  reserveScratch(end);
   const kernel = (ins: readonly TypedArray[], out: TypedArray) => {
     ensureScratch(end);
     const base = scratchBase();
