@@ -22,6 +22,7 @@ import { type ScalarExpr, type ScalarType, isComparison, topoOrder } from "../..
 import { webAssembly } from "./api.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
+import { type SimdForm, simdForms } from "./simd-forms.js";
 
 /** How an operand or the result is stored in memory. */
 export interface Operand {
@@ -225,53 +226,14 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
  */
 const SIMD_GROUPS = 2;
 
-/** A select the SIMD loop computes as `pmin(a, b)` = `b < a ? b : a` or `pmax(a, b)` = `a < b ? b : a`. */
-interface MinMax {
-  readonly op: "pmin" | "pmax";
-  readonly a: ScalarExpr;
-  readonly b: ScalarExpr;
-}
-
-/** The same node, or equal constants (descriptions build a constant afresh at each use). */
-function same(a: ScalarExpr, b: ScalarExpr): boolean {
-  return a === b || (a.kind === "const" && b.kind === "const" && a.type === b.type && Object.is(a.value, b.value));
-}
-
-/**
- * Selects that are wasm's pmin/pmax, exactly (those are defined as the selects): select(u < w, w, u)
- * = pmax(u, w) and select(u < w, u, w) = pmin(w, u), `gt` read as `lt` with its operands swapped;
- * and the clamp select(x > H, H, pmax(x, L)) = pmin(pmax(x, L), H) for constants L ≤ H (for x > H
- * both give H, otherwise pmax(x, L) ≤ H; NaN passes through both). One instruction instead of a
- * comparison and a bitselect.
- */
-function minMaxSelects(order: readonly ScalarExpr[], lanes: ReadonlyMap<ScalarExpr, Lanes>): Map<ScalarExpr, MinMax> {
-  const found = new Map<ScalarExpr, MinMax>();
-  for (const n of order) {
-    if (n.kind !== "op" || n.op !== "select") continue;
-    const [cond, p, q] = n.args as [ScalarExpr, ScalarExpr, ScalarExpr];
-    if (cond.kind !== "op" || (cond.op !== "lt" && cond.op !== "gt") || lanes.get(cond.args[0]!) !== lanes.get(n)) continue;
-    const [u, w] = (cond.op === "lt" ? cond.args : [cond.args[1], cond.args[0]]) as [ScalarExpr, ScalarExpr]; // u < w
-    if (same(p, w) && same(q, u)) found.set(n, { op: "pmax", a: u, b: w });
-    else if (same(p, u) && same(q, w)) found.set(n, { op: "pmin", a: w, b: u });
-    else {
-      const inner = found.get(q);
-      const low = inner?.b;
-      if (same(p, u) && inner?.op === "pmax" && same(inner.a, w) && u.kind === "const" && low?.kind === "const" && low.value <= u.value) {
-        found.set(n, { op: "pmin", a: q, b: u });
-      }
-    }
-  }
-  return found;
-}
-
-/** The nodes the SIMD loop computes: those the root reads, through the pmin/pmax form of rewritten selects. */
-function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, minMax: ReadonlyMap<ScalarExpr, MinMax>): Set<ScalarExpr> {
+/** The nodes the SIMD loop computes: those the root reads, through the operands of the nodes computed in a cheaper form. */
+function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, forms: ReadonlyMap<ScalarExpr, SimdForm>): Set<ScalarExpr> {
   const live = new Set<ScalarExpr>([root]);
   for (let k = order.length - 1; k >= 0; k--) {
     const n = order[k]!;
     if (!live.has(n) || n.kind === "arg" || n.kind === "const") continue;
-    const m = minMax.get(n);
-    for (const x of m === undefined ? n.args : [m.a, m.b]) live.add(x);
+    const form = forms.get(n);
+    for (const x of form === undefined ? n.args : form.op === "pmin" || form.op === "pmax" ? [form.a, form.b] : [form.a]) live.add(x);
   }
   return live;
 }
@@ -280,6 +242,16 @@ function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, minMax: Reado
 interface Vec {
   readonly lo: number;
   readonly hi: number;
+}
+
+/** The 16 bytes of a vector of `value` in every lane of `width` bytes (4: single, 8: double). */
+function splatBytes(value: number, width: 4 | 8): Uint8Array {
+  const view = new DataView(new ArrayBuffer(16));
+  for (let at = 0; at < 16; at += width) {
+    if (width === 4) view.setFloat32(at, value, true);
+    else view.setFloat64(at, value, true);
+  }
+  return new Uint8Array(view.buffer);
 }
 
 /** Pushes half `h` (0: elements 0–1, 1: 2–3) of mask `m` as an i64x2 mask. */
@@ -295,7 +267,7 @@ function pushMask32(f: FunctionBody, m: Vec, lanes: Lanes): void {
 }
 
 /** One node's value from its operands' vectors, stored into its own (not for operands and constants). */
-function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec, minMax: ReadonlyMap<ScalarExpr, MinMax>): void {
+function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec, forms: ReadonlyMap<ScalarExpr, SimdForm>, pow2Bias: number): void {
   if (n.kind !== "op") throw new FluxionError("wasm elementwise: not a SIMD node");
   const l = lanes.get(n)!;
   const v = vec(n);
@@ -306,11 +278,25 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
     each(1, (x) => x.hi);
     f.set(v.hi);
   };
-  const m = minMax.get(n);
-  if (m !== undefined) {
-    const code = l === "f32" ? (m.op === "pmin" ? Simd.f32x4Pmin : Simd.f32x4Pmax) : m.op === "pmin" ? Simd.f64x2Pmin : Simd.f64x2Pmax;
-    if (l === "f32") f.get(vec(m.a).lo).get(vec(m.b).lo).simd(code).set(v.lo);
-    else halves((_, part) => f.get(part(vec(m.a))).get(part(vec(m.b))).simd(code));
+  const form = forms.get(n);
+  if (form?.op === "same") {
+    // Local copies: free once compiled (the engine renames values).
+    if (l === "f32") f.get(vec(form.a).lo).set(v.lo);
+    else halves((_, part) => f.get(part(vec(form.a))));
+    return;
+  }
+  if (form?.op === "pow2Int") {
+    // bits of n + (2⁵² + 1023), NaN masked to +0 first, shifted left by 52
+    halves((_, part) => {
+      const x = part(vec(form.a));
+      f.get(x).get(x).get(x).simd(Simd.f64x2Eq).simd(Simd.v128And).get(pow2Bias).simd(Simd.f64x2Add).i32Const(52).simd(I64X2_SHL);
+    });
+    return;
+  }
+  if (form !== undefined) {
+    const code = l === "f32" ? (form.op === "pmin" ? Simd.f32x4Pmin : Simd.f32x4Pmax) : form.op === "pmin" ? Simd.f64x2Pmin : Simd.f64x2Pmax;
+    if (l === "f32") f.get(vec(form.a).lo).get(vec(form.b).lo).simd(code).set(v.lo);
+    else halves((_, part) => f.get(part(vec(form.a))).get(part(vec(form.b))).simd(code));
     return;
   }
   switch (n.op) {
@@ -410,16 +396,25 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
     // Constants and rank-0 operands are splatted once, before the loop, and shared by the groups
     // (both halves of an f64 share one vector).
     const vecs: Map<ScalarExpr, Vec>[] = Array.from({ length: SIMD_GROUPS }, () => new Map());
+    const constants = new Map<string, number>();
     for (const n of order) {
       const l = lanes.get(n)!;
-      const invariant = n.kind === "const" || (n.kind === "arg" && operands[n.index]!.scalar);
-      if (invariant) {
+      if (n.kind === "const") {
+        const bytes = splatBytes(n.value, l === "f32" ? 4 : 8);
+        const key = bytes.join(",");
+        let lo = constants.get(key);
+        if (lo === undefined) {
+          lo = f.local(ValType.v128);
+          constants.set(key, lo);
+          f.v128Const(bytes).set(lo);
+        }
+        for (const vec of vecs) vec.set(n, { lo, hi: lo });
+        continue;
+      }
+      if (n.kind === "arg" && operands[n.index]!.scalar) {
         const lo = f.local(ValType.v128);
         for (const vec of vecs) vec.set(n, { lo, hi: lo });
-        if (n.kind === "const") {
-          if (l === "f32") f.f32Const(n.value).simd(Simd.f32x4Splat).set(lo);
-          else f.f64Const(n.value).simd(Simd.f64x2Splat).set(lo);
-        } else if (l === "m32") f.get(sl(n)).simd(Simd.i32x4Splat).simd(I32X4_NEG).set(lo);
+        if (l === "m32") f.get(sl(n)).simd(Simd.i32x4Splat).simd(I32X4_NEG).set(lo);
         else f.get(sl(n)).simd(l === "f32" ? Simd.f32x4Splat : Simd.f64x2Splat).set(lo);
         continue;
       }
@@ -428,8 +423,10 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         vec.set(n, { lo, hi: l === "f64" || l === "m64" ? f.local(ValType.v128) : lo });
       }
     }
-    const minMax = minMaxSelects(order, lanes);
-    const live = liveNodes(order, root, minMax);
+    const forms = simdForms(order);
+    const live = liveNodes(order, root, forms);
+    const pow2Bias = f.local(ValType.v128);
+    if ([...forms.values()].some((form) => form.op === "pow2Int")) f.v128Const(splatBytes(2 ** 52 + 1023, 8)).set(pow2Bias);
     const step = 4 * SIMD_GROUPS;
     // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
     const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(ELEMENT_BYTES[dtype])).emit(Op.i32Shl, Op.i32Add);
@@ -440,7 +437,7 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
       if (n.kind === "const" || !live.has(n)) continue;
       vecs.forEach((vec, g) => {
         const v = (m: ScalarExpr) => vec.get(m)!;
-        if (n.kind !== "arg") return simdNode(f, n, lanes, v, minMax);
+        if (n.kind !== "arg") return simdNode(f, n, lanes, v, forms, pow2Bias);
         const o = operands[n.index]!;
         if (o.scalar) return;
         const bytes = 4 * ELEMENT_BYTES[o.dtype];
