@@ -12,7 +12,9 @@
 // arithmetic compute; i32 arithmetic wraps; `nearest` is round-half-even in both; `exponent` and
 // `pow2` read and build the double's bits. SIMD lanes are the same IEEE operations (fixed-width
 // SIMD keeps subnormals; only NaN payloads may differ, which no comparison or store observes as a
-// different value). Two nodes have no wasm form here and make the
+// different value). Some nodes take a cheaper SIMD form that gives the same value for every input
+// (./simd-forms.ts: selects as pmin/pmax, clamps that cannot clip, pow2 of a small integer by an
+// add). Two nodes have no wasm form here and make the
 // renderer decline (the caller keeps the JS kernel): library calls (`Math.exp` & co., float64
 // transcendentals) and `toInt` (JavaScript's ToInt32 wraps where wasm's truncation saturates).
 
@@ -222,7 +224,12 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
 /**
  * Groups of 4 elements per iteration of the SIMD loop (see `renderWasmElementwise`). Measured on
  * the transcendental chain (CPU time per 1M elements, one process): 1 group 7.3 ms, 2 groups
- * 6.1 ms, 3 groups 7.0 ms, 4 groups 8.2 ms (more locals than registers).
+ * 6.1 ms, 3 groups 7.0 ms, 4 groups 8.2 ms (more locals than registers). Re-measured after the
+ * cheaper forms (./simd-forms.ts): 2 groups still best for the chain (1: 0.87×, 3: 0.81×, and
+ * 1.5 groups, a half group of 2 elements, no better than 2); exp, tanh or sigmoid alone gain
+ * ~5% from 3 groups. V8 schedules a block's pure instructions breadth-first from its end, so
+ * every chain of every group runs in lockstep: more groups hide more latency but spill more
+ * (the chain at 2 groups: ~150 spill moves per 8 elements).
  */
 const SIMD_GROUPS = 2;
 
@@ -393,21 +400,26 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
   if (lanes !== null) {
     // SIMD_GROUPS groups of 4 elements per iteration, each node emitted for every group in turn
     // so that the processor has independent work next to every long dependency chain.
-    // Constants and rank-0 operands are splatted once, before the loop, and shared by the groups
-    // (both halves of an f64 share one vector).
+    // Constants are v128.const vectors set before the loop, one local per distinct value (V8
+    // rematerialises them where used, three instructions each; splats of f64.const measured 4%
+    // slower on the chain). Rank-0 operands are splatted once, before the loop. Both are shared
+    // by the groups (both halves of an f64 share one vector).
     const vecs: Map<ScalarExpr, Vec>[] = Array.from({ length: SIMD_GROUPS }, () => new Map());
     const constants = new Map<string, number>();
+    const constant = (bytes: Uint8Array): number => {
+      const key = bytes.join(",");
+      let local = constants.get(key);
+      if (local === undefined) {
+        local = f.local(ValType.v128);
+        constants.set(key, local);
+        f.v128Const(bytes).set(local);
+      }
+      return local;
+    };
     for (const n of order) {
       const l = lanes.get(n)!;
       if (n.kind === "const") {
-        const bytes = splatBytes(n.value, l === "f32" ? 4 : 8);
-        const key = bytes.join(",");
-        let lo = constants.get(key);
-        if (lo === undefined) {
-          lo = f.local(ValType.v128);
-          constants.set(key, lo);
-          f.v128Const(bytes).set(lo);
-        }
+        const lo = constant(splatBytes(n.value, l === "f32" ? 4 : 8));
         for (const vec of vecs) vec.set(n, { lo, hi: lo });
         continue;
       }
@@ -425,8 +437,7 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
     }
     const forms = simdForms(order);
     const live = liveNodes(order, root, forms);
-    const pow2Bias = f.local(ValType.v128);
-    if ([...forms.values()].some((form) => form.op === "pow2Int")) f.v128Const(splatBytes(2 ** 52 + 1023, 8)).set(pow2Bias);
+    const pow2Bias = [...forms.values()].some((form) => form.op === "pow2Int") ? constant(splatBytes(2 ** 52 + 1023, 8)) : -1;
     const step = 4 * SIMD_GROUPS;
     // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
     const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(ELEMENT_BYTES[dtype])).emit(Op.i32Shl, Op.i32Add);
