@@ -14,11 +14,13 @@ import * as fx from "../src/index.js";
 import { jit } from "../src/compile/jit.js";
 import { backendInUse } from "../src/compile/wasm/backend.js";
 import { WASM_LOOP_MIN_SIZE } from "../src/compile/wasm/elementwise-kernel.js";
-import { type Operand, compileWasmElementwise, wasmElementwiseUsesSimd } from "../src/compile/wasm/elementwise.js";
+import { type Operand, compileWasmElementwise, renderWasmElementwise, wasmElementwiseUsesSimd } from "../src/compile/wasm/elementwise.js";
+import { webAssembly } from "../src/compile/wasm/api.js";
+import { ModuleBuilder, compileModule, instantiateModule } from "../src/compile/wasm/module.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
 import { simdForms } from "../src/compile/wasm/simd-forms.js";
 import { S, type ScalarExpr, formatScalar, topoOrder } from "../src/scalar/expr.js";
-import { sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
+import { expF32, log1pF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
 import { interpretScalar } from "../src/scalar/interpret.js";
 import { F32, F64, operandColumns } from "./scalar-arbitraries.js";
 import { evalProgram } from "../src/trace/interpret.js";
@@ -313,5 +315,80 @@ describe.runIf(wasmSimdAvailable())("the SIMD loop's cheaper forms (clamps that 
     // a clamp of an operand is needed: pmin/pmax, not the value itself; pow2 of a fraction: the general form
     const v = S.promote(x);
     expect(kinds(S.pow2(S.select(S.gt(v, S.c(3, "f64")), S.c(3, "f64"), S.select(S.lt(v, S.c(-3, "f64")), S.c(-3, "f64"), v))))).toBe("pmax,pmin");
+  });
+});
+
+/**
+ * Runs the kernel of `root` over float32 `inputs` placed at the very end of a one-page memory,
+ * the result last (`outLast`: an access past the result traps) or the first input last (a read
+ * past the operands traps); every other byte holds a canary that must survive. Returns the result.
+ */
+/** Compiled kernels by expression and group count (each length and layout instantiates one anew). */
+const compiled = new Map<ScalarExpr, Map<number | undefined, ReturnType<typeof compileModule>>>();
+
+function runAtMemoryEnd(root: ScalarExpr, groups: number | undefined, inputs: readonly Float32Array[], outLast: boolean): Float32Array {
+  const n = inputs[0]!.length;
+  const page = 65536;
+  const memory = new (webAssembly()!.Memory)({ initial: 1, maximum: 1 });
+  const bytes = new Uint8Array(memory.buffer);
+  bytes.fill(0xa5);
+  // places from the end: the last region ends at the page's end
+  const regions = outLast ? [...inputs.map((_, k) => k), -1] : [-1, ...inputs.map((_, k) => k).reverse()];
+  const at = new Map<number, number>();
+  let end = page;
+  for (const r of [...regions].reverse()) {
+    end -= 4 * n;
+    at.set(r, end);
+  }
+  inputs.forEach((a, k) => new Float32Array(memory.buffer, at.get(k)!, n).set(a));
+  const before = Uint8Array.from(bytes);
+  const byGroups = compiled.get(root) ?? new Map<number | undefined, ReturnType<typeof compileModule>>();
+  compiled.set(root, byGroups);
+  let module = byGroups.get(groups);
+  if (module === undefined) {
+    const m = new ModuleBuilder().importMemory("env", "memory", { initial: 1, maximum: 1 });
+    m.addFunction(renderWasmElementwise(root, inputs.map(() => ({ dtype: "float32" as const, scalar: false })), "float32", groups)!, "kernel");
+    module = compileModule(m.build());
+    byGroups.set(groups, module);
+  }
+  const kernel = instantiateModule(module, { env: { memory } }).exports["kernel"] as (...args: number[]) => void;
+  kernel(...inputs.map((_, k) => at.get(k)!), at.get(-1)!, n);
+  const outAt = at.get(-1)!;
+  for (let b = 0; b < page; b++) if ((b < outAt || b >= outAt + 4 * n) && bytes[b] !== before[b]) expect.fail(`the kernel wrote byte ${b}, outside its result [${outAt}, ${outAt + 4 * n})`);
+  return new Float32Array(memory.buffer.slice(outAt, outAt + 4 * n));
+}
+
+describe.runIf(wasmSimdAvailable())("the SIMD loop at every length from 1 to 40 (the tails after 8 and 12 elements per iteration) ≡ interpreter", () => {
+  const x = S.arg(0, "f32");
+  const y = S.arg(1, "f32");
+  const c = (v: number) => S.c(Math.fround(v), "f32");
+  const g = S.sub(x, c(1));
+  // one double-precision chain (the loop takes 3 groups of 4 by default) and chains side by side (2 groups)
+  const expressions: Record<string, ScalarExpr> = {
+    tanh: tanhF32(x),
+    "log1p(exp x)": log1pF32(expF32(x)),
+    chain: S.add(S.mul(tanhF32(S.add(S.mul(x, c(1.7)), c(-0.3))), sigmoidF32(x)), S.select(S.or(S.ge(g, c(0)), S.ne(g, g)), g, c(0))),
+    "exp x · exp y": S.mul(expF32(x), expF32(y)),
+    "x·y + 0.5": S.add(S.mul(x, y), c(0.5)),
+  };
+
+  it.each(Object.keys(expressions))("%s, with the chosen group count and with 2 and 3 groups fixed", (name) => {
+    const root = expressions[name]!;
+    const fn = interpretScalar(root, 2);
+    const [c0, c1] = rangedColumns();
+    for (const groups of [undefined, 2, 3]) {
+      for (let n = 1; n <= 40; n++) {
+        // a different window of the columns for each length, so every element position sees corner values
+        const a = Float32Array.from({ length: n }, (_, i) => c0[(i + 7 * n) % c0.length]!);
+        const b = Float32Array.from({ length: n }, (_, i) => c1[(i + 3 * n) % c1.length]!);
+        for (const outLast of [true, false]) {
+          const result = runAtMemoryEnd(root, groups, [a, b], outLast);
+          for (let i = 0; i < n; i++) {
+            const want = fn(a[i]!, b[i]!);
+            if (!Object.is(result[i], want)) expect.fail(`${name}, groups ${groups ?? "chosen"}, length ${n}, element ${i} (${a[i]}, ${b[i]}): wasm ${result[i]}, interpreter ${want}`);
+          }
+        }
+      }
+    }
   });
 });

@@ -222,7 +222,8 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
 }
 
 /**
- * Groups of 4 elements per iteration of the SIMD loop (see `renderWasmElementwise`). Measured on
+ * Groups of 4 elements per iteration of the SIMD loop (see `renderWasmElementwise`), 2 or 3 as
+ * `simdGroups` chooses. Measured on
  * the transcendental chain (CPU time per 1M elements, one process): 1 group 7.3 ms, 2 groups
  * 6.1 ms, 3 groups 7.0 ms, 4 groups 8.2 ms (more locals than registers). Re-measured after the
  * cheaper forms (./simd-forms.ts): 2 groups still best for the chain (1: 0.87×, 3: 0.81×, and
@@ -232,6 +233,29 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
  * (the chain at 2 groups: ~150 spill moves per 8 elements).
  */
 const SIMD_GROUPS = 2;
+
+/**
+ * Groups per iteration for an expression: 3 where its double-precision work is one chain (about
+ * one f64 node per level of the expression: exp, tanh, log, sigmoid, log1p(exp x), x·σ(x)),
+ * SIMD_GROUPS where chains run side by side (tanh(…)·σ(…), eˣ·eʸ: three groups spill). Measured
+ * (CPU time, interleaved, 2 groups / 3 groups): exp 1.04, expm1 1.13, tanh 1.17, sigmoid 1.12,
+ * log 1.16, log1p 1.13, x·σ(x) 1.10, gelu 1.12, softplus 1.17; the chain 0.88, eˣ·eʸ 0.88.
+ */
+function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: ReadonlySet<ScalarExpr>, forms: ReadonlyMap<ScalarExpr, SimdForm>, lanes: ReadonlyMap<ScalarExpr, Lanes>): number {
+  // Height: the longest path from a node to the root through what the loop computes.
+  const height = new Map<ScalarExpr, number>([[root, 0]]);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const n = order[k]!;
+    if (!live.has(n) || n.kind !== "op") continue;
+    const h = height.get(n) ?? 0;
+    const form = forms.get(n);
+    for (const a of form === undefined ? n.args : form.op === "pmin" || form.op === "pmax" ? [form.a, form.b] : [form.a]) height.set(a, Math.max(height.get(a) ?? 0, h + 1));
+  }
+  const f64 = order.filter((n) => live.has(n) && n.kind === "op" && lanes.get(n) === "f64").map((n) => height.get(n) ?? 0);
+  if (f64.length === 0) return SIMD_GROUPS;
+  const levels = Math.max(...f64) - Math.min(...f64) + 1;
+  return f64.length <= 1.5 * levels ? 3 : SIMD_GROUPS;
+}
 
 /** The nodes the SIMD loop computes: those the root reads, through the operands of the nodes computed in a cheaper form. */
 function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, forms: ReadonlyMap<ScalarExpr, SimdForm>): Set<ScalarExpr> {
@@ -372,8 +396,10 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
 /**
  * The kernel function for `root` over `operands` (in argument order) storing `out`, or null when
  * some node has no wasm form. Parameters: one byte address per operand, the output's, the count.
+ * `fixedGroups` sets the SIMD loop's groups per iteration (for tests and measurements; by default
+ * `simdGroups` chooses).
  */
-export function renderWasmElementwise(root: ScalarExpr, operands: readonly Operand[], out: DType): FunctionBody | null {
+export function renderWasmElementwise(root: ScalarExpr, operands: readonly Operand[], out: DType, fixedGroups?: number): FunctionBody | null {
   if (!wasmCanRender(root)) return null;
   const order = topoOrder(root);
   const k = operands.length;
@@ -398,13 +424,16 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
   f.i32Const(0).set(i);
   const lanes = simdLanes(order, root, operands, out);
   if (lanes !== null) {
-    // SIMD_GROUPS groups of 4 elements per iteration, each node emitted for every group in turn
+    const forms = simdForms(order);
+    const live = liveNodes(order, root, forms);
+    const groups = fixedGroups ?? simdGroups(order, root, live, forms, lanes);
+    // `groups` groups of 4 elements per iteration, each node emitted for every group in turn
     // so that the processor has independent work next to every long dependency chain.
     // Constants are v128.const vectors set before the loop, one local per distinct value (V8
     // rematerialises them where used, three instructions each; splats of f64.const measured 4%
     // slower on the chain). Rank-0 operands are splatted once, before the loop. Both are shared
     // by the groups (both halves of an f64 share one vector).
-    const vecs: Map<ScalarExpr, Vec>[] = Array.from({ length: SIMD_GROUPS }, () => new Map());
+    const vecs: Map<ScalarExpr, Vec>[] = Array.from({ length: groups }, () => new Map());
     const constants = new Map<string, number>();
     const constant = (bytes: Uint8Array): number => {
       const key = bytes.join(",");
@@ -435,10 +464,8 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         vec.set(n, { lo, hi: l === "f64" || l === "m64" ? f.local(ValType.v128) : lo });
       }
     }
-    const forms = simdForms(order);
-    const live = liveNodes(order, root, forms);
     const pow2Bias = [...forms.values()].some((form) => form.op === "pow2Int") ? constant(splatBytes(2 ** 52 + 1023, 8)) : -1;
-    const step = 4 * SIMD_GROUPS;
+    const step = 4 * groups;
     // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
     const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(ELEMENT_BYTES[dtype])).emit(Op.i32Shl, Op.i32Add);
     // while (i + step <= n) { … i += step }
@@ -498,12 +525,12 @@ const PAGE = 65536;
  * Compiles `root` to a WebAssembly module with its own memory and returns a runner over typed
  * arrays, or null where WebAssembly is unavailable or a node has no wasm form. The runner copies
  * its operands in and the result out (for tests and standalone use; kernels of a program share
- * the program's memory instead).
+ * the program's memory instead). `fixedGroups`: as for `renderWasmElementwise`.
  */
-export function compileWasmElementwise(root: ScalarExpr, operands: readonly Operand[], out: DType): WasmElementwiseKernel | null {
+export function compileWasmElementwise(root: ScalarExpr, operands: readonly Operand[], out: DType, fixedGroups?: number): WasmElementwiseKernel | null {
   const api = webAssembly();
   if (api === undefined) return null;
-  const body = renderWasmElementwise(root, operands, out);
+  const body = renderWasmElementwise(root, operands, out, fixedGroups);
   if (body === null) return null;
   const module = new ModuleBuilder().importMemory("env", "memory", { initial: 1 });
   module.addFunction(body, "kernel");
