@@ -24,7 +24,7 @@ import { type ScalarExpr, type ScalarType, isComparison, topoOrder } from "../..
 import { webAssembly } from "./api.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
-import { type SimdForm, simdForms } from "./simd-forms.js";
+import { type SimdForm, readsOf, simdForms } from "./simd-forms.js";
 
 /** How an operand or the result is stored in memory. */
 export interface Operand {
@@ -227,10 +227,10 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
  * the transcendental chain (CPU time per 1M elements, one process): 1 group 7.3 ms, 2 groups
  * 6.1 ms, 3 groups 7.0 ms, 4 groups 8.2 ms (more locals than registers). Re-measured after the
  * cheaper forms (./simd-forms.ts): 2 groups still best for the chain (1: 0.87×, 3: 0.81×, and
- * 1.5 groups, a half group of 2 elements, no better than 2); exp, tanh or sigmoid alone gain
- * ~5% from 3 groups. V8 schedules a block's pure instructions breadth-first from its end, so
- * every chain of every group runs in lockstep: more groups hide more latency but spill more
- * (the chain at 2 groups: ~150 spill moves per 8 elements).
+ * 1.5 groups, a half group of 2 elements, no better than 2), while a single transcendental
+ * gains from 3 (see `simdGroups`). V8 schedules a block's pure instructions breadth-first from
+ * its end, so every chain of every group runs in lockstep: more groups hide more latency but
+ * spill more (the chain at 2 groups: ~150 spill moves per 8 elements).
  */
 const SIMD_GROUPS = 2;
 
@@ -248,8 +248,7 @@ function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: Readon
     const n = order[k]!;
     if (!live.has(n) || n.kind !== "op") continue;
     const h = height.get(n) ?? 0;
-    const form = forms.get(n);
-    for (const a of form === undefined ? n.args : form.op === "pmin" || form.op === "pmax" ? [form.a, form.b] : [form.a]) height.set(a, Math.max(height.get(a) ?? 0, h + 1));
+    for (const a of readsOf(n, forms)) height.set(a, Math.max(height.get(a) ?? 0, h + 1));
   }
   const f64 = order.filter((n) => live.has(n) && n.kind === "op" && lanes.get(n) === "f64").map((n) => height.get(n) ?? 0);
   if (f64.length === 0) return SIMD_GROUPS;
@@ -263,8 +262,7 @@ function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, forms: Readon
   for (let k = order.length - 1; k >= 0; k--) {
     const n = order[k]!;
     if (!live.has(n) || n.kind === "arg" || n.kind === "const") continue;
-    const form = forms.get(n);
-    for (const x of form === undefined ? n.args : form.op === "pmin" || form.op === "pmax" ? [form.a, form.b] : [form.a]) live.add(x);
+    for (const x of readsOf(n, forms)) live.add(x);
   }
   return live;
 }

@@ -23,6 +23,13 @@ export type SimdForm =
   | { readonly op: "same"; readonly a: ScalarExpr }
   | { readonly op: "pow2Int"; readonly a: ScalarExpr };
 
+/** The nodes `n` reads: its operands, or those of its cheaper form. */
+export function readsOf(n: ScalarExpr & { kind: "op" | "libm" }, forms: ReadonlyMap<ScalarExpr, SimdForm>): readonly ScalarExpr[] {
+  const form = forms.get(n);
+  if (form === undefined) return n.args;
+  return form.op === "pmin" || form.op === "pmax" ? [form.a, form.b] : [form.a];
+}
+
 /** Every non-NaN value of a node lies in [lo, hi]; `integer`: every finite one is an integer. */
 export interface ValueRange {
   readonly lo: number;
