@@ -3,8 +3,10 @@
 // operands copied into the kernel memory and the result out) and on the JS backend (one JS loop),
 // @jax-js/jax (jit, WASM device) and TensorFlow.js WASM. Rounds are interleaved (every contender
 // once per round, the order rotated) and each contender's median per-call time is reported, with
-// fluxion-wasm's speed-up over each (their ms / its ms). Then what the copies cost: the kernel
-// memory round trip (operand in, result out) and the output's allocation, timed the same way.
+// fluxion-wasm's speed-up over each (their ms / its ms). Then where fluxion-wasm's call goes: its
+// loop alone (the same generated kernel over data already in a memory of its own, checked bit
+// for bit against the jit's result) and the copies (the kernel memory round trip, operand in and
+// result out, and the output's allocation), timed the same way.
 //
 //   node --import tsx bench/chain.ts [elements]      (default 1048576)
 
@@ -12,7 +14,12 @@ import * as jax from "@jax-js/jax";
 import * as fx from "../src/index.js";
 import { jit } from "../src/compile/jit.js";
 import { setBackend } from "../src/compile/wasm/backend.js";
-import { ensureScratch, scratchF32 } from "../src/compile/wasm/memory.js";
+import { webAssembly } from "../src/compile/wasm/api.js";
+import { renderWasmElementwise } from "../src/compile/wasm/elementwise.js";
+import { ensureScratch, scratchBase, scratchF32 } from "../src/compile/wasm/memory.js";
+import { ModuleBuilder, compileModule, instantiateModule } from "../src/compile/wasm/module.js";
+import { S, type ScalarExpr } from "../src/scalar/expr.js";
+import { sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
 import { assertClose, initTf, median, onBackend, randomArray, rotate, tf, useBackend } from "./common.js";
 
 const N = Number(process.argv[2] ?? 1 << 20);
@@ -65,11 +72,31 @@ function copyContender(data: Float32Array): Contender {
     name: "copies alone (in + out + allocation)",
     run: () => {
       const memory = scratchF32();
-      memory.set(data, 0);
-      new Float32Array(N).set(memory.subarray(N, 2 * N));
+      const at = scratchBase() / 4;
+      memory.set(data, at);
+      new Float32Array(N).set(memory.subarray(at + N, at + 2 * N));
     },
     result: () => out,
   };
+}
+
+/** The chain as the primitives describe it (mul, add, tanh, sigmoid, sub and maximum's select), over operand 0. */
+function chainExpression(): ScalarExpr {
+  const x = S.arg(0, "f32");
+  const f32 = (v: number) => S.c(Math.fround(v), "f32");
+  const g = S.sub(x, f32(1));
+  const relu = S.select(S.or(S.ge(g, f32(0)), S.ne(g, g)), g, f32(0));
+  return S.add(S.mul(tanhF32(S.add(S.mul(x, f32(A)), f32(B))), sigmoidF32(x)), relu);
+}
+
+/** fluxion-wasm's loop without the copies: the same kernel over the operand already in its memory (result at N). */
+function loopContender(data: Float32Array): Contender {
+  const memory = new (webAssembly()!.Memory)({ initial: Math.ceil((8 * N) / 65536) });
+  const m = new ModuleBuilder().importMemory("env", "memory", { initial: 1 });
+  m.addFunction(renderWasmElementwise(chainExpression(), [{ dtype: "float32", scalar: false }], "float32")!, "kernel");
+  const kernel = instantiateModule(compileModule(m.build()), { env: { memory } }).exports["kernel"] as (...args: number[]) => void;
+  new Float32Array(memory.buffer).set(data);
+  return { name: "fluxion-wasm loop alone (no copies)", run: () => kernel(0, 4 * N, N), result: () => new Float32Array(memory.buffer, 4 * N, N) };
 }
 
 function time(c: Contender): number {
@@ -84,13 +111,17 @@ async function main(): Promise<void> {
   jax.defaultDevice("wasm");
   const data = randomArray(N, 2, 4);
   const x = fx.tensor(data);
-  const contenders = [fluxion("wasm", x), fluxion("js", x), jaxjs(data), tfjsWasm(data), copyContender(data)];
+  const contenders = [fluxion("wasm", x), fluxion("js", x), jaxjs(data), tfjsWasm(data), copyContender(data), loopContender(data)];
   setBackend("auto");
   const reference = contenders[0]!.result();
   for (const c of contenders.slice(1, 4)) {
     c.run();
     assertClose(c.name, c.result(), reference, 1e-5);
   }
+  const loop = contenders[5]!;
+  loop.run();
+  const loopResult = loop.result();
+  for (let i = 0; i < N; i++) if (!Object.is(loopResult[i], reference[i])) throw new Error(`${loop.name} differs from fluxion-wasm at ${i}: ${loopResult[i]} vs ${reference[i]}`);
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) time(c); // warm-up (wasm tier-up, jit compiles)
   for (let r = 0; r < ROUNDS; r++) for (const c of rotate(contenders, r)) times.get(c.name)!.push(time(c));
@@ -101,7 +132,8 @@ async function main(): Promise<void> {
   console.log("\n# fluxion-wasm speed-up (their ms / fluxion-wasm ms)");
   for (const c of contenders.slice(1, 4)) console.log(`${c.name.padEnd(44)} ${(ms.get(c.name)! / wasm).toFixed(2).padStart(8)}×`);
   const copies = ms.get(contenders[4]!.name)!;
-  console.log(`\ncopies and output allocation: ${copies.toFixed(3)} ms, ${((100 * copies) / wasm).toFixed(0)}% of fluxion-wasm's call`);
+  const loopMs = ms.get(loop.name)!;
+  console.log(`\nfluxion-wasm's call: loop alone ${loopMs.toFixed(3)} ms (${((100 * loopMs) / wasm).toFixed(0)}%), copies and output allocation ${copies.toFixed(3)} ms (${((100 * copies) / wasm).toFixed(0)}%)`);
 }
 
 await main();

@@ -14,9 +14,13 @@ import * as fx from "../src/index.js";
 import { jit } from "../src/compile/jit.js";
 import { backendInUse } from "../src/compile/wasm/backend.js";
 import { WASM_LOOP_MIN_SIZE } from "../src/compile/wasm/elementwise-kernel.js";
-import { type Operand, compileWasmElementwise, wasmElementwiseUsesSimd } from "../src/compile/wasm/elementwise.js";
+import { type Operand, compileWasmElementwise, renderWasmElementwise, wasmElementwiseUsesSimd } from "../src/compile/wasm/elementwise.js";
+import { webAssembly } from "../src/compile/wasm/api.js";
+import { ModuleBuilder, compileModule, instantiateModule } from "../src/compile/wasm/module.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
-import { S, type ScalarExpr, formatScalar } from "../src/scalar/expr.js";
+import { simdForms } from "../src/compile/wasm/simd-forms.js";
+import { S, type ScalarExpr, formatScalar, topoOrder } from "../src/scalar/expr.js";
+import { expF32, log1pF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
 import { interpretScalar } from "../src/scalar/interpret.js";
 import { F32, F64, operandColumns } from "./scalar-arbitraries.js";
 import { evalProgram } from "../src/trace/interpret.js";
@@ -211,5 +215,180 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly renderer's SIMD loop on mix
       }),
       runs(150),
     );
+  });
+});
+
+/**
+ * Steps that give the SIMD loop's range analysis (src/compile/wasm/simd-forms.ts) something to
+ * prove or to refuse: clamps (of values already clamped, scaled or shifted), the range reduction's
+ * rounding by 1.5·2⁵², floor/nearest, maximum/minimum against constants (NaN and ±0 included).
+ */
+type RangeStep =
+  | { readonly kind: "clamp"; readonly lo: number; readonly hi: number }
+  | { readonly kind: "scale" | "shift" | "max" | "min"; readonly c: number }
+  | { readonly kind: "neg" | "floor" | "nearest" | "round" };
+
+const BOUNDS = [-1100, -1022, -200, -104, -20, -10, -1, -0, 0, 0.5, 1, 10, 20, 104, 200, 1023, 1100];
+const STEP_CONSTANTS = [2, -2, 0.5, -0.3, 1.4426950408889634, -1.4426950408889634, 1e-3, 3, 1e300, 0, -0, NaN, Infinity];
+const ROUNDER = 6755399441055744;
+
+const rangeStepArb: fc.Arbitrary<RangeStep> = fc.oneof(
+  fc.tuple(fc.constantFrom(...BOUNDS), fc.constantFrom(...BOUNDS)).map(([a, b]) => ({ kind: "clamp" as const, lo: Math.min(a, b), hi: Math.max(a, b) })),
+  fc.record({ kind: fc.constantFrom("scale" as const, "shift" as const, "max" as const, "min" as const), c: fc.constantFrom(...STEP_CONSTANTS, ...BOUNDS) }),
+  fc.record({ kind: fc.constantFrom("neg" as const, "floor" as const, "nearest" as const, "round" as const) }),
+);
+
+/** The value after `steps` (in `t`), then: itself, pow2 of it clamped into pow2's range, or that times operand 1. */
+function rangedTree(t: "f32" | "f64", steps: readonly RangeStep[], end: "value" | "pow2" | "scaled", demote: boolean): ScalarExpr {
+  const c = (v: number) => S.c(t === "f32" ? Math.fround(v) : v, t);
+  const clamp = (x: ScalarExpr, lo: number, hi: number) => S.select(S.gt(x, c(hi)), c(hi), S.select(S.lt(x, c(lo)), c(lo), x));
+  let x: ScalarExpr = t === "f32" ? S.arg(0, "f32") : S.promote(S.arg(0, "f32"));
+  for (const s of steps) {
+    if (s.kind === "clamp") x = clamp(x, s.lo, s.hi);
+    else if (s.kind === "scale") x = S.mul(x, c(s.c));
+    else if (s.kind === "shift") x = S.add(x, c(s.c));
+    else if (s.kind === "max") x = S.select(S.or(S.ge(x, c(s.c)), S.ne(x, x)), x, c(s.c));
+    else if (s.kind === "min") x = S.select(S.or(S.le(x, c(s.c)), S.ne(x, x)), x, c(s.c));
+    else if (s.kind === "neg") x = S.neg(x);
+    else if (s.kind === "floor") x = S.floor(x);
+    else if (s.kind === "nearest") x = S.nearest(x);
+    else x = S.sub(S.add(x, c(ROUNDER)), c(ROUNDER));
+  }
+  if (end !== "value") {
+    const n = t === "f32" ? S.promote(x) : x;
+    const p = S.pow2(S.select(S.gt(n, S.c(1023, "f64")), S.c(1023, "f64"), S.select(S.lt(n, S.c(-1022, "f64")), S.c(-1022, "f64"), n)));
+    x = end === "pow2" ? p : S.mul(p, S.arg(1, "f64"));
+    return demote ? S.demote(x) : x;
+  }
+  return t === "f64" && demote ? S.demote(x) : x;
+}
+
+/** Values over the whole range the steps care about: the corner values, then integers and fractions up to ±2000 and a few huge ones. */
+function rangedColumns(): [Float32Array, Float64Array] {
+  let s = 7;
+  const next = () => ((s = (s * 1103515245 + 12345) >>> 0), s / 2 ** 32);
+  const values = [...F32, ...Array.from({ length: 150 }, (_, i) => (i % 3 === 0 ? Math.round((next() - 0.5) * 4000) : i % 3 === 1 ? (next() - 0.5) * 4000 : (next() - 0.5) * 40))];
+  values.push(1e30, -1e30, 2 ** 52 + 0.5, 20.5, -20.5, 104.5, 1022.5, -1022.5, 2.5, -2.5);
+  return [Float32Array.from(values), Float64Array.from(values, (v, i) => (i % 4 === 0 ? F64[i % F64.length]! : v * 0.75))];
+}
+
+describe.runIf(wasmSimdAvailable())("the SIMD loop's cheaper forms (clamps that cannot clip, pow2 by an add, maximum/minimum as pmax/pmin) ≡ interpreter", () => {
+  it("random step chains, f32 and f64, ending in the value, pow2 of it or that times an operand", () => {
+    const arb = fc.tuple(fc.constantFrom("f32" as const, "f64" as const), fc.array(rangeStepArb, { minLength: 1, maxLength: 6 }), fc.constantFrom("value" as const, "pow2" as const, "scaled" as const), fc.boolean());
+    const [c0, c1] = rangedColumns();
+    const operands: Operand[] = [{ dtype: "float32", scalar: false }, { dtype: "float64", scalar: false }];
+    fc.assert(
+      fc.property(arb, ([t, steps, end, demote]) => {
+        const root = rangedTree(t, steps, end, demote);
+        const out = root.type === "f32" ? "float32" : "float64";
+        expect(wasmElementwiseUsesSimd(root, operands, out)).toBe(true);
+        const result = out === "float32" ? new Float32Array(c0.length) : new Float64Array(c0.length);
+        compileWasmElementwise(root, operands, out)!([c0, c1], result);
+        const fn = interpretScalar(root, 2);
+        for (let i = 0; i < c0.length; i++) {
+          const want = fn(c0[i]!, c1[i]!);
+          if (!Object.is(result[i], want)) expect.fail(`${JSON.stringify(steps)} → ${end}${demote ? ", demoted" : ""} at (${c0[i]}, ${c1[i]}): wasm ${result[i]}, interpreter ${want}`);
+        }
+      }),
+      {
+        ...runs(200),
+        // rounding to nearest at a half-way bound goes down as often as up (nearest(0.5) = 0, nearest(−2.5) = −2)
+        examples: [
+          [["f64", [{ kind: "clamp", lo: 0.5, hi: 1100 }, { kind: "nearest" }, { kind: "clamp", lo: 1, hi: 1100 }], "value", false]],
+          [["f32", [{ kind: "clamp", lo: -1100, hi: -2.5 }, { kind: "nearest" }, { kind: "clamp", lo: -1100, hi: -3 }], "value", false]],
+        ],
+      },
+    );
+  });
+
+  it("the fast transcendentals' clamps and range reductions take the cheaper forms (tanh's second clamp is the value itself, both pow2 by an add); unbounded clamps and a NaN bound do not", () => {
+    const x = S.arg(0, "f32");
+    const kinds = (root: ScalarExpr) => [...simdForms(topoOrder(root)).values()].map((f) => f.op).sort().join(",");
+    // tanh: ±10 clamp (pmax, pmin), the ±104 clamp of 2·v (same, same), pow2 (pow2Int); sigmoid: ±104 clamp of −x, pow2
+    expect(kinds(tanhF32(x))).toBe("pmax,pmin,pow2Int,same,same");
+    expect(kinds(sigmoidF32(x))).toBe("pmax,pmin,pow2Int");
+    const zero = S.c(0, "f32");
+    expect(kinds(S.select(S.or(S.ge(x, zero), S.ne(x, x)), x, zero))).toBe("pmax");
+    expect(kinds(S.select(S.or(S.le(x, zero), S.ne(x, x)), x, zero))).toBe("pmin");
+    const nan = S.c(NaN, "f32");
+    expect(kinds(S.select(S.or(S.ge(x, nan), S.ne(x, x)), x, nan))).toBe("");
+    // a clamp of an operand is needed: pmin/pmax, not the value itself; pow2 of a fraction: the general form
+    const v = S.promote(x);
+    expect(kinds(S.pow2(S.select(S.gt(v, S.c(3, "f64")), S.c(3, "f64"), S.select(S.lt(v, S.c(-3, "f64")), S.c(-3, "f64"), v))))).toBe("pmax,pmin");
+  });
+});
+
+/**
+ * Runs the kernel of `root` over float32 `inputs` placed at the very end of a one-page memory,
+ * the result last (`outLast`: an access past the result traps) or the first input last (a read
+ * past the operands traps); every other byte holds a canary that must survive. Returns the result.
+ */
+/** Compiled kernels by expression and group count (each length and layout instantiates one anew). */
+const compiled = new Map<ScalarExpr, Map<number | undefined, ReturnType<typeof compileModule>>>();
+
+function runAtMemoryEnd(root: ScalarExpr, groups: number | undefined, inputs: readonly Float32Array[], outLast: boolean): Float32Array {
+  const n = inputs[0]!.length;
+  const page = 65536;
+  const memory = new (webAssembly()!.Memory)({ initial: 1, maximum: 1 });
+  const bytes = new Uint8Array(memory.buffer);
+  bytes.fill(0xa5);
+  // places from the end: the last region ends at the page's end
+  const regions = outLast ? [...inputs.map((_, k) => k), -1] : [-1, ...inputs.map((_, k) => k).reverse()];
+  const at = new Map<number, number>();
+  let end = page;
+  for (const r of [...regions].reverse()) {
+    end -= 4 * n;
+    at.set(r, end);
+  }
+  inputs.forEach((a, k) => new Float32Array(memory.buffer, at.get(k)!, n).set(a));
+  const before = Uint8Array.from(bytes);
+  const byGroups = compiled.get(root) ?? new Map<number | undefined, ReturnType<typeof compileModule>>();
+  compiled.set(root, byGroups);
+  let module = byGroups.get(groups);
+  if (module === undefined) {
+    const m = new ModuleBuilder().importMemory("env", "memory", { initial: 1, maximum: 1 });
+    m.addFunction(renderWasmElementwise(root, inputs.map(() => ({ dtype: "float32" as const, scalar: false })), "float32", groups)!, "kernel");
+    module = compileModule(m.build());
+    byGroups.set(groups, module);
+  }
+  const kernel = instantiateModule(module, { env: { memory } }).exports["kernel"] as (...args: number[]) => void;
+  kernel(...inputs.map((_, k) => at.get(k)!), at.get(-1)!, n);
+  const outAt = at.get(-1)!;
+  for (let b = 0; b < page; b++) if ((b < outAt || b >= outAt + 4 * n) && bytes[b] !== before[b]) expect.fail(`the kernel wrote byte ${b}, outside its result [${outAt}, ${outAt + 4 * n})`);
+  return new Float32Array(memory.buffer.slice(outAt, outAt + 4 * n));
+}
+
+describe.runIf(wasmSimdAvailable())("the SIMD loop at every length from 1 to 40 (the tails after 8 and 12 elements per iteration) ≡ interpreter", () => {
+  const x = S.arg(0, "f32");
+  const y = S.arg(1, "f32");
+  const c = (v: number) => S.c(Math.fround(v), "f32");
+  const g = S.sub(x, c(1));
+  // one double-precision chain (the loop takes 3 groups of 4 by default) and chains side by side (2 groups)
+  const expressions: Record<string, ScalarExpr> = {
+    tanh: tanhF32(x),
+    "log1p(exp x)": log1pF32(expF32(x)),
+    chain: S.add(S.mul(tanhF32(S.add(S.mul(x, c(1.7)), c(-0.3))), sigmoidF32(x)), S.select(S.or(S.ge(g, c(0)), S.ne(g, g)), g, c(0))),
+    "exp x · exp y": S.mul(expF32(x), expF32(y)),
+    "x·y + 0.5": S.add(S.mul(x, y), c(0.5)),
+  };
+
+  it.each(Object.keys(expressions))("%s, with the chosen group count and with 2 and 3 groups fixed", (name) => {
+    const root = expressions[name]!;
+    const fn = interpretScalar(root, 2);
+    const [c0, c1] = rangedColumns();
+    for (const groups of [undefined, 2, 3]) {
+      for (let n = 1; n <= 40; n++) {
+        // a different window of the columns for each length, so every element position sees corner values
+        const a = Float32Array.from({ length: n }, (_, i) => c0[(i + 7 * n) % c0.length]!);
+        const b = Float32Array.from({ length: n }, (_, i) => c1[(i + 3 * n) % c1.length]!);
+        for (const outLast of [true, false]) {
+          const result = runAtMemoryEnd(root, groups, [a, b], outLast);
+          for (let i = 0; i < n; i++) {
+            const want = fn(a[i]!, b[i]!);
+            if (!Object.is(result[i], want)) expect.fail(`${name}, groups ${groups ?? "chosen"}, length ${n}, element ${i} (${a[i]}, ${b[i]}): wasm ${result[i]}, interpreter ${want}`);
+          }
+        }
+      }
+    }
   });
 });

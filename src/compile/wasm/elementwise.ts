@@ -12,7 +12,9 @@
 // arithmetic compute; i32 arithmetic wraps; `nearest` is round-half-even in both; `exponent` and
 // `pow2` read and build the double's bits. SIMD lanes are the same IEEE operations (fixed-width
 // SIMD keeps subnormals; only NaN payloads may differ, which no comparison or store observes as a
-// different value). Two nodes have no wasm form here and make the
+// different value). Some nodes take a cheaper SIMD form that gives the same value for every input
+// (./simd-forms.ts: selects as pmin/pmax, clamps that cannot clip, pow2 of a small integer by an
+// add). Two nodes have no wasm form here and make the
 // renderer decline (the caller keeps the JS kernel): library calls (`Math.exp` & co., float64
 // transcendentals) and `toInt` (JavaScript's ToInt32 wraps where wasm's truncation saturates).
 
@@ -22,6 +24,7 @@ import { type ScalarExpr, type ScalarType, isComparison, topoOrder } from "../..
 import { webAssembly } from "./api.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
+import { type SimdForm, readsOf, simdForms } from "./simd-forms.js";
 
 /** How an operand or the result is stored in memory. */
 export interface Operand {
@@ -219,59 +222,47 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
 }
 
 /**
- * Groups of 4 elements per iteration of the SIMD loop (see `renderWasmElementwise`). Measured on
+ * Groups of 4 elements per iteration of the SIMD loop (see `renderWasmElementwise`), 2 or 3 as
+ * `simdGroups` chooses. Measured on
  * the transcendental chain (CPU time per 1M elements, one process): 1 group 7.3 ms, 2 groups
- * 6.1 ms, 3 groups 7.0 ms, 4 groups 8.2 ms (more locals than registers).
+ * 6.1 ms, 3 groups 7.0 ms, 4 groups 8.2 ms (more locals than registers). Re-measured after the
+ * cheaper forms (./simd-forms.ts): 2 groups still best for the chain (1: 0.87×, 3: 0.81×, and
+ * 1.5 groups, a half group of 2 elements, no better than 2), while a single transcendental
+ * gains from 3 (see `simdGroups`). V8 schedules a block's pure instructions breadth-first from
+ * its end, so every chain of every group runs in lockstep: more groups hide more latency but
+ * spill more (the chain at 2 groups: ~150 spill moves per 8 elements).
  */
 const SIMD_GROUPS = 2;
 
-/** A select the SIMD loop computes as `pmin(a, b)` = `b < a ? b : a` or `pmax(a, b)` = `a < b ? b : a`. */
-interface MinMax {
-  readonly op: "pmin" | "pmax";
-  readonly a: ScalarExpr;
-  readonly b: ScalarExpr;
-}
-
-/** The same node, or equal constants (descriptions build a constant afresh at each use). */
-function same(a: ScalarExpr, b: ScalarExpr): boolean {
-  return a === b || (a.kind === "const" && b.kind === "const" && a.type === b.type && Object.is(a.value, b.value));
-}
-
 /**
- * Selects that are wasm's pmin/pmax, exactly (those are defined as the selects): select(u < w, w, u)
- * = pmax(u, w) and select(u < w, u, w) = pmin(w, u), `gt` read as `lt` with its operands swapped;
- * and the clamp select(x > H, H, pmax(x, L)) = pmin(pmax(x, L), H) for constants L ≤ H (for x > H
- * both give H, otherwise pmax(x, L) ≤ H; NaN passes through both). One instruction instead of a
- * comparison and a bitselect.
+ * Groups per iteration for an expression: 3 where its double-precision work is one chain (about
+ * one f64 node per level of the expression: exp, tanh, log, sigmoid, log1p(exp x), x·σ(x)),
+ * SIMD_GROUPS where chains run side by side (tanh(…)·σ(…), eˣ·eʸ: three groups spill). Measured
+ * (CPU time, interleaved, 2 groups / 3 groups): exp 1.04, expm1 1.13, tanh 1.17, sigmoid 1.12,
+ * log 1.16, log1p 1.13, x·σ(x) 1.10, gelu 1.12, softplus 1.17; the chain 0.88, eˣ·eʸ 0.88.
  */
-function minMaxSelects(order: readonly ScalarExpr[], lanes: ReadonlyMap<ScalarExpr, Lanes>): Map<ScalarExpr, MinMax> {
-  const found = new Map<ScalarExpr, MinMax>();
-  for (const n of order) {
-    if (n.kind !== "op" || n.op !== "select") continue;
-    const [cond, p, q] = n.args as [ScalarExpr, ScalarExpr, ScalarExpr];
-    if (cond.kind !== "op" || (cond.op !== "lt" && cond.op !== "gt") || lanes.get(cond.args[0]!) !== lanes.get(n)) continue;
-    const [u, w] = (cond.op === "lt" ? cond.args : [cond.args[1], cond.args[0]]) as [ScalarExpr, ScalarExpr]; // u < w
-    if (same(p, w) && same(q, u)) found.set(n, { op: "pmax", a: u, b: w });
-    else if (same(p, u) && same(q, w)) found.set(n, { op: "pmin", a: w, b: u });
-    else {
-      const inner = found.get(q);
-      const low = inner?.b;
-      if (same(p, u) && inner?.op === "pmax" && same(inner.a, w) && u.kind === "const" && low?.kind === "const" && low.value <= u.value) {
-        found.set(n, { op: "pmin", a: q, b: u });
-      }
-    }
+function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: ReadonlySet<ScalarExpr>, forms: ReadonlyMap<ScalarExpr, SimdForm>, lanes: ReadonlyMap<ScalarExpr, Lanes>): number {
+  // Height: the longest path from a node to the root through what the loop computes.
+  const height = new Map<ScalarExpr, number>([[root, 0]]);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const n = order[k]!;
+    if (!live.has(n) || n.kind !== "op") continue;
+    const h = height.get(n) ?? 0;
+    for (const a of readsOf(n, forms)) height.set(a, Math.max(height.get(a) ?? 0, h + 1));
   }
-  return found;
+  const f64 = order.filter((n) => live.has(n) && n.kind === "op" && lanes.get(n) === "f64").map((n) => height.get(n) ?? 0);
+  if (f64.length === 0) return SIMD_GROUPS;
+  const levels = Math.max(...f64) - Math.min(...f64) + 1;
+  return f64.length <= 1.5 * levels ? 3 : SIMD_GROUPS;
 }
 
-/** The nodes the SIMD loop computes: those the root reads, through the pmin/pmax form of rewritten selects. */
-function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, minMax: ReadonlyMap<ScalarExpr, MinMax>): Set<ScalarExpr> {
+/** The nodes the SIMD loop computes: those the root reads, through the operands of the nodes computed in a cheaper form. */
+function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, forms: ReadonlyMap<ScalarExpr, SimdForm>): Set<ScalarExpr> {
   const live = new Set<ScalarExpr>([root]);
   for (let k = order.length - 1; k >= 0; k--) {
     const n = order[k]!;
     if (!live.has(n) || n.kind === "arg" || n.kind === "const") continue;
-    const m = minMax.get(n);
-    for (const x of m === undefined ? n.args : [m.a, m.b]) live.add(x);
+    for (const x of readsOf(n, forms)) live.add(x);
   }
   return live;
 }
@@ -280,6 +271,16 @@ function liveNodes(order: readonly ScalarExpr[], root: ScalarExpr, minMax: Reado
 interface Vec {
   readonly lo: number;
   readonly hi: number;
+}
+
+/** The 16 bytes of a vector of `value` in every lane of `width` bytes (4: single, 8: double). */
+function splatBytes(value: number, width: 4 | 8): Uint8Array {
+  const view = new DataView(new ArrayBuffer(16));
+  for (let at = 0; at < 16; at += width) {
+    if (width === 4) view.setFloat32(at, value, true);
+    else view.setFloat64(at, value, true);
+  }
+  return new Uint8Array(view.buffer);
 }
 
 /** Pushes half `h` (0: elements 0–1, 1: 2–3) of mask `m` as an i64x2 mask. */
@@ -295,7 +296,7 @@ function pushMask32(f: FunctionBody, m: Vec, lanes: Lanes): void {
 }
 
 /** One node's value from its operands' vectors, stored into its own (not for operands and constants). */
-function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec, minMax: ReadonlyMap<ScalarExpr, MinMax>): void {
+function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec, forms: ReadonlyMap<ScalarExpr, SimdForm>, pow2Bias: number): void {
   if (n.kind !== "op") throw new FluxionError("wasm elementwise: not a SIMD node");
   const l = lanes.get(n)!;
   const v = vec(n);
@@ -306,11 +307,25 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
     each(1, (x) => x.hi);
     f.set(v.hi);
   };
-  const m = minMax.get(n);
-  if (m !== undefined) {
-    const code = l === "f32" ? (m.op === "pmin" ? Simd.f32x4Pmin : Simd.f32x4Pmax) : m.op === "pmin" ? Simd.f64x2Pmin : Simd.f64x2Pmax;
-    if (l === "f32") f.get(vec(m.a).lo).get(vec(m.b).lo).simd(code).set(v.lo);
-    else halves((_, part) => f.get(part(vec(m.a))).get(part(vec(m.b))).simd(code));
+  const form = forms.get(n);
+  if (form?.op === "same") {
+    // Local copies: free once compiled (the engine renames values).
+    if (l === "f32") f.get(vec(form.a).lo).set(v.lo);
+    else halves((_, part) => f.get(part(vec(form.a))));
+    return;
+  }
+  if (form?.op === "pow2Int") {
+    // bits of n + (2⁵² + 1023), NaN masked to +0 first, shifted left by 52
+    halves((_, part) => {
+      const x = part(vec(form.a));
+      f.get(x).get(x).get(x).simd(Simd.f64x2Eq).simd(Simd.v128And).get(pow2Bias).simd(Simd.f64x2Add).i32Const(52).simd(I64X2_SHL);
+    });
+    return;
+  }
+  if (form !== undefined) {
+    const code = l === "f32" ? (form.op === "pmin" ? Simd.f32x4Pmin : Simd.f32x4Pmax) : form.op === "pmin" ? Simd.f64x2Pmin : Simd.f64x2Pmax;
+    if (l === "f32") f.get(vec(form.a).lo).get(vec(form.b).lo).simd(code).set(v.lo);
+    else halves((_, part) => f.get(part(vec(form.a))).get(part(vec(form.b))).simd(code));
     return;
   }
   switch (n.op) {
@@ -379,8 +394,10 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
 /**
  * The kernel function for `root` over `operands` (in argument order) storing `out`, or null when
  * some node has no wasm form. Parameters: one byte address per operand, the output's, the count.
+ * `fixedGroups` sets the SIMD loop's groups per iteration (for tests and measurements; by default
+ * `simdGroups` chooses).
  */
-export function renderWasmElementwise(root: ScalarExpr, operands: readonly Operand[], out: DType): FunctionBody | null {
+export function renderWasmElementwise(root: ScalarExpr, operands: readonly Operand[], out: DType, fixedGroups?: number): FunctionBody | null {
   if (!wasmCanRender(root)) return null;
   const order = topoOrder(root);
   const k = operands.length;
@@ -405,21 +422,38 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
   f.i32Const(0).set(i);
   const lanes = simdLanes(order, root, operands, out);
   if (lanes !== null) {
-    // SIMD_GROUPS groups of 4 elements per iteration, each node emitted for every group in turn
+    const forms = simdForms(order);
+    const live = liveNodes(order, root, forms);
+    const groups = fixedGroups ?? simdGroups(order, root, live, forms, lanes);
+    // `groups` groups of 4 elements per iteration, each node emitted for every group in turn
     // so that the processor has independent work next to every long dependency chain.
-    // Constants and rank-0 operands are splatted once, before the loop, and shared by the groups
-    // (both halves of an f64 share one vector).
-    const vecs: Map<ScalarExpr, Vec>[] = Array.from({ length: SIMD_GROUPS }, () => new Map());
+    // Constants are v128.const vectors set before the loop, one local per distinct value (V8
+    // rematerialises them where used, three instructions each; splats of f64.const measured 4%
+    // slower on the chain). Rank-0 operands are splatted once, before the loop. Both are shared
+    // by the groups (both halves of an f64 share one vector).
+    const vecs: Map<ScalarExpr, Vec>[] = Array.from({ length: groups }, () => new Map());
+    const constants = new Map<string, number>();
+    const constant = (bytes: Uint8Array): number => {
+      const key = bytes.join(",");
+      let local = constants.get(key);
+      if (local === undefined) {
+        local = f.local(ValType.v128);
+        constants.set(key, local);
+        f.v128Const(bytes).set(local);
+      }
+      return local;
+    };
     for (const n of order) {
       const l = lanes.get(n)!;
-      const invariant = n.kind === "const" || (n.kind === "arg" && operands[n.index]!.scalar);
-      if (invariant) {
+      if (n.kind === "const") {
+        const lo = constant(splatBytes(n.value, l === "f32" ? 4 : 8));
+        for (const vec of vecs) vec.set(n, { lo, hi: lo });
+        continue;
+      }
+      if (n.kind === "arg" && operands[n.index]!.scalar) {
         const lo = f.local(ValType.v128);
         for (const vec of vecs) vec.set(n, { lo, hi: lo });
-        if (n.kind === "const") {
-          if (l === "f32") f.f32Const(n.value).simd(Simd.f32x4Splat).set(lo);
-          else f.f64Const(n.value).simd(Simd.f64x2Splat).set(lo);
-        } else if (l === "m32") f.get(sl(n)).simd(Simd.i32x4Splat).simd(I32X4_NEG).set(lo);
+        if (l === "m32") f.get(sl(n)).simd(Simd.i32x4Splat).simd(I32X4_NEG).set(lo);
         else f.get(sl(n)).simd(l === "f32" ? Simd.f32x4Splat : Simd.f64x2Splat).set(lo);
         continue;
       }
@@ -428,9 +462,8 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         vec.set(n, { lo, hi: l === "f64" || l === "m64" ? f.local(ValType.v128) : lo });
       }
     }
-    const minMax = minMaxSelects(order, lanes);
-    const live = liveNodes(order, root, minMax);
-    const step = 4 * SIMD_GROUPS;
+    const pow2Bias = [...forms.values()].some((form) => form.op === "pow2Int") ? constant(splatBytes(2 ** 52 + 1023, 8)) : -1;
+    const step = 4 * groups;
     // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
     const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(ELEMENT_BYTES[dtype])).emit(Op.i32Shl, Op.i32Add);
     // while (i + step <= n) { … i += step }
@@ -440,7 +473,7 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
       if (n.kind === "const" || !live.has(n)) continue;
       vecs.forEach((vec, g) => {
         const v = (m: ScalarExpr) => vec.get(m)!;
-        if (n.kind !== "arg") return simdNode(f, n, lanes, v, minMax);
+        if (n.kind !== "arg") return simdNode(f, n, lanes, v, forms, pow2Bias);
         const o = operands[n.index]!;
         if (o.scalar) return;
         const bytes = 4 * ELEMENT_BYTES[o.dtype];
@@ -490,12 +523,12 @@ const PAGE = 65536;
  * Compiles `root` to a WebAssembly module with its own memory and returns a runner over typed
  * arrays, or null where WebAssembly is unavailable or a node has no wasm form. The runner copies
  * its operands in and the result out (for tests and standalone use; kernels of a program share
- * the program's memory instead).
+ * the program's memory instead). `fixedGroups`: as for `renderWasmElementwise`.
  */
-export function compileWasmElementwise(root: ScalarExpr, operands: readonly Operand[], out: DType): WasmElementwiseKernel | null {
+export function compileWasmElementwise(root: ScalarExpr, operands: readonly Operand[], out: DType, fixedGroups?: number): WasmElementwiseKernel | null {
   const api = webAssembly();
   if (api === undefined) return null;
-  const body = renderWasmElementwise(root, operands, out);
+  const body = renderWasmElementwise(root, operands, out, fixedGroups);
   if (body === null) return null;
   const module = new ModuleBuilder().importMemory("env", "memory", { initial: 1 });
   module.addFunction(body, "kernel");
