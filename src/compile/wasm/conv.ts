@@ -195,14 +195,7 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
   const addConst = (local: number, by: number) => {
     if (by !== 0) f.get(local).i32Const(by).emit(Op.i32Add).set(local);
   };
-  /** for (counter = 0; counter < count; counter++) body — count > 0. */
-  const loop = (counter: number, count: number, body: () => void) => {
-    f.i32Const(0).set(counter);
-    f.loop();
-    body();
-    f.get(counter).i32Const(1).emit(Op.i32Add).tee(counter).i32Const(count).emit(Op.i32LtS).brIf(0);
-    f.end();
-  };
+  const loop = (counter: number, count: number, body: () => void) => f.countedLoop(counter, count, body);
 
   /** Filter column `kx` of the taps at (x, w) for the tile's positions `js`. */
   const tap = (x: number, w: number, kx: number, js: readonly number[]) => {

@@ -341,6 +341,18 @@ export class FunctionBody {
     return this.open(Op.loop, result);
   }
 
+  /**
+   * `for (counter = 0; counter < count; counter++) body()` with the i32 local `counter`, as a loop
+   * testing at its end: `count` must be positive.
+   */
+  countedLoop(counter: number, count: number, body: () => void): this {
+    this.i32Const(0).set(counter);
+    this.loop();
+    body();
+    this.get(counter).i32Const(1).emit(Op.i32Add).tee(counter).i32Const(count).emit(Op.i32LtS).brIf(0);
+    return this.end();
+  }
+
   /** Opens an `if` (pops an i32 condition). */
   if(result?: ValType): this {
     return this.open(Op.if, result);

@@ -88,13 +88,7 @@ export function emitWasmPoolFunction(kind: PoolKind, g: PoolGeometry, dtype: "fl
   const lowHalf = bytes(Array.from({ length: L }, (_, i) => (i % 2 === 0 ? i / 2 : L + (i - 1) / 2)));
   const highHalf = bytes(Array.from({ length: L }, (_, i) => (i % 2 === 0 ? L / 2 + i / 2 : L + L / 2 + (i - 1) / 2)));
 
-  const loop = (counter: number, count: number, body: () => void) => {
-    f.i32Const(0).set(counter);
-    f.loop();
-    body();
-    f.get(counter).i32Const(1).emit(Op.i32Add).tee(counter).i32Const(count).emit(Op.i32LtS).brIf(0);
-    f.end();
-  };
+  const loop = (counter: number, count: number, body: () => void) => f.countedLoop(counter, count, body);
 
   f.v128Zero().set(zero);
   if (scatter && (h % 2 === 1 || w % 2 === 1)) {
