@@ -342,7 +342,11 @@ describe("im2col over chunks of images", () => {
         compileIm2col(geometry, useIndexed ? indexed : biasRelu, { imagesPerChunk: chunk }).kernel(x, w, out, [extra]);
         expect(bitDifference(out, expected), `${label(c)} chunk ${chunk}`).toBeNull();
       }),
-      runs(100),
+      {
+        ...runs(100),
+        // Found by CI: a float32 product whose float64 sums the WebAssembly store pass rounded.
+        examples: [[{ xShape: [1, 3, 3, 2], wShape: [5, 3, 2, 3], params: { stride: [1, 1], padding: [[3, 4], [2, 4]], lhsDilation: [1, 1], rhsDilation: [2, 1], groups: 1 }, dtype: "float32", seed: 0 }, 1, false]],
+      },
     );
   });
 });

@@ -162,6 +162,19 @@ describe.runIf(wasmSimdAvailable())("the WebAssembly backend", () => {
     }
   });
 
+  it("a float32 product stored into a Float64Array keeps its float64 sums unrounded, as the JS kernel does (im2col relies on it)", () => {
+    const spec = { batch: 1, m: 5, k: 18, n: 48, transposeA: false, transposeB: false, dtype: "float32" as const };
+    const a = filled([5 * 18], 7).data() as Float32Array;
+    const b = filled([18 * 48], 11).data() as Float32Array;
+    const got = new Float64Array(5 * 48).fill(NaN);
+    compileWasmMatmul(spec, undefined, "float64")!.kernel(a, b, got as unknown as Float32Array, []);
+    const want = new Float64Array(5 * 48);
+    compileMatmul(spec, undefined, DEFAULT_TILING)(a, b, want as unknown as Float32Array, []);
+    expect(bitDifference(got, want)).toBeNull();
+    // The sums really are wider than float32 (else this test could not fail).
+    expect(Array.from(want).some((v) => Math.fround(v) !== v)).toBe(true);
+  });
+
   it("kernels compiled before the kernel memory grows still compute correctly after", () => {
     const spec = (s: number) => ({ batch: 1, m: s, k: s, n: s, transposeA: false, transposeB: false, dtype: "float32" as const });
     const small = compileWasmMatmul(spec(16), undefined, "float32")!;

@@ -395,7 +395,9 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
       if (threads > 1) runStrips(matmul, kernelMemory(), threads, pa, pb, pc, plan.mStrips, chunk);
       else matmul.run(pa, pb, pc, 0, plan.mStrips);
     }
-    if (wasmStore !== null) wasmStore.run(at + plan.offsetC, out, extras, at + storeStage);
+    // A product without an epilogue may be stored into a wider array than its dtype's (im2col
+    // keeps float32 products' float64 sums in a Float64Array): the JS copy keeps them unrounded.
+    if (wasmStore !== null && (epilogue !== undefined || out.BYTES_PER_ELEMENT === Es)) wasmStore.run(at + plan.offsetC, out, extras, at + storeStage);
     else if (store === null) copyResult(plan, scratch, at / E, out);
     // The generated pass addresses scratch from 0: give it the view from where scratch starts.
     else store(at === 0 ? scratch : scratch.subarray(at / E), out, extras);
