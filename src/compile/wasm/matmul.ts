@@ -4,11 +4,14 @@
 // strips, transposes resolved while packing), and a micro-kernel keeps an mr×nr tile of
 // accumulators in v128 locals over a block of k, reading two contiguous streams. k is cut into
 // blocks so a block of B's strip is reused from L1, and rows into blocks of `mcStrips` strips so a
-// block of A's panel stays in L2. The padded result goes to a scratch area; a JS pass copies the real region into
-// the output, applying the fused epilogue (bias, activation) on the way.
+// block of A's panel stays in L2. Packing is generated WebAssembly (./matmul-pack.ts), reading an
+// operand in place when it is a program buffer in the kernel memory and after one native copy
+// otherwise. The padded result goes to a scratch area; a store pass copies the real region into
+// the output, applying the fused epilogue (bias, activation) on the way: WebAssembly
+// (./matmul-store.ts) where the epilogue's form allows, else generated JS.
 // Large products (`parallelTuning.minWork`) split their row strips among worker threads
 // (./threads/pool.ts): the generated function takes a strip range, and every thread runs it over
-// the chunks it claims; packing and the epilogue pass stay on the calling thread.
+// the chunks it claims; packing and the store pass stay on the calling thread.
 //
 // Two accumulations:
 // - "float64" (f64x2 lanes): float32 operands are widened while packing and summed in float64 in
