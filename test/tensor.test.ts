@@ -81,6 +81,19 @@ describe("creation functions", () => {
     expect(() => fx.arange(0, 1, 0)).toThrow(/step must not be 0/);
   });
 
+  it("arange takes { dtype } after any of its argument forms", () => {
+    const f32 = { dtype: "float32" } as const;
+    for (const t of [fx.arange(3, f32), fx.arange(0, 3, f32), fx.arange(0, 3, 1, f32)]) {
+      expect(t.dtype).toBe("float32");
+      expect(t.toArray()).toEqual([0, 1, 2]);
+    }
+    expect(fx.arange(2, 5, { dtype: "float64" }).toArray()).toEqual([2, 3, 4]);
+    expect(fx.arange(0, 1, 0.5, {}).dtype).toBe("float32");
+    expect(() => fx.arange(3, { dtype: "int8" as never })).toThrow(/arange.*dtype/);
+    expect(() => (fx.arange as (...a: unknown[]) => fx.Tensor)(0, 1, 1, 2, {})).toThrow(/arange: expected at most start, stop, step and an options object, got 5 arguments/);
+    expect(() => (fx.arange as (...a: unknown[]) => fx.Tensor)(0, "3")).toThrow(/arange: stop: expected a finite number, got "3"/);
+  });
+
   it("linspace includes both ends", () => {
     expect(fx.linspace(0, 1, 5).toArray()).toEqual([0, 0.25, 0.5, 0.75, 1]);
     expect(fx.linspace(2, 3, 1).toArray()).toEqual([2]);

@@ -1,6 +1,6 @@
 // Creation functions: tensor() from nested arrays or typed arrays, and the usual constructors.
 
-import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
+import { ArgumentError, DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
 import { type DType, type TypedArray, allocArray, coerceScalar, dtypeOfArray, isDType } from "./dtype.js";
 import { type Shape, checkTensorSize, sizeOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
@@ -171,9 +171,23 @@ export function fullLike(x: Tensor, value: number | boolean, options: { dtype?: 
   return filledLike("fullLike", x, checkArg("fullLike", "value", schemas.NumberOrBool, value), options);
 }
 
-/** Values from `start` up to (not including) `stop` by `step`: arange(n), arange(a, b), arange(a, b, s). */
-export function arange(start: number, stop?: number, step = 1, options: { dtype?: DType } = {}): Tensor {
+/**
+ * Values from `start` up to (not including) `stop` by `step`: arange(n), arange(a, b), arange(a, b, s),
+ * each optionally followed by `{ dtype }` (arange(n, { dtype: "float32" }) as well as
+ * arange(0, n, 1, { dtype: "float32" })). The default dtype is int32 for integer start and step, else float32.
+ */
+export function arange(stop: number, options?: { dtype?: DType }): Tensor;
+export function arange(start: number, stop: number, options?: { dtype?: DType }): Tensor;
+export function arange(start: number, stop?: number, step?: number, options?: { dtype?: DType }): Tensor;
+export function arange(start: number, ...rest: unknown[]): Tensor {
   const op = "arange";
+  // An options object ends the argument list wherever it comes (after n, after a and b, or last).
+  const last = rest.length > 0 && typeof rest[rest.length - 1] === "object" && rest[rest.length - 1] !== null ? rest.length - 1 : -1;
+  const options = (last >= 0 ? rest[last] : undefined) ?? {};
+  if (last >= 0) rest = rest.slice(0, last);
+  if (rest.length > 2) throw new ArgumentError(`arange: expected at most start, stop, step and an options object, got ${rest.length + 1 + (last >= 0 ? 1 : 0)} arguments`);
+  let stop = rest[0] as number | undefined;
+  const step = (rest[1] ?? 1) as number;
   checkArg(op, "start", schemas.FiniteNumber, start);
   if (stop === undefined) {
     stop = start;
