@@ -36,6 +36,8 @@ export interface Executable {
   run(args: readonly TypedArray[]): TypedArray[];
   readonly steps: readonly KernelStep[];
   readonly plan: MemoryPlan;
+  /** Where the planned buffers live: views of one region of the WebAssembly kernel memory, or JS typed arrays. */
+  readonly buffersIn: "kernel-memory" | "arrays";
   /** Frees the planned intermediate buffers now (a later run allocates them again). */
   release(): void;
 }
@@ -208,5 +210,5 @@ export function buildExecutable(program: Program): Executable {
   const release = () => {
     if (workspace !== null) releaseWorkspace(workspace);
   };
-  return { run, steps, plan, release };
+  return { run, steps, plan, buffersIn: arena ? "kernel-memory" : "arrays", release };
 }

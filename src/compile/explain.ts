@@ -31,7 +31,9 @@ export function explainCompiled(c: CompiledProgram): string {
   out.push("");
   const plan = c.executable.plan;
   const tempBytes = plan.buffers.reduce((n, b) => n + b.size * BYTES[b.dtype], 0);
-  out.push(`== memory: ${plan.buffers.length} reusable buffer${plan.buffers.length === 1 ? "" : "s"}, ${tempBytes} bytes; ${plan.outputVars.length} fresh output${plan.outputVars.length === 1 ? "" : "s"} per call ==`);
+  // Under the WebAssembly backend the buffers are one region of the kernel memory (wasm/arena.ts).
+  const where = plan.buffers.length > 0 && c.executable.buffersIn === "kernel-memory" ? " in the WebAssembly kernel memory" : "";
+  out.push(`== memory: ${plan.buffers.length} reusable buffer${plan.buffers.length === 1 ? "" : "s"}, ${tempBytes} bytes${where}; ${plan.outputVars.length} fresh output${plan.outputVars.length === 1 ? "" : "s"} per call ==`);
   plan.buffers.forEach((b, i) => {
     out.push(`buffer ${i}: ${DTYPE_SHORT[b.dtype]}[${b.size}] holds ${b.holds.map((v) => `${namer.name(v)}:${formatAval(v)}`).join(", ")}`);
   });

@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import * as fx from "../../src/index.js";
+import { backendSetting, setBackend } from "../../src/compile/wasm/backend.js";
+import { wasmSimdAvailable } from "../../src/compile/wasm/feature.js";
 
 describe("jit", () => {
   it("takes and returns pytrees", () => {
@@ -103,6 +105,22 @@ describe("jit", () => {
     expect(text).toContain("return function kernel(ins, out)");
     expect(text).not.toContain("Math.exp"); // float32 exp is inlined (docs/compiler.md, fast transcendentals)
     expect(text).toContain("P2[");
+  });
+
+  it("explain says where the planned buffers live: the WebAssembly kernel memory or JS arrays", () => {
+    const x = fx.reshape(fx.arange(64, { dtype: "float32" }), [8, 8]);
+    const f = (a: fx.Tensor) => fx.matmul(fx.matmul(a, a), a); // the inner product is a planned buffer
+    const before = backendSetting();
+    try {
+      setBackend("js");
+      expect(fx.jit(f).explain(x)).toMatch(/== memory: 1 reusable buffer, 256 bytes; 1 fresh output per call ==/);
+      if (wasmSimdAvailable()) {
+        setBackend("wasm");
+        expect(fx.jit(f).explain(x)).toMatch(/== memory: 1 reusable buffer, 256 bytes in the WebAssembly kernel memory; 1 fresh output per call ==/);
+      }
+    } finally {
+      setBackend(before.backend, before.options);
+    }
   });
 
   it("JS booleans are static: the branch follows the value, one compilation per value", () => {
