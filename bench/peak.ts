@@ -15,9 +15,15 @@
 // of several windows: a peak is what the machine can do, not what it did on average.
 //
 //   npm run bench:peak [-- --quick]
+//
+// With an engine that offers relaxed SIMD (Node 20: `node --experimental-wasm-relaxed-simd
+// --import tsx bench/peak.ts`; on by default from V8 11.4, i.e. Node 22 and Chrome 114) it also
+// prints the f32x4 peak with `f32x4.relaxed_madd` (a fused multiply-add where the hardware has
+// one), the ceiling a relaxed-SIMD matmul could approach.
 
 import { pathToFileURL } from "node:url";
 import { FunctionBody, Op, Simd, ValType } from "../src/compile/wasm/encoder.js";
+import { webAssembly } from "../src/compile/wasm/api.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "../src/compile/wasm/module.js";
 
 /** Independent accumulator chains per peak loop: 12 v128 accumulators + 2 constants fit x64's 16 vector registers. */
@@ -45,11 +51,14 @@ export interface Peaks {
 
 type Lanes = "f32x4" | "f64x2";
 
+/** `f32x4.relaxed_madd` (a·b + c, fused or not as the hardware chooses): relaxed SIMD opcode 0x105. */
+const F32X4_RELAXED_MADD = 0x105;
+
 /**
  * A module exporting `peak(iterations) → f64`: CHAINS chains of acc·m + c, UNROLL times per
  * iteration, returning the sum of lane 0 of every accumulator (so nothing is dead code).
  */
-export function peakModule(lanes: Lanes): Uint8Array {
+export function peakModule(lanes: Lanes, relaxedMadd = false): Uint8Array {
   const f32 = lanes === "f32x4";
   const f = new FunctionBody([ValType.i32], [ValType.f64]);
   const iterations = 0;
@@ -64,6 +73,10 @@ export function peakModule(lanes: Lanes): Uint8Array {
   f.block().loop();
   for (let u = 0; u < UNROLL; u++) {
     for (const a of accs) {
+      if (relaxedMadd && f32) {
+        f.get(a).get(m).get(c).simd(F32X4_RELAXED_MADD).set(a);
+        continue;
+      }
       f.get(a).get(m).simd(f32 ? Simd.f32x4Mul : Simd.f64x2Mul);
       f.get(c).simd(f32 ? Simd.f32x4Add : Simd.f64x2Add).set(a);
     }
@@ -125,8 +138,8 @@ function bestRate(work: (n: number) => void, unitsPerCall: number, windows: numb
   return best;
 }
 
-function wasmPeakGflops(lanes: Lanes, windows: number, ms: number): number {
-  const peak = instantiateModule(compileModule(peakModule(lanes))).exports.peak as (n: number) => number;
+function wasmPeakGflops(lanes: Lanes, windows: number, ms: number, relaxedMadd = false): number {
+  const peak = instantiateModule(compileModule(peakModule(lanes, relaxedMadd))).exports.peak as (n: number) => number;
   const iterations = 1 << 16;
   const flopsPerIteration = UNROLL * CHAINS * 2 * (lanes === "f32x4" ? 4 : 2);
   if (!Number.isFinite(peak(16))) throw new Error(`peak: ${lanes} chains did not stay finite`);
@@ -186,6 +199,12 @@ export function measurePeaks(quick = false): Peaks {
   };
 }
 
+/** GFLOP/s of f32x4 `relaxed_madd` chains (2 flops per lane), or null where the engine has no relaxed SIMD. */
+export function relaxedMaddPeakGflops(quick = false): number | null {
+  if (webAssembly()?.validate(peakModule("f32x4", true)) !== true) return null;
+  return wasmPeakGflops("f32x4", quick ? 2 : 5, quick ? 50 : 300, true);
+}
+
 /** The larger of two measurements of every figure. */
 export function bestPeaks(a: Peaks, b: Peaks): Peaks {
   const out: Record<string, number> = {};
@@ -209,5 +228,8 @@ export function formatPeaks(p: Peaks): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   console.log("# single-thread peaks (best window)");
-  console.log(formatPeaks(measurePeaks(process.argv.includes("--quick"))));
+  const quick = process.argv.includes("--quick");
+  console.log(formatPeaks(measurePeaks(quick)));
+  const fused = relaxedMaddPeakGflops(quick);
+  console.log(fused === null ? "f32x4 relaxed_madd: not offered by this engine (Node 20: --experimental-wasm-relaxed-simd)" : `WebAssembly f32x4 relaxed_madd ${fused.toFixed(1).padStart(4)} GFLOP/s (relaxed SIMD)`);
 }
