@@ -6,6 +6,7 @@ import { ValueError } from "../../errors.js";
 import type { ConvParams } from "../../prims/conv.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
+import type { ExprGraph } from "../lower.js";
 
 /** A convolution with every size fixed, viewed as 2-D (a 1-D convolution has h = kh = th = 1). */
 export interface ConvGeometry {
@@ -91,6 +92,11 @@ export interface ConvEpilogue {
    * the expression form must keep shared intermediates in an extra array.
    */
   block?(acc: string, index: ConvIndex, extras: readonly string[], local: (k: number) => string): { lines: string[]; value: string };
+  /**
+   * The epilogue as data, for renderers other than JS (the WebAssembly store pass): its graph over
+   * the output shape, and which kernel input each extra array is (`graph`'s loads name kernel inputs).
+   */
+  readonly graph?: { readonly graph: ExprGraph; readonly inputs: readonly number[] };
 }
 
 /** Index expressions of the output element being stored (see `ConvEpilogue.expr`). */

@@ -18,9 +18,10 @@
 // runs the JS loops instead (its results are theirs; they skip padding rows and columns as the
 // reference does).
 //
-// Results go to a result area (channels padded to whole blocks) in the accumulator's precision; a
-// JS pass copies them into the output (a native copy without an epilogue, else a generated store
-// loop applying the fused epilogue: bias, activation), rounding to the output dtype.
+// Results go to a result area (channels padded to whole blocks) in the accumulator's precision,
+// then into the output, rounded to its dtype: by a native copy without an epilogue; through a
+// fused epilogue (bias, activation) by the WebAssembly store pass (./conv-store.ts) where the
+// epilogue's form allows, else by a generated JS store loop.
 //
 // "float32" accumulation (float32 operands only): f32x4 lanes, products and sums rounded to
 // float32 in the same order; results within float32 summation error of the (float32-rounded)
@@ -40,6 +41,7 @@ import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import type { Accumulation } from "./matmul.js";
 import { ensureScratch, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
+import { compileWasmConvStore } from "./conv-store.js";
 import "./pool.js"; // plugs the WebAssembly 2 × 2 max pooling into the pooling kernels
 
 /** Register tile: `nv` vectors of output channels × `jb` adjacent outputs of a row. */
@@ -453,11 +455,17 @@ export interface WasmConv {
   readonly plan: WasmConvPlan;
 }
 
+/** Switches read when a kernel is compiled (benchmarks turn a step off to compare with the older path in one process). */
+export const wasmConvTuning = { wasmStore: true };
+
 /** Byte cap of a kernel's scratch (image, panels, results); larger convolutions run the JS loops. */
 export const WASM_CONV_SCRATCH_BUDGET = 1 << 30;
 
-/** Calls of WebAssembly convolution kernels, and of those that ran the JS loops for a non-finite filter (tests read them). */
-export const wasmConvCalls = { kernel: 0, fallback: 0 };
+/**
+ * Calls of WebAssembly convolution kernels, of those that ran the JS loops for a non-finite filter,
+ * and of those whose epilogue the WebAssembly store pass applied (tests read them).
+ */
+export const wasmConvCalls = { kernel: 0, fallback: 0, wasmStore: 0 };
 
 /**
  * Compiles the direct convolution of `g` (with an optional fused epilogue) as a WebAssembly SIMD
@@ -479,9 +487,15 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   emitPadCopy(g, padLines);
   padLines.push("};");
   const padCopy: KernelFn | null = plain ? null : compileKernelSource(padLines.join("\n"));
-  const store = epilogue === undefined ? null : compileKernelSource(emitEpilogueStoreSource(g, epilogue, plan.ogPadded));
   const E = plan.elementBytes;
   const f32 = plan.accumulation === "float32";
+  // The epilogue's store pass in WebAssembly where its form allows, else in JS.
+  const wasmStore = epilogue?.graph === undefined || !wasmConvTuning.wasmStore ? null : compileWasmConvStore(epilogue.graph.graph, epilogue.graph.inputs, g, plan.ogPadded, f32 ? "f32" : "f64");
+  const storeSource = epilogue === undefined || wasmStore !== null ? null : emitEpilogueStoreSource(g, epilogue, plan.ogPadded);
+  const store = storeSource === null ? null : compileKernelSource(storeSource);
+  // The store pass stages extras and the output that lie outside the kernel memory after the kernel's scratch.
+  const storeStage = align16(plan.totalBytes);
+  const scratchBytes = storeStage + (wasmStore?.stageBytes ?? 0);
   const og = g.o / g.groups;
   const outLength = g.n * g.groups * plan.ogPadded * positions;
   const pack = compileKernelSource(emitPackSource(plan));
@@ -490,9 +504,9 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   let jsKernel: ConvKernel | null = null;
   const args: TypedArray[] = [];
   // Recorded now, so a program grows the memory for it before it runs rather than mid-step.
-  reserveScratch(plan.totalBytes);
+  reserveScratch(scratchBytes);
   const kernel: ConvKernel = (x, w, out, extras) => {
-    ensureScratch(plan.totalBytes);
+    ensureScratch(scratchBytes);
     const at = scratchBase();
     const view: Panel = f32 ? scratchF32() : scratchF64();
     const panel = (at + plan.offsetPanel) / E;
@@ -510,7 +524,10 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
     if (plan.rows !== null) scratchOf("int32").set(plan.rows, (at + plan.offsetRows) / 4);
     run(at);
     const result = (at + plan.offsetOut) / E;
-    if (store !== null) {
+    if (wasmStore !== null) {
+      wasmStore.run(at + plan.offsetOut, out, extras, at + storeStage);
+      wasmConvCalls.wasmStore++;
+    } else if (store !== null) {
       args.length = 0;
       args.push(view.subarray(result, result + outLength), ...extras);
       store(args, out);
@@ -528,7 +545,8 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   const description =
     `(wasm ${f32 ? "f32x4" : "f64x2"} direct conv: ${g.n}×${g.c}×${g.h}×${g.w} * ${g.o}×${g.c / g.groups}×${g.kh}×${g.kw} → ${g.th}×${g.tw}` +
     `${g.groups > 1 ? `, ${g.groups} groups` : ""}; tile ${t.nv * plan.lanes} channels × ${t.jb} positions, ${plan.rows === null ? "every filter row" : "filter rows reading data"}, ${plan.accumulation} accumulation)`;
-  return { kernel, source: store === null ? description : `${description}\n${emitEpilogueStoreSource(g, epilogue!, plan.ogPadded)}`, plan };
+  const storeText = wasmStore !== null ? "(store pass in WebAssembly: the epilogue, channel by channel, into the output)" : storeSource;
+  return { kernel, source: storeText === null ? description : `${description}\n${storeText}`, plan };
 }
 
 /** The accelerator plugged into the direct method: WebAssembly when the backend is, else null (the JS loops). */
