@@ -128,12 +128,15 @@ export function sharedScratch32(size: number): Float32Array {
   return scratch32;
 }
 
-/** Source lines copying the input into the scratch image [n·c, eh, ew] (zero padding, spread by the input dilation). */
-export function emitPadCopy(g: ConvGeometry, lines: string[]): void {
+/**
+ * Where the input lands in the scratch image [n·c, eh, ew] (zero padding, spread by the input
+ * dilation): input rows [a0, a1) and columns [b0, b1) are the ones inside it (input row a at image
+ * row padLo[0] + a·dh, likewise columns); `covers` when they fill it, so no zeros are needed.
+ */
+export function padCopyRanges(g: ConvGeometry) {
   const { eh, ew } = convSizes(g);
   const [loh, low] = g.padLo;
   const [dh, dw] = g.lhsDilation;
-  const image = g.n * g.c * eh * ew;
   // Input rows a with 0 ≤ loh + a·dh < eh (likewise columns).
   const range = (lo: number, d: number, extent: number, size: number): [number, number] => [
     Math.max(0, Math.ceil(-lo / d)),
@@ -142,6 +145,16 @@ export function emitPadCopy(g: ConvGeometry, lines: string[]): void {
   const [a0, a1] = range(loh, dh, eh, g.h);
   const [b0, b1] = range(low, dw, ew, g.w);
   const covers = dh === 1 && dw === 1 && loh <= 0 && low <= 0 && a1 - a0 === eh && b1 - b0 === ew;
+  return { a0, a1, b0, b1, covers };
+}
+
+/** Source lines copying the input into the scratch image [n·c, eh, ew] (zero padding, spread by the input dilation). */
+export function emitPadCopy(g: ConvGeometry, lines: string[]): void {
+  const { eh, ew } = convSizes(g);
+  const [loh, low] = g.padLo;
+  const [dh, dw] = g.lhsDilation;
+  const image = g.n * g.c * eh * ew;
+  const { a0, a1, b0, b1, covers } = padCopyRanges(g);
   if (!covers) lines.push(`sc.fill(0, 0, ${image});`);
   if (a1 <= a0 || b1 <= b0) return;
   lines.push(`for (let i0 = 0; i0 < ${g.n * g.c}; i0++) {`);

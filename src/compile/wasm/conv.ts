@@ -9,12 +9,14 @@
 // "float64" accumulation results are bit for bit theirs. Lanes over channels rather than positions
 // make every option uniform: stride, dilations, padding and groups only move addresses.
 //
-// Padding: the input is copied into a zero-padded (input-dilated) image in the kernel memory.
+// Padding: the input is copied into a zero-padded (input-dilated) image in the kernel memory, and
+// the filter into its panels, both by WebAssembly (./conv-copy.ts, ./matmul-pack.ts) reading
+// operands in place where they are program buffers in the kernel memory.
 // Products with padding are ±0 when the filter is finite, and adding ±0 leaves every partial sum
 // unchanged (a sum starting at +0 never becomes −0), so the kernel may compute them or skip them:
 // it skips filter rows that read only padding (a per-output-row table) and, in tiles written out at
 // a fixed column, the products of positions whose filter column reads only padding. A non-finite filter value would turn a padding product
-// into NaN where the reference skips it: the filter is checked while it is packed, and such a call
+// into NaN where the reference skips it: the packed filter is checked, and such a call
 // runs the JS loops instead (its results are theirs; they skip padding rows and columns as the
 // reference does).
 //
@@ -31,17 +33,18 @@
 import { FluxionError } from "../../errors.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { compileKernelSource } from "../codegen/emitter.js";
-import type { KernelFn } from "../codegen/emitter.js";
-import { type ConvEpilogue, type ConvGeometry, type ConvKernel, convSizes, emitEpilogueStoreSource, emitPadCopy } from "../kernels/conv-geometry.js";
+import { type ConvEpilogue, type ConvGeometry, type ConvKernel, convSizes, emitEpilogueStoreSource } from "../kernels/conv-geometry.js";
 import { type ConvAccelerator, setConvAccelerator } from "../kernels/conv.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { backendInUse, contractionAccumulation } from "./backend.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import type { Accumulation } from "./matmul.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64, scratchOf } from "./memory.js";
+import { ensureScratch, kernelBuffer, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import { compileWasmConvStore } from "./conv-store.js";
+import { wasmFiniteCheck, wasmImageCopy } from "./conv-copy.js";
+import { wasmPack } from "./matmul-pack.js";
 import "./pool.js"; // plugs the WebAssembly 2 × 2 max pooling into the pooling kernels
 
 /** Register tile: `nv` vectors of output channels × `jb` adjacent outputs of a row. */
@@ -411,43 +414,6 @@ function wasmConvFunction(plan: WasmConvPlan): RunConv {
 
 type Panel = Float32Array | Float64Array;
 
-/**
- * Source of the JS pass packing the filter `in1` [o, cg·kh·kw] into panels `sc` (a view starting
- * at the panels): channel r of block b of group grp at tap t goes to
- * ((grp·blocks + b)·taps + t)·cb + (r mod cb); padding channels get 0. It writes the panels in
- * order, reading one stream per channel of a block (channel by channel touched each cache line cb
- * times, far apart: LeNet-5's first filter gradient packs 2.4 MB), with the block's channels
- * unrolled. `out[0]` becomes 0 when every value is finite and NaN otherwise (v·0 is ±0 exactly
- * for finite v, and a sum starting at +0 stays +0 over ±0).
- */
-export function emitPackSource(plan: WasmConvPlan): string {
-  const { g, cb, blocks, taps } = plan;
-  const og = g.o / g.groups;
-  const lines = ["return function kernel(ins, out) {", "const in1 = ins[0], sc = ins[1];", "let x0 = 0, p0 = 0;"];
-  /** One block of `rows` real channels starting at filter row p1. */
-  const block = (rows: number) => {
-    const ts = Array.from({ length: rows }, (_, r) => `t${r} = in1[p1 + ${r * taps}]`);
-    const stores = Array.from({ length: cb }, (_, r) => `sc[p0 + ${r}] = ${r < rows ? `t${r}` : "0"};`);
-    lines.push(`for (let i2 = 0; i2 < ${taps}; i2++, p1++, p0 += ${cb}) {`);
-    lines.push(`const ${ts.join(", ")};`, stores.join(" "));
-    lines.push(`x0 += ${Array.from({ length: rows }, (_, r) => `t${r} * 0`).join(" + ")};`, `}`);
-  };
-  const full = Math.floor(og / cb);
-  lines.push(`for (let i0 = 0; i0 < ${g.groups}; i0++) {`);
-  if (full > 0) {
-    lines.push(`for (let i1 = 0; i1 < ${full}; i1++) {`, `let p1 = (i0 * ${og} + i1 * ${cb}) * ${taps};`);
-    block(cb);
-    lines.push(`}`);
-  }
-  if (full < blocks) {
-    lines.push(`{ let p1 = (i0 * ${og} + ${full * cb}) * ${taps};`);
-    block(og - full * cb);
-    lines.push(`}`);
-  }
-  lines.push(`}`, `out[0] = x0;`, `};`);
-  return lines.join("\n");
-}
-
 /** A compiled WebAssembly convolution with its readable description for `explain`. */
 export interface WasmConv {
   readonly kernel: ConvKernel;
@@ -481,12 +447,8 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   const run = wasmConvFunction(plan);
   const { eh, ew } = convSizes(g);
   const imageLength = g.n * g.c * eh * ew;
-  // The input copies straight in when the padded image is the input itself; else a generated copy.
+  // An input outside the kernel memory copies straight in (a native copy) when the padded image is the input itself.
   const plain = g.padLo[0] === 0 && g.padLo[1] === 0 && eh === g.h && ew === g.w && g.lhsDilation[0] === 1 && g.lhsDilation[1] === 1;
-  const padLines = ["return function kernel(ins, out) {", "const in0 = ins[0], sc = ins[1];"];
-  emitPadCopy(g, padLines);
-  padLines.push("};");
-  const padCopy: KernelFn | null = plain ? null : compileKernelSource(padLines.join("\n"));
   const E = plan.elementBytes;
   const f32 = plan.accumulation === "float32";
   // The epilogue's store pass in WebAssembly where its form allows, else in JS.
@@ -495,12 +457,18 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   const store = storeSource === null ? null : compileKernelSource(storeSource);
   // The store pass stages extras and the output that lie outside the kernel memory after the kernel's scratch.
   const storeStage = align16(plan.totalBytes);
-  const scratchBytes = storeStage + (wasmStore?.stageBytes ?? 0);
+  // Then staging for an input and a filter outside the kernel memory, which the WebAssembly copies read from there.
+  const Es = g.dtype === "float32" ? 4 : 8;
+  const stageX = storeStage + align16(wasmStore?.stageBytes ?? 0);
+  const stageW = stageX + align16(g.n * g.c * g.h * g.w * Es);
+  const scratchBytes = stageW + align16(g.o * plan.taps * Es);
   const og = g.o / g.groups;
   const outLength = g.n * g.groups * plan.ogPadded * positions;
-  const pack = compileKernelSource(emitPackSource(plan));
   const panelLength = g.groups * plan.blocks * plan.taps * plan.cb;
-  const finite = new Float64Array(1);
+  const [srcType, panelType] = [Es === 4 ? "f32" : "f64", f32 ? "f32" : "f64"] as const;
+  const packFilter = wasmPack({ rows: og, depth: plan.taps, rowStride: plan.taps, depthStride: 1, strip: plan.cb, src: srcType, dst: panelType });
+  const panelFinite = wasmFiniteCheck(panelType, panelLength);
+  const copyImage = wasmImageCopy(g, srcType, panelType);
   let jsKernel: ConvKernel | null = null;
   const args: TypedArray[] = [];
   // Recorded now, so a program grows the memory for it before it runs rather than mid-step.
@@ -509,9 +477,15 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
     ensureScratch(scratchBytes);
     const at = scratchBase();
     const view: Panel = f32 ? scratchF32() : scratchF64();
-    const panel = (at + plan.offsetPanel) / E;
-    pack([w, view.subarray(panel, panel + panelLength)], finite);
-    if (finite[0] !== 0) {
+    const memory = kernelBuffer();
+    // The filter packed per group from where it lies (or from its staging copy), then checked.
+    let from = w.byteOffset;
+    if (w.buffer !== memory) {
+      scratchOf(g.dtype).set(w.subarray(0, g.o * plan.taps), (at + stageW) / Es);
+      from = at + stageW;
+    }
+    for (let grp = 0; grp < g.groups; grp++) packFilter(from + grp * og * plan.taps * Es, at + plan.offsetPanel + grp * plan.blocks * plan.taps * plan.cb * E);
+    if (panelFinite(at + plan.offsetPanel) === 0) {
       wasmConvCalls.fallback++;
       jsKernel ??= fallback();
       jsKernel(x, w, out, extras);
@@ -519,8 +493,12 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
     }
     wasmConvCalls.kernel++;
     const image = (at + plan.offsetImage) / E;
-    if (padCopy === null) view.set(x.subarray(0, imageLength), image);
-    else padCopy([x, view.subarray(image, image + imageLength)], out);
+    if (plain && x.buffer !== memory) view.set(x.subarray(0, imageLength), image);
+    else if (x.buffer === memory) copyImage(x.byteOffset, at + plan.offsetImage);
+    else {
+      scratchOf(g.dtype).set(x.subarray(0, g.n * g.c * g.h * g.w), (at + stageX) / Es);
+      copyImage(at + stageX, at + plan.offsetImage);
+    }
     if (plan.rows !== null) scratchOf("int32").set(plan.rows, (at + plan.offsetRows) / 4);
     run(at);
     const result = (at + plan.offsetOut) / E;
