@@ -78,11 +78,12 @@ export interface WasmConvPlan {
 }
 
 /**
- * Vector registers a tile may keep live: its accumulators, one filter vector per channel vector
- * and the input splat. x64 has 16 and V8 keeps one as scratch; a 6-channel × 4-position tile
- * (16 live) spilled.
+ * Vector registers a tile may keep live: its accumulators, the tap's filter vectors (one per
+ * channel vector) and its input splats (one per position), since V8 issues all loads of a tap
+ * before its arithmetic. x64 has 16 and V8 keeps one as scratch; with 15 live (3 vectors × 3
+ * positions) LeNet-5's convolutions spilled and ran up to 1.9× slower than with 11 (3 × 2).
  */
-const VECTOR_REGISTERS = 15;
+const LIVE_VECTORS = 14;
 
 /**
  * The tile for a geometry: blocks of up to 3 vectors of channels (the block count chosen so few
@@ -93,7 +94,7 @@ export function chooseWasmConvTiling(g: ConvGeometry, lanes: number): WasmConvTi
   const vectors = Math.ceil(og / lanes);
   const nv = vectors <= 3 ? vectors : vectors % 3 === 0 ? 3 : vectors % 2 === 0 ? 2 : 3;
   // Tiles of a row as even as they can be (5 = 3 + 2 rather than 4 + 1: a thin tile's loads serve few products).
-  const widest = Math.max(1, Math.floor((VECTOR_REGISTERS - nv - 1) / nv));
+  const widest = Math.max(1, Math.floor((LIVE_VECTORS - nv) / (nv + 1)));
   const jb = Math.ceil(g.tw / Math.ceil(g.tw / widest));
   return { nv, jb };
 }
@@ -160,9 +161,6 @@ export function planWasmConv(g: ConvGeometry, accumulation: Accumulation, tiling
 /** Filter columns of a tile's row, each with the tile's positions it multiplies (the others read only padding there). */
 type Taps = readonly { readonly kx: number; readonly js: readonly number[] }[];
 
-/** Filter columns at most this many are unrolled (constant load offsets); wider ones loop in chunks. */
-const UNROLL_KW = 32;
-const KW_CHUNK = 8;
 /** Output rows of at most this many tiles are written out tile by tile (each skipping its padding columns). */
 const MAX_FIXED_TILES = 8;
 
@@ -189,7 +187,7 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
   const f = new FunctionBody([i32], []);
   const base = 0;
   const L = () => f.local(i32);
-  const [n, grp, blk, y, lo, cnt, ci, tileIdx, chunk, cix] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const [n, grp, blk, y, lo, cnt, ci, tileIdx, col, cix] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const chunks = cg / plan.chunk;
   const [xImg, wBlk, oBlk, xRow, wRow, oRow, xT, oT, px, pw, qx, qw, rx, rw] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const acc = Array.from({ length: nv }, () => Array.from({ length: jb }, () => f.local(v128)));
@@ -211,25 +209,31 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
     }
   };
 
-  /** The filter columns of one filter row at (qx, qw): `taps` (unrolled) or all of them in chunks. */
-  const filterRow = (cols: number, taps: Taps | null) => {
-    if (taps !== null) {
-      for (const { kx, js } of taps) tap(qx, qw, kx, js);
-      return;
+  /**
+   * The filter columns of one filter row at (qx, qw): each run of consecutive columns that multiply
+   * the same positions is a loop of one tap per iteration. A loop's back edge keeps V8 from issuing
+   * the loads of many taps ahead of their arithmetic, which spilled accumulators (unrolled taps
+   * ran LeNet-5's convolutions 1.4–2× slower).
+   */
+  const filterRow = (taps: Taps) => {
+    const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, k) => v === b[k]);
+    for (let i = 0; i < taps.length; ) {
+      let end = i + 1;
+      while (end < taps.length && taps[end]!.kx === taps[end - 1]!.kx + 1 && same(taps[end]!.js, taps[i]!.js)) end++;
+      const { kx, js } = taps[i]!;
+      f.get(qx).i32Const(kx * dw * E).emit(Op.i32Add).set(rx);
+      f.get(qw).i32Const(kx * cb * E).emit(Op.i32Add).set(rw);
+      loop(col, end - i, () => {
+        tap(rx, rw, 0, js);
+        addConst(rx, dw * E);
+        addConst(rw, cb * E);
+      });
+      i = end;
     }
-    const all = Array.from({ length: cols }, (_, j) => j);
-    const chunks = Math.floor(g.kw / KW_CHUNK);
-    f.get(qx).set(rx).get(qw).set(rw);
-    loop(chunk, chunks, () => {
-      for (let kx = 0; kx < KW_CHUNK; kx++) tap(rx, rw, kx, all);
-      addConst(rx, KW_CHUNK * dw * E);
-      addConst(rw, KW_CHUNK * cb * E);
-    });
-    for (let kx = 0; kx < g.kw - chunks * KW_CHUNK; kx++) tap(rx, rw, kx, all);
   };
 
   /** A tile of `cols` positions at xT (input) / oT (result): sums, then stores every lane. */
-  const tile = (cols: number, kxs: Taps | null) => {
+  const tile = (cols: number, kxs: Taps) => {
     const zero = () => {
       for (let v = 0; v < nv; v++) for (let j = 0; j < cols; j++) f.v128Zero().set(acc[v]![j]!);
     };
@@ -253,7 +257,7 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
       f.get(px).set(qx).get(pw).set(qw);
       if (rows === null) {
         loop(left, g.kh, () => {
-          filterRow(cols, kxs);
+          filterRow(kxs);
           addConst(qx, dh * ew * E);
           addConst(qw, g.kw * cb * E);
         });
@@ -263,7 +267,7 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
         f.get(cnt).emit(Op.i32Eqz).brIf(0);
         f.get(cnt).set(left);
         f.loop();
-        filterRow(cols, kxs);
+        filterRow(kxs);
         addConst(qx, dh * ew * E);
         addConst(qw, g.kw * cb * E);
         f.get(left).i32Const(1).emit(Op.i32Sub).tee(left).brIf(0);
@@ -299,11 +303,10 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
     }
     return taps;
   };
-  const unrolled = g.kw <= UNROLL_KW;
   const everyTap = (cols: number): Taps => Array.from({ length: g.kw }, (_, kx) => ({ kx, js: Array.from({ length: cols }, (_, j) => j) }));
   const fullTiles = Math.floor(g.tw / jb);
   const rem = g.tw - fullTiles * jb;
-  const fixed = unrolled && fullTiles + (rem > 0 ? 1 : 0) <= MAX_FIXED_TILES;
+  const fixed = fullTiles + (rem > 0 ? 1 : 0) <= MAX_FIXED_TILES;
 
   /** All tiles of output row y (pointers xRow, wRow, oRow set). */
   const row = () => {
@@ -319,14 +322,14 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
     } else if (fullTiles > 0) {
       f.get(xRow).set(xT).get(oRow).set(oT);
       loop(tileIdx, fullTiles, () => {
-        tile(jb, unrolled ? everyTap(jb) : null);
+        tile(jb, everyTap(jb));
         addConst(xT, jb * sw * E);
         addConst(oT, jb * E);
       });
     }
     if (rem > 0) {
       at(fullTiles * jb);
-      tile(rem, unrolled ? (fixed ? columnsReadingData(fullTiles * jb, rem) : everyTap(rem)) : null);
+      tile(rem, fixed ? columnsReadingData(fullTiles * jb, rem) : everyTap(rem));
     }
   };
 
@@ -391,6 +394,7 @@ export function emitWasmConvModule(plan: WasmConvPlan): Uint8Array {
 }
 
 type RunConv = (base: number) => void;
+
 
 /** Instantiated kernels by plan: equal geometries share one module. */
 const instances = new LruCache<string, RunConv>(() => cacheLimits().kernelSources);
