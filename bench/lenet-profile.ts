@@ -1,7 +1,8 @@
 // Where the LeNet-5 training step's time goes: every kernel of the jitted step (batch 64, wasm
 // backend, one thread) timed on its own, summed over many steps, per accumulation. A profiling
 // emitter registered first wraps each kernel the other emitters make with a clock; the figures
-// are wall time per step (noisy on a loaded machine: read the shares, not the absolute values).
+// are CPU time per step (process.cpuUsage, µs resolution: less disturbed by other processes on a
+// loaded machine than wall time; read the shares more than the absolute values).
 //   node --import tsx bench/lenet-profile.ts [steps] [float64|float32|both]
 
 import * as fx from "../src/index.js";
@@ -43,9 +44,10 @@ const profiler: KernelEmitter = {
       return {
         ...k,
         run: (ins, out) => {
-          const t = performance.now();
+          const t = process.cpuUsage();
           run(ins, out);
-          entry.ms += performance.now() - t;
+          const d = process.cpuUsage(t);
+          entry.ms += (d.user + d.system) / 1000;
           entry.calls++;
         },
       };
@@ -66,9 +68,10 @@ function profile(accumulation: "float64" | "float32", steps: number): void {
   const step = fx.jit(lenetStep);
   for (let i = 0; i < 10; i++) step(p, x, y);
   for (const t of timed) [t.ms, t.calls] = [0, 0];
-  const t0 = performance.now();
+  const t0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) step(p, x, y);
-  const total = (performance.now() - t0) / steps;
+  const used = process.cpuUsage(t0);
+  const total = (used.user + used.system) / 1000 / steps;
   const sum = timed.reduce((s, t) => s + t.ms, 0) / steps;
   console.log(`\n== ${accumulation} accumulation: ${total.toFixed(2)} ms per step, kernels ${sum.toFixed(2)} ms, ${timed.length} kernels`);
   for (const t of [...timed].sort((a, b) => b.ms - a.ms)) {
