@@ -30,7 +30,7 @@ function make(lib: FX, switchOn: boolean) {
   return { run: () => step(p, x, y), out };
 }
 
-// With another checkout, whichever tree compiles second ran its step about 1.16× slower in a check
+// With another checkout, whichever tree compiles first ran its step about 1.16× slower in a check
 // of two identical trees; run both orders ("new-first", "old-first") and take the geometric mean
 // of the two ratios.
 const oldFirst = process.argv[5] === "old-first";
