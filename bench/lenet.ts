@@ -44,23 +44,23 @@ export function lenetData(batch = LENET_BATCH) {
 
 type FxParams = Record<Key, fx.Tensor>;
 
-/** The LeNet-5 loss in fluxion. */
-export function lenetLoss(p: FxParams, x: fx.Tensor, y: fx.Tensor): fx.Tensor {
-  const relu = (t: fx.Tensor) => fx.maximum(t, 0);
-  let h = fx.maxPool2d(relu(fx.conv2d(x, p.c1w, { padding: "same", bias: p.c1b })), 2);
-  h = fx.maxPool2d(relu(fx.conv2d(h, p.c2w, { bias: p.c2b })), 2);
+/** The LeNet-5 loss in fluxion (`lib`: another checkout's fluxion, for old/new comparisons). */
+export function lenetLoss(p: FxParams, x: fx.Tensor, y: fx.Tensor, lib: typeof fx = fx): fx.Tensor {
+  const relu = (t: fx.Tensor) => lib.maximum(t, 0);
+  let h = lib.maxPool2d(relu(lib.conv2d(x, p.c1w, { padding: "same", bias: p.c1b })), 2);
+  h = lib.maxPool2d(relu(lib.conv2d(h, p.c2w, { bias: p.c2b })), 2);
   h = h.reshape([x.shape[0]!, 400]);
-  h = relu(fx.add(fx.matmul(h, p.f1w), p.f1b));
-  h = relu(fx.add(fx.matmul(h, p.f2w), p.f2b));
-  const logits = fx.add(fx.matmul(h, p.f3w), p.f3b);
-  const logp = fx.sub(logits, fx.logSumExp(logits, { axis: -1, keepDims: true }));
-  return fx.neg(fx.mean(fx.sum(fx.mul(y, logp), { axis: -1 })));
+  h = relu(lib.add(lib.matmul(h, p.f1w), p.f1b));
+  h = relu(lib.add(lib.matmul(h, p.f2w), p.f2b));
+  const logits = lib.add(lib.matmul(h, p.f3w), p.f3b);
+  const logp = lib.sub(logits, lib.logSumExp(logits, { axis: -1, keepDims: true }));
+  return lib.neg(lib.mean(lib.sum(lib.mul(y, logp), { axis: -1 })));
 }
 
-/** One SGD step: [loss, new parameters]. */
-export function lenetStep(p: FxParams, x: fx.Tensor, y: fx.Tensor): [fx.Tensor, FxParams] {
-  const [loss, g] = fx.valueAndGrad(lenetLoss)(p, x, y) as [fx.Tensor, FxParams];
-  return [loss, fx.tree.map((w: fx.Tensor, gw: fx.Tensor) => fx.sub(w, fx.mul(gw, LR)), p, g) as FxParams];
+/** One SGD step: [loss, new parameters] (`lib` as for `lenetLoss`). */
+export function lenetStep(p: FxParams, x: fx.Tensor, y: fx.Tensor, lib: typeof fx = fx): [fx.Tensor, FxParams] {
+  const [loss, g] = lib.valueAndGrad((pp: FxParams, xx: fx.Tensor, yy: fx.Tensor) => lenetLoss(pp, xx, yy, lib))(p, x, y) as [fx.Tensor, FxParams];
+  return [loss, lib.tree.map((w: fx.Tensor, gw: fx.Tensor) => lib.sub(w, lib.mul(gw, LR)), p, g) as FxParams];
 }
 
 type JaxParams = Record<Key, jax.Array>;

@@ -24,8 +24,11 @@ import { type ConvEpilogue, type DirectTiling, WHOLE_ROW_TILE, compileConv, conv
 import { compileIm2col } from "../src/compile/kernels/im2col.js";
 import { backendSetting, setBackend } from "../src/compile/wasm/backend.js";
 import { type WasmConvTiling, channelChunk, compileWasmConv, wasmConvCalls } from "../src/compile/wasm/conv.js";
+import type { Accumulation } from "../src/compile/wasm/matmul.js";
 import { type ConvParams, convPrim, convShape } from "../src/prims/conv.js";
 import { allocArray } from "../src/tensor/dtype.js";
+import { allocateRegion, freeRegion } from "../src/compile/wasm/arena.js";
+import { ensureReserved, kernelBuffer } from "../src/compile/wasm/memory.js";
 import { bitDifference } from "./exact.js";
 import { runs } from "./runs.js";
 
@@ -359,18 +362,40 @@ describe("the WebAssembly direct convolution", () => {
   /** NaN, ±Infinity and ±0 written over some input values. */
   const specialsArb = fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0)), { maxLength: 4 });
 
-  it("with float64 accumulation equals the reference bit for bit (every option, any tile, NaN/±Infinity/±0 inputs)", () => {
+  /**
+   * Runs `body` over copies of `arrays` that lie in the kernel memory (as a program's buffers do,
+   * which the kernel reads in place), when `place`; else over the arrays themselves.
+   */
+  const maybeInKernelMemory = <T extends Arr[]>(place: boolean, arrays: T, body: (...placed: T) => void) => {
+    if (!place) return body(...arrays);
+    const regions = arrays.map((a) => [allocateRegion(a.byteLength), a.byteLength] as const);
+    try {
+      ensureReserved(); // no growth (which would detach the views) while the kernel runs
+      const placed = arrays.map((a, i) => {
+        const view = new (a.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(kernelBuffer(), regions[i]![0], a.length);
+        view.set(a);
+        return view;
+      }) as T;
+      body(...placed);
+    } finally {
+      for (const [at, bytes] of regions) freeRegion(at, bytes);
+    }
+  };
+
+  it("with float64 accumulation equals the reference bit for bit (every option, any tile, NaN/±Infinity/±0 inputs, operands in the kernel memory or not)", () => {
     fc.assert(
-      fc.property(caseArb(3), wasmTilingArb, specialsArb, (c, tiling, specials) => {
+      fc.property(caseArb(3), wasmTilingArb, specialsArb, fc.boolean(), (c, tiling, specials, place) => {
         const { x, w, reference, geometry, fresh } = setup(c);
         for (const [i, v] of specials) x[i % x.length] = v;
         const made = compileWasmConv(geometry, undefined, "float64", noFallback, tiling);
         expect(made, label(c)).not.toBeNull();
-        const out = fresh();
-        const before = wasmConvCalls.kernel;
-        made!.kernel(x, w, out, []);
-        expect(wasmConvCalls.kernel).toBe(before + 1);
-        expect(bitDifference(out, reference(w)), `${label(c)} ${JSON.stringify(tiling)}`).toBeNull();
+        const expected = reference(w);
+        maybeInKernelMemory(place, [x, w, fresh()], (xp, wp, out) => {
+          const before = wasmConvCalls.kernel;
+          made!.kernel(xp, wp, out, []);
+          expect(wasmConvCalls.kernel).toBe(before + 1);
+          expect(bitDifference(out, expected), `${label(c)} ${JSON.stringify(tiling)} in kernel memory: ${place}`).toBeNull();
+        });
       }),
       runs(150),
     );
@@ -417,16 +442,18 @@ describe("the WebAssembly direct convolution", () => {
 
   it("hands a call whose filter holds NaN or ±Infinity to the JS loops, with the reference's bits", () => {
     fc.assert(
-      fc.property(caseArb(2), fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity), (c, at, bad) => {
+      fc.property(caseArb(2), fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity), fc.constantFrom<Accumulation>("float64", "float32"), fc.boolean(), (c, at, bad, accumulation, place) => {
         const { x, w, reference, geometry, fresh } = setup(c);
         w[at % w.length] = bad;
         const js = compileConv(geometry, { method: "direct", accelerate: false }).kernel;
-        const made = compileWasmConv(geometry, undefined, "float64", () => js)!;
-        const out = fresh();
-        const before = wasmConvCalls.fallback;
-        made.kernel(x, w, out, []);
-        expect(wasmConvCalls.fallback).toBe(before + 1);
-        expect(bitDifference(out, reference(w)), label(c)).toBeNull();
+        const made = compileWasmConv(geometry, undefined, accumulation, () => js)!;
+        const expected = reference(w);
+        maybeInKernelMemory(place, [x, w, fresh()], (xp, wp, out) => {
+          const before = wasmConvCalls.fallback;
+          made.kernel(xp, wp, out, []);
+          expect(wasmConvCalls.fallback).toBe(before + 1);
+          expect(bitDifference(out, expected), `${label(c)} ${accumulation} in kernel memory: ${place}`).toBeNull();
+        });
       }),
       runs(100),
     );
@@ -434,13 +461,16 @@ describe("the WebAssembly direct convolution", () => {
 
   it("with float32 accumulation stays within γ(k + 1)·Σ|products| of the reference (k taps per output)", () => {
     fc.assert(
-      fc.property(caseArb(3), wasmTilingArb, (c, tiling) => {
+      fc.property(caseArb(3), wasmTilingArb, fc.boolean(), (c, tiling, place) => {
         const f32: Case = { ...c, dtype: "float32" };
         const { x, w, outShape, reference, geometry, fresh } = setup(f32);
         const made = compileWasmConv(geometry, undefined, "float32", noFallback, tiling)!;
         expect(made.plan.lanes).toBe(4);
         const out = fresh();
-        made.kernel(x, w, out, []);
+        maybeInKernelMemory(place, [x, w, out], (xp, wp, op) => {
+          made.kernel(xp, wp, op, []);
+          out.set(op);
+        });
         const expected = reference(w);
         // Σ|products| per output: the float64 convolution of |x| and |w| (exact enough to bound with).
         const abs = (a: Arr) => Float64Array.from(a, Math.abs);

@@ -15,6 +15,8 @@ import { tensorDifference } from "./exact.js";
 import { prng, randomLike } from "./gradcheck.js";
 import { runs } from "./runs.js";
 import { convGeometryArb } from "./conv-cases.js";
+import { backendSetting, setBackend } from "../src/compile/wasm/backend.js";
+import { wasmConvCalls } from "../src/compile/wasm/conv.js";
 
 const RUNS = runs(100);
 
@@ -173,5 +175,103 @@ describe("the backward pass", () => {
       }),
       RUNS,
     );
+  });
+});
+
+// The WebAssembly direct convolution's store pass (src/compile/wasm/conv-store.ts) applies fused
+// epilogues in WebAssembly; forms it has no WebAssembly rendering for keep the JS pass.
+describe("conv epilogues on the WebAssembly backend, every extra-operand form", () => {
+  type Form = "channel bias" | "full extra" | "per-position extra" | "per-image extra" | "transposed extra" | "compare (bool result)";
+  const FORMS: Form[] = ["channel bias", "full extra", "per-position extra", "per-image extra", "transposed extra", "compare (bool result)"];
+  /** The epilogue over the conv result y and one extra tensor e (shaped by `extraShape`). */
+  const formOf = (form: Form, act: Activation) => (y: Tensor, e: Tensor): Tensor => {
+    const rank = y.shape.length;
+    switch (form) {
+      case "channel bias":
+        return act(fx.add(y, fx.reshape(e, [y.shape[1]!, ...new Array<number>(rank - 2).fill(1)])));
+      case "transposed extra":
+        return act(fx.add(y, rank === 4 ? fx.transpose(e, [0, 1, 3, 2]) : e));
+      case "compare (bool result)":
+        return fx.greater(fx.mul(y, e), 0.25);
+      default:
+        return act(fx.mul(y, e));
+    }
+  };
+  const extraShape = (form: Form, y: readonly number[]): number[] => {
+    const rank = y.length;
+    if (form === "channel bias") return [y[1]!];
+    if (form === "per-position extra") return y.slice(2);
+    if (form === "per-image extra") return [y[0]!, ...new Array<number>(rank - 1).fill(1)];
+    if (form === "transposed extra" && rank === 4) return [y[0]!, y[1]!, y[3]!, y[2]!];
+    return [...y];
+  };
+  const specialsArb = fc.array(fc.tuple(fc.constantFrom<"x" | "e">("x", "e"), fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0)), { maxLength: 3 });
+  /** `t` with some elements overwritten (index taken modulo its size). */
+  const withSpecials = (t: Tensor, which: "x" | "e", specials: readonly ["x" | "e", number, number][]): Tensor => {
+    const data = t.data();
+    for (const [w, i, v] of specials) if (w === which) data[i % data.length] = v;
+    return fx.tensor(data, { dtype: t.dtype }).reshape(t.shape);
+  };
+
+  for (const accumulation of ["float64", "float32"] as const) {
+    it(`equal the reference evaluation bit for bit (${accumulation} accumulation; NaN/±Infinity/±0 inputs, odd shapes, 1-D and 2-D)`, () => {
+      const saved = backendSetting();
+      let viaWasm = 0;
+      try {
+        fc.assert(
+          fc.property(caseArb(), fc.constantFrom(...FORMS), specialsArb, (c, form, specials) => {
+            setBackend("wasm", { accumulation });
+            const conv = c.nd === 1 ? fx.conv1d : fx.conv2d;
+            const options = { stride: c.stride, dilation: c.dilation, groups: c.groups, padding: c.padding };
+            const raw = (x: Tensor, w: Tensor) => conv(x, w, options);
+            const epilogue = formOf(form, ACTIVATIONS[c.activation]!);
+            const f = (x: Tensor, w: Tensor, e: Tensor) => epilogue(raw(x, w), e);
+            let [x, w] = inputsOf(c);
+            const yShape = raw(x, w).shape;
+            let e = randomLike({ shape: extraShape(form, yShape), dtype: c.dtype }, prng(c.seed + 5));
+            x = withSpecials(x, "x", specials);
+            e = withSpecials(e, "e", specials);
+            const before = wasmConvCalls.wasmStore;
+            const got = jit(f)(x, w, e);
+            viaWasm += wasmConvCalls.wasmStore - before;
+            // float64 accumulation: the whole reference; float32: the reference epilogue over the
+            // kernel's own convolution (its sums differ from the reference's within float32 rounding).
+            const expected =
+              accumulation === "float64" || c.dtype === "float64"
+                ? evalProgram(fx.trace(f)(x, w, e), [x, w, e], { reference: true })[0]!
+                : evalProgram(fx.trace(epilogue)(jit(raw)(x, w), e), [jit(raw)(x, w), e], { reference: true })[0]!;
+            expect(tensorDifference(got, expected), `${label(c)} ${form}`).toBeNull();
+          }),
+          RUNS,
+        );
+      } finally {
+        setBackend(saved.backend, saved.options);
+      }
+      expect(viaWasm, "calls whose epilogue the WebAssembly store pass applied").toBeGreaterThan(0);
+    });
+  }
+
+  it("LeNet-5's conv + bias + relu runs its epilogue in WebAssembly, with both accumulations and dtypes", () => {
+    const saved = backendSetting();
+    try {
+      for (const accumulation of ["float64", "float32"] as const) {
+        for (const dtype of ["float32", "float64"] as const) {
+          setBackend("wasm", { accumulation });
+          const rand = prng(3);
+          const x = randomLike({ shape: [3, 1, 9, 9], dtype }, rand);
+          const w = randomLike({ shape: [6, 1, 5, 5], dtype }, rand);
+          const b = randomLike({ shape: [6], dtype }, rand);
+          const layer = (xx: Tensor, ww: Tensor, bb: Tensor) => fx.maximum(fx.conv2d(xx, ww, { padding: "same", bias: bb }), 0);
+          const before = wasmConvCalls.wasmStore;
+          const got = jit(layer)(x, w, b);
+          expect(wasmConvCalls.wasmStore, `${accumulation} ${dtype}`).toBe(before + 1);
+          const y = jit((xx: Tensor, ww: Tensor) => fx.conv2d(xx, ww, { padding: "same" }))(x, w);
+          const expected = evalProgram(fx.trace((yy: Tensor, bb: Tensor) => fx.maximum(fx.add(yy, fx.reshape(bb, [6, 1, 1])), 0))(y, b), [y, b], { reference: true })[0]!;
+          expect(tensorDifference(got, expected), `${accumulation} ${dtype}`).toBeNull();
+        }
+      }
+    } finally {
+      setBackend(saved.backend, saved.options);
+    }
   });
 });

@@ -14,6 +14,8 @@ import { compileWasmPool, wasmPoolCalls, wasmPoolTakes } from "../../src/compile
 import { type PoolParams, maxPoolPrim, maxPoolScatterPrim, poolShape } from "../../src/prims/pool.js";
 import type { Primitive } from "../../src/prims/primitive.js";
 import { type TypedArray, allocArray } from "../../src/tensor/dtype.js";
+import { allocateRegion, freeRegion } from "../../src/compile/wasm/arena.js";
+import { ensureReserved, kernelBuffer } from "../../src/compile/wasm/memory.js";
 import { bitDifference } from "../../props/exact.js";
 import { runs } from "../../props/runs.js";
 
@@ -45,9 +47,9 @@ const caseArb = fc.record({
 });
 
 describe("the WebAssembly 2 × 2 max pooling", () => {
-  it("equals the reference bit for bit (odd sizes, remainders, ties, NaN, ±0, ±Infinity; float32 and float64)", () => {
+  it("equals the reference bit for bit (odd sizes, remainders, ties, NaN, ±0, ±Infinity; float32 and float64; operands and result in the kernel memory or not)", () => {
     fc.assert(
-      fc.property(caseArb, ({ n, c, h, w, dtype, kind, seed }) => {
+      fc.property(caseArb, fc.boolean(), ({ n, c, h, w, dtype, kind, seed }, place) => {
         const xShape = [n, c, h, w];
         const pooled = poolShape("test", { shape: xShape, dtype }, PARAMS);
         const x = fill(allocArray(dtype, size(xShape)), seed, VALUES);
@@ -59,10 +61,29 @@ describe("the WebAssembly 2 × 2 max pooling", () => {
         const run = compileWasmPool(kind, poolGeometry(xShape, pooled, PARAMS), dtype)!;
         expect(run).not.toBeNull();
         const got = allocArray(dtype, size(outShape)).fill(NaN);
-        const before = wasmPoolCalls.count;
-        run(x, cot, got);
-        expect(wasmPoolCalls.count).toBe(before + 1);
-        expect(bitDifference(got, want), JSON.stringify({ n, c, h, w, dtype, kind })).toBeNull();
+        const before = { ...wasmPoolCalls };
+        if (!place) run(x, cot, got);
+        else {
+          // In the kernel memory, as a program's buffers are; 32 guard bytes after the result must stay untouched.
+          const E = got.BYTES_PER_ELEMENT;
+          const regions = [x.byteLength, cot.byteLength, got.byteLength + 32].map((bytes) => [allocateRegion(bytes), bytes] as const);
+          try {
+            ensureReserved();
+            const Ctor = got.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
+            const [xm, cm, om] = [x, cot, got].map((a, i) => new Ctor(kernelBuffer(), regions[i]![0], a.length + (i === 2 ? 32 / E : 0)));
+            xm!.set(x);
+            cm!.set(cot);
+            om!.fill(NaN).fill(7, got.length);
+            run(xm!, cm!.subarray(0, cot.length), om!.subarray(0, got.length));
+            expect(wasmPoolCalls.inPlace - before.inPlace).toBe(kind === "max_pool" ? 2 : 3);
+            expect([...om!.subarray(got.length)], "the guard bytes after the result").toEqual(new Array(32 / E).fill(7));
+            got.set(om!.subarray(0, got.length));
+          } finally {
+            for (const [at, bytes] of regions) freeRegion(at, bytes);
+          }
+        }
+        expect(wasmPoolCalls.count).toBe(before.count + 1);
+        expect(bitDifference(got, want), JSON.stringify({ n, c, h, w, dtype, kind, place })).toBeNull();
       }),
       runs(150),
     );

@@ -6,6 +6,7 @@ import { ValueError } from "../../errors.js";
 import type { ConvParams } from "../../prims/conv.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
+import type { ExprGraph } from "../lower.js";
 
 /** A convolution with every size fixed, viewed as 2-D (a 1-D convolution has h = kh = th = 1). */
 export interface ConvGeometry {
@@ -91,6 +92,11 @@ export interface ConvEpilogue {
    * the expression form must keep shared intermediates in an extra array.
    */
   block?(acc: string, index: ConvIndex, extras: readonly string[], local: (k: number) => string): { lines: string[]; value: string };
+  /**
+   * The epilogue as data, for renderers other than JS (the WebAssembly store pass): its graph over
+   * the output shape, and which kernel input each extra array is (`graph`'s loads name kernel inputs).
+   */
+  readonly graph?: { readonly graph: ExprGraph; readonly inputs: readonly number[] };
 }
 
 /** Index expressions of the output element being stored (see `ConvEpilogue.expr`). */
@@ -122,12 +128,15 @@ export function sharedScratch32(size: number): Float32Array {
   return scratch32;
 }
 
-/** Source lines copying the input into the scratch image [n·c, eh, ew] (zero padding, spread by the input dilation). */
-export function emitPadCopy(g: ConvGeometry, lines: string[]): void {
+/**
+ * Where the input lands in the scratch image [n·c, eh, ew] (zero padding, spread by the input
+ * dilation): input rows [a0, a1) and columns [b0, b1) are the ones inside it (input row a at image
+ * row padLo[0] + a·dh, likewise columns); `covers` when they fill it, so no zeros are needed.
+ */
+export function padCopyRanges(g: ConvGeometry) {
   const { eh, ew } = convSizes(g);
   const [loh, low] = g.padLo;
   const [dh, dw] = g.lhsDilation;
-  const image = g.n * g.c * eh * ew;
   // Input rows a with 0 ≤ loh + a·dh < eh (likewise columns).
   const range = (lo: number, d: number, extent: number, size: number): [number, number] => [
     Math.max(0, Math.ceil(-lo / d)),
@@ -136,6 +145,16 @@ export function emitPadCopy(g: ConvGeometry, lines: string[]): void {
   const [a0, a1] = range(loh, dh, eh, g.h);
   const [b0, b1] = range(low, dw, ew, g.w);
   const covers = dh === 1 && dw === 1 && loh <= 0 && low <= 0 && a1 - a0 === eh && b1 - b0 === ew;
+  return { a0, a1, b0, b1, covers };
+}
+
+/** Source lines copying the input into the scratch image [n·c, eh, ew] (zero padding, spread by the input dilation). */
+export function emitPadCopy(g: ConvGeometry, lines: string[]): void {
+  const { eh, ew } = convSizes(g);
+  const [loh, low] = g.padLo;
+  const [dh, dw] = g.lhsDilation;
+  const image = g.n * g.c * eh * ew;
+  const { a0, a1, b0, b1, covers } = padCopyRanges(g);
   if (!covers) lines.push(`sc.fill(0, 0, ${image});`);
   if (a1 <= a0 || b1 <= b0) return;
   lines.push(`for (let i0 = 0; i0 < ${g.n * g.c}; i0++) {`);

@@ -278,6 +278,7 @@ export function convEpilogueFromGraph(graph: ExprGraph): { epilogue: ConvEpilogu
   };
   const epilogue: ConvEpilogue = {
     extraInputs: extraInputs.length + (registers > 0 ? 1 : 0),
+    graph: { graph, inputs: extraInputs },
     expr: (acc, idx, extras) => {
       const reg = extras[extraInputs.length];
       const { defs, value } = render(acc, idx, extras, (i) => (regOf.has(i) ? `${reg}[${regOf.get(i)}]` : null));

@@ -9,18 +9,21 @@
 // "float64" accumulation results are bit for bit theirs. Lanes over channels rather than positions
 // make every option uniform: stride, dilations, padding and groups only move addresses.
 //
-// Padding: the input is copied into a zero-padded (input-dilated) image in the kernel memory.
+// Padding: the input is copied into a zero-padded (input-dilated) image in the kernel memory, and
+// the filter into its panels, both by WebAssembly (./conv-copy.ts, ./matmul-pack.ts) reading
+// operands in place where they are program buffers in the kernel memory.
 // Products with padding are ±0 when the filter is finite, and adding ±0 leaves every partial sum
 // unchanged (a sum starting at +0 never becomes −0), so the kernel may compute them or skip them:
 // it skips filter rows that read only padding (a per-output-row table) and, in tiles written out at
 // a fixed column, the products of positions whose filter column reads only padding. A non-finite filter value would turn a padding product
-// into NaN where the reference skips it: the filter is checked while it is packed, and such a call
+// into NaN where the reference skips it: the packed filter is checked, and such a call
 // runs the JS loops instead (its results are theirs; they skip padding rows and columns as the
 // reference does).
 //
-// Results go to a result area (channels padded to whole blocks) in the accumulator's precision; a
-// JS pass copies them into the output (a native copy without an epilogue, else a generated store
-// loop applying the fused epilogue: bias, activation), rounding to the output dtype.
+// Results go to a result area (channels padded to whole blocks) in the accumulator's precision,
+// then into the output, rounded to its dtype: by a native copy without an epilogue; through a
+// fused epilogue (bias, activation) by the WebAssembly store pass (./conv-store.ts) where the
+// epilogue's form allows, else by a generated JS store loop.
 //
 // "float32" accumulation (float32 operands only): f32x4 lanes, products and sums rounded to
 // float32 in the same order; results within float32 summation error of the (float32-rounded)
@@ -30,16 +33,18 @@
 import { FluxionError } from "../../errors.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { compileKernelSource } from "../codegen/emitter.js";
-import type { KernelFn } from "../codegen/emitter.js";
-import { type ConvEpilogue, type ConvGeometry, type ConvKernel, convSizes, emitEpilogueStoreSource, emitPadCopy } from "../kernels/conv-geometry.js";
+import { type ConvEpilogue, type ConvGeometry, type ConvKernel, convSizes, emitEpilogueStoreSource } from "../kernels/conv-geometry.js";
 import { type ConvAccelerator, setConvAccelerator } from "../kernels/conv.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { backendInUse, contractionAccumulation } from "./backend.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import type { Accumulation } from "./matmul.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64, scratchOf } from "./memory.js";
+import { ensureScratch, kernelBuffer, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64, scratchOf } from "./memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
+import { compileWasmConvStore } from "./conv-store.js";
+import { wasmFiniteCheck, wasmImageCopy } from "./conv-copy.js";
+import { wasmPack } from "./matmul-pack.js";
 import "./pool.js"; // plugs the WebAssembly 2 × 2 max pooling into the pooling kernels
 
 /** Register tile: `nv` vectors of output channels × `jb` adjacent outputs of a row. */
@@ -73,11 +78,12 @@ export interface WasmConvPlan {
 }
 
 /**
- * Vector registers a tile may keep live: its accumulators, one filter vector per channel vector
- * and the input splat. x64 has 16 and V8 keeps one as scratch; a 6-channel × 4-position tile
- * (16 live) spilled.
+ * Vector registers a tile may keep live: its accumulators, the tap's filter vectors (one per
+ * channel vector) and its input splats (one per position), since V8 issues all loads of a tap
+ * before its arithmetic. x64 has 16 and V8 keeps one as scratch; with 15 live (3 vectors × 3
+ * positions) LeNet-5's convolutions spilled and ran up to 1.9× slower than with 11 (3 × 2).
  */
-const VECTOR_REGISTERS = 15;
+const LIVE_VECTORS = 14;
 
 /**
  * The tile for a geometry: blocks of up to 3 vectors of channels (the block count chosen so few
@@ -88,7 +94,7 @@ export function chooseWasmConvTiling(g: ConvGeometry, lanes: number): WasmConvTi
   const vectors = Math.ceil(og / lanes);
   const nv = vectors <= 3 ? vectors : vectors % 3 === 0 ? 3 : vectors % 2 === 0 ? 2 : 3;
   // Tiles of a row as even as they can be (5 = 3 + 2 rather than 4 + 1: a thin tile's loads serve few products).
-  const widest = Math.max(1, Math.floor((VECTOR_REGISTERS - nv - 1) / nv));
+  const widest = Math.max(1, Math.floor((LIVE_VECTORS - nv) / (nv + 1)));
   const jb = Math.ceil(g.tw / Math.ceil(g.tw / widest));
   return { nv, jb };
 }
@@ -155,9 +161,6 @@ export function planWasmConv(g: ConvGeometry, accumulation: Accumulation, tiling
 /** Filter columns of a tile's row, each with the tile's positions it multiplies (the others read only padding there). */
 type Taps = readonly { readonly kx: number; readonly js: readonly number[] }[];
 
-/** Filter columns at most this many are unrolled (constant load offsets); wider ones loop in chunks. */
-const UNROLL_KW = 32;
-const KW_CHUNK = 8;
 /** Output rows of at most this many tiles are written out tile by tile (each skipping its padding columns). */
 const MAX_FIXED_TILES = 8;
 
@@ -184,7 +187,7 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
   const f = new FunctionBody([i32], []);
   const base = 0;
   const L = () => f.local(i32);
-  const [n, grp, blk, y, lo, cnt, ci, tileIdx, chunk, cix] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const [n, grp, blk, y, lo, cnt, ci, tileIdx, col, cix] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const chunks = cg / plan.chunk;
   const [xImg, wBlk, oBlk, xRow, wRow, oRow, xT, oT, px, pw, qx, qw, rx, rw] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const acc = Array.from({ length: nv }, () => Array.from({ length: jb }, () => f.local(v128)));
@@ -206,25 +209,31 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
     }
   };
 
-  /** The filter columns of one filter row at (qx, qw): `taps` (unrolled) or all of them in chunks. */
-  const filterRow = (cols: number, taps: Taps | null) => {
-    if (taps !== null) {
-      for (const { kx, js } of taps) tap(qx, qw, kx, js);
-      return;
+  /**
+   * The filter columns of one filter row at (qx, qw): each run of consecutive columns that multiply
+   * the same positions is a loop of one tap per iteration. A loop's back edge keeps V8 from issuing
+   * the loads of many taps ahead of their arithmetic, which spilled accumulators (unrolled taps
+   * ran LeNet-5's convolutions 1.4–2× slower).
+   */
+  const filterRow = (taps: Taps) => {
+    const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, k) => v === b[k]);
+    for (let i = 0; i < taps.length; ) {
+      let end = i + 1;
+      while (end < taps.length && taps[end]!.kx === taps[end - 1]!.kx + 1 && same(taps[end]!.js, taps[i]!.js)) end++;
+      const { kx, js } = taps[i]!;
+      f.get(qx).i32Const(kx * dw * E).emit(Op.i32Add).set(rx);
+      f.get(qw).i32Const(kx * cb * E).emit(Op.i32Add).set(rw);
+      loop(col, end - i, () => {
+        tap(rx, rw, 0, js);
+        addConst(rx, dw * E);
+        addConst(rw, cb * E);
+      });
+      i = end;
     }
-    const all = Array.from({ length: cols }, (_, j) => j);
-    const chunks = Math.floor(g.kw / KW_CHUNK);
-    f.get(qx).set(rx).get(qw).set(rw);
-    loop(chunk, chunks, () => {
-      for (let kx = 0; kx < KW_CHUNK; kx++) tap(rx, rw, kx, all);
-      addConst(rx, KW_CHUNK * dw * E);
-      addConst(rw, KW_CHUNK * cb * E);
-    });
-    for (let kx = 0; kx < g.kw - chunks * KW_CHUNK; kx++) tap(rx, rw, kx, all);
   };
 
   /** A tile of `cols` positions at xT (input) / oT (result): sums, then stores every lane. */
-  const tile = (cols: number, kxs: Taps | null) => {
+  const tile = (cols: number, kxs: Taps) => {
     const zero = () => {
       for (let v = 0; v < nv; v++) for (let j = 0; j < cols; j++) f.v128Zero().set(acc[v]![j]!);
     };
@@ -248,7 +257,7 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
       f.get(px).set(qx).get(pw).set(qw);
       if (rows === null) {
         loop(left, g.kh, () => {
-          filterRow(cols, kxs);
+          filterRow(kxs);
           addConst(qx, dh * ew * E);
           addConst(qw, g.kw * cb * E);
         });
@@ -258,7 +267,7 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
         f.get(cnt).emit(Op.i32Eqz).brIf(0);
         f.get(cnt).set(left);
         f.loop();
-        filterRow(cols, kxs);
+        filterRow(kxs);
         addConst(qx, dh * ew * E);
         addConst(qw, g.kw * cb * E);
         f.get(left).i32Const(1).emit(Op.i32Sub).tee(left).brIf(0);
@@ -294,11 +303,10 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
     }
     return taps;
   };
-  const unrolled = g.kw <= UNROLL_KW;
   const everyTap = (cols: number): Taps => Array.from({ length: g.kw }, (_, kx) => ({ kx, js: Array.from({ length: cols }, (_, j) => j) }));
   const fullTiles = Math.floor(g.tw / jb);
   const rem = g.tw - fullTiles * jb;
-  const fixed = unrolled && fullTiles + (rem > 0 ? 1 : 0) <= MAX_FIXED_TILES;
+  const fixed = fullTiles + (rem > 0 ? 1 : 0) <= MAX_FIXED_TILES;
 
   /** All tiles of output row y (pointers xRow, wRow, oRow set). */
   const row = () => {
@@ -314,14 +322,14 @@ export function emitWasmConvFunction(plan: WasmConvPlan): FunctionBody {
     } else if (fullTiles > 0) {
       f.get(xRow).set(xT).get(oRow).set(oT);
       loop(tileIdx, fullTiles, () => {
-        tile(jb, unrolled ? everyTap(jb) : null);
+        tile(jb, everyTap(jb));
         addConst(xT, jb * sw * E);
         addConst(oT, jb * E);
       });
     }
     if (rem > 0) {
       at(fullTiles * jb);
-      tile(rem, unrolled ? (fixed ? columnsReadingData(fullTiles * jb, rem) : everyTap(rem)) : null);
+      tile(rem, fixed ? columnsReadingData(fullTiles * jb, rem) : everyTap(rem));
     }
   };
 
@@ -387,6 +395,7 @@ export function emitWasmConvModule(plan: WasmConvPlan): Uint8Array {
 
 type RunConv = (base: number) => void;
 
+
 /** Instantiated kernels by plan: equal geometries share one module. */
 const instances = new LruCache<string, RunConv>(() => cacheLimits().kernelSources);
 registerCache(() => instances.trim(), () => instances.clear());
@@ -409,43 +418,6 @@ function wasmConvFunction(plan: WasmConvPlan): RunConv {
 
 type Panel = Float32Array | Float64Array;
 
-/**
- * Source of the JS pass packing the filter `in1` [o, cg·kh·kw] into panels `sc` (a view starting
- * at the panels): channel r of block b of group grp at tap t goes to
- * ((grp·blocks + b)·taps + t)·cb + (r mod cb); padding channels get 0. It writes the panels in
- * order, reading one stream per channel of a block (channel by channel touched each cache line cb
- * times, far apart: LeNet-5's first filter gradient packs 2.4 MB), with the block's channels
- * unrolled. `out[0]` becomes 0 when every value is finite and NaN otherwise (v·0 is ±0 exactly
- * for finite v, and a sum starting at +0 stays +0 over ±0).
- */
-export function emitPackSource(plan: WasmConvPlan): string {
-  const { g, cb, blocks, taps } = plan;
-  const og = g.o / g.groups;
-  const lines = ["return function kernel(ins, out) {", "const in1 = ins[0], sc = ins[1];", "let x0 = 0, p0 = 0;"];
-  /** One block of `rows` real channels starting at filter row p1. */
-  const block = (rows: number) => {
-    const ts = Array.from({ length: rows }, (_, r) => `t${r} = in1[p1 + ${r * taps}]`);
-    const stores = Array.from({ length: cb }, (_, r) => `sc[p0 + ${r}] = ${r < rows ? `t${r}` : "0"};`);
-    lines.push(`for (let i2 = 0; i2 < ${taps}; i2++, p1++, p0 += ${cb}) {`);
-    lines.push(`const ${ts.join(", ")};`, stores.join(" "));
-    lines.push(`x0 += ${Array.from({ length: rows }, (_, r) => `t${r} * 0`).join(" + ")};`, `}`);
-  };
-  const full = Math.floor(og / cb);
-  lines.push(`for (let i0 = 0; i0 < ${g.groups}; i0++) {`);
-  if (full > 0) {
-    lines.push(`for (let i1 = 0; i1 < ${full}; i1++) {`, `let p1 = (i0 * ${og} + i1 * ${cb}) * ${taps};`);
-    block(cb);
-    lines.push(`}`);
-  }
-  if (full < blocks) {
-    lines.push(`{ let p1 = (i0 * ${og} + ${full * cb}) * ${taps};`);
-    block(og - full * cb);
-    lines.push(`}`);
-  }
-  lines.push(`}`, `out[0] = x0;`, `};`);
-  return lines.join("\n");
-}
-
 /** A compiled WebAssembly convolution with its readable description for `explain`. */
 export interface WasmConv {
   readonly kernel: ConvKernel;
@@ -453,11 +425,17 @@ export interface WasmConv {
   readonly plan: WasmConvPlan;
 }
 
+/** Switches read when a kernel is compiled (benchmarks turn a step off to compare with the older path in one process). */
+export const wasmConvTuning = { wasmStore: true };
+
 /** Byte cap of a kernel's scratch (image, panels, results); larger convolutions run the JS loops. */
 export const WASM_CONV_SCRATCH_BUDGET = 1 << 30;
 
-/** Calls of WebAssembly convolution kernels, and of those that ran the JS loops for a non-finite filter (tests read them). */
-export const wasmConvCalls = { kernel: 0, fallback: 0 };
+/**
+ * Calls of WebAssembly convolution kernels, of those that ran the JS loops for a non-finite filter,
+ * and of those whose epilogue the WebAssembly store pass applied (tests read them).
+ */
+export const wasmConvCalls = { kernel: 0, fallback: 0, wasmStore: 0 };
 
 /**
  * Compiles the direct convolution of `g` (with an optional fused epilogue) as a WebAssembly SIMD
@@ -473,31 +451,45 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   const run = wasmConvFunction(plan);
   const { eh, ew } = convSizes(g);
   const imageLength = g.n * g.c * eh * ew;
-  // The input copies straight in when the padded image is the input itself; else a generated copy.
+  // An input outside the kernel memory copies straight in (a native copy) when the padded image is the input itself.
   const plain = g.padLo[0] === 0 && g.padLo[1] === 0 && eh === g.h && ew === g.w && g.lhsDilation[0] === 1 && g.lhsDilation[1] === 1;
-  const padLines = ["return function kernel(ins, out) {", "const in0 = ins[0], sc = ins[1];"];
-  emitPadCopy(g, padLines);
-  padLines.push("};");
-  const padCopy: KernelFn | null = plain ? null : compileKernelSource(padLines.join("\n"));
-  const store = epilogue === undefined ? null : compileKernelSource(emitEpilogueStoreSource(g, epilogue, plan.ogPadded));
   const E = plan.elementBytes;
   const f32 = plan.accumulation === "float32";
+  // The epilogue's store pass in WebAssembly where its form allows, else in JS.
+  const wasmStore = epilogue?.graph === undefined || !wasmConvTuning.wasmStore ? null : compileWasmConvStore(epilogue.graph.graph, epilogue.graph.inputs, g, plan.ogPadded, f32 ? "f32" : "f64");
+  const storeSource = epilogue === undefined || wasmStore !== null ? null : emitEpilogueStoreSource(g, epilogue, plan.ogPadded);
+  const store = storeSource === null ? null : compileKernelSource(storeSource);
+  // The store pass stages extras and the output that lie outside the kernel memory after the kernel's scratch.
+  const storeStage = align16(plan.totalBytes);
+  // Then staging for an input and a filter outside the kernel memory, which the WebAssembly copies read from there.
+  const Es = g.dtype === "float32" ? 4 : 8;
+  const stageX = storeStage + align16(wasmStore?.stageBytes ?? 0);
+  const stageW = stageX + align16(g.n * g.c * g.h * g.w * Es);
+  const scratchBytes = stageW + align16(g.o * plan.taps * Es);
   const og = g.o / g.groups;
   const outLength = g.n * g.groups * plan.ogPadded * positions;
-  const pack = compileKernelSource(emitPackSource(plan));
   const panelLength = g.groups * plan.blocks * plan.taps * plan.cb;
-  const finite = new Float64Array(1);
+  const [srcType, panelType] = [Es === 4 ? "f32" : "f64", f32 ? "f32" : "f64"] as const;
+  const packFilter = wasmPack({ rows: og, depth: plan.taps, rowStride: plan.taps, depthStride: 1, strip: plan.cb, src: srcType, dst: panelType });
+  const panelFinite = wasmFiniteCheck(panelType, panelLength);
+  const copyImage = wasmImageCopy(g, srcType, panelType);
   let jsKernel: ConvKernel | null = null;
   const args: TypedArray[] = [];
   // Recorded now, so a program grows the memory for it before it runs rather than mid-step.
-  reserveScratch(plan.totalBytes);
+  reserveScratch(scratchBytes);
   const kernel: ConvKernel = (x, w, out, extras) => {
-    ensureScratch(plan.totalBytes);
+    ensureScratch(scratchBytes);
     const at = scratchBase();
     const view: Panel = f32 ? scratchF32() : scratchF64();
-    const panel = (at + plan.offsetPanel) / E;
-    pack([w, view.subarray(panel, panel + panelLength)], finite);
-    if (finite[0] !== 0) {
+    const memory = kernelBuffer();
+    // The filter packed per group from where it lies (or from its staging copy), then checked.
+    let from = w.byteOffset;
+    if (w.buffer !== memory) {
+      scratchOf(g.dtype).set(w.subarray(0, g.o * plan.taps), (at + stageW) / Es);
+      from = at + stageW;
+    }
+    for (let grp = 0; grp < g.groups; grp++) packFilter(from + grp * og * plan.taps * Es, at + plan.offsetPanel + grp * plan.blocks * plan.taps * plan.cb * E);
+    if (panelFinite(at + plan.offsetPanel) === 0) {
       wasmConvCalls.fallback++;
       jsKernel ??= fallback();
       jsKernel(x, w, out, extras);
@@ -505,12 +497,19 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
     }
     wasmConvCalls.kernel++;
     const image = (at + plan.offsetImage) / E;
-    if (padCopy === null) view.set(x.subarray(0, imageLength), image);
-    else padCopy([x, view.subarray(image, image + imageLength)], out);
+    if (plain && x.buffer !== memory) view.set(x.subarray(0, imageLength), image);
+    else if (x.buffer === memory) copyImage(x.byteOffset, at + plan.offsetImage);
+    else {
+      scratchOf(g.dtype).set(x.subarray(0, g.n * g.c * g.h * g.w), (at + stageX) / Es);
+      copyImage(at + stageX, at + plan.offsetImage);
+    }
     if (plan.rows !== null) scratchOf("int32").set(plan.rows, (at + plan.offsetRows) / 4);
     run(at);
     const result = (at + plan.offsetOut) / E;
-    if (store !== null) {
+    if (wasmStore !== null) {
+      wasmStore.run(at + plan.offsetOut, out, extras, at + storeStage);
+      wasmConvCalls.wasmStore++;
+    } else if (store !== null) {
       args.length = 0;
       args.push(view.subarray(result, result + outLength), ...extras);
       store(args, out);
@@ -528,7 +527,8 @@ export function compileWasmConv(g: ConvGeometry, epilogue: ConvEpilogue | undefi
   const description =
     `(wasm ${f32 ? "f32x4" : "f64x2"} direct conv: ${g.n}×${g.c}×${g.h}×${g.w} * ${g.o}×${g.c / g.groups}×${g.kh}×${g.kw} → ${g.th}×${g.tw}` +
     `${g.groups > 1 ? `, ${g.groups} groups` : ""}; tile ${t.nv * plan.lanes} channels × ${t.jb} positions, ${plan.rows === null ? "every filter row" : "filter rows reading data"}, ${plan.accumulation} accumulation)`;
-  return { kernel, source: store === null ? description : `${description}\n${emitEpilogueStoreSource(g, epilogue!, plan.ogPadded)}`, plan };
+  const storeText = wasmStore !== null ? "(store pass in WebAssembly: the epilogue, channel by channel, into the output)" : storeSource;
+  return { kernel, source: storeText === null ? description : `${description}\n${storeText}`, plan };
 }
 
 /** The accelerator plugged into the direct method: WebAssembly when the backend is, else null (the JS loops). */

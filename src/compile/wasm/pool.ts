@@ -13,7 +13,8 @@
 // cotangent plus +0 as the reference's zero-filled sum gives (−0 becomes +0); elements of a last
 // odd row or column, in no window, get +0.
 //
-// Operands are copied into the kernel memory and the result out (native copies, no conversion).
+// Operands that are program buffers in the kernel memory (./arena.ts) are read where they lie and
+// a result there is written in place; others are copied in and out (native copies, no conversion).
 
 import type { TypedArray } from "../../tensor/dtype.js";
 import { FluxionError } from "../../errors.js";
@@ -21,7 +22,7 @@ import { type PoolAccelerator, type PoolGeometry, type PoolKind, setPoolAccelera
 import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
-import { ensureScratch, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchOf } from "./memory.js";
+import { ensureScratch, kernelBuffer, kernelImports, kernelMemoryLimits, reserveScratch, scratchBase, scratchOf } from "./memory.js";
 import { backendInUse } from "./backend.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
@@ -37,7 +38,7 @@ export function wasmPoolTakes(kind: PoolKind, g: PoolGeometry, dtype: string): b
 
 const align16 = (x: number) => Math.ceil(x / 16) * 16;
 
-/** Byte offsets of the input, the cotangent (scatter) and the result in the scratch. */
+/** Byte offsets of the input, the cotangent (scatter) and the result in the scratch, where they are copied when they lie outside the kernel memory. */
 function layout(kind: PoolKind, g: PoolGeometry, E: number) {
   const x = 0;
   const gOff = align16(g.planes * g.h * g.w * E);
@@ -48,8 +49,8 @@ function layout(kind: PoolKind, g: PoolGeometry, E: number) {
 }
 
 /**
- * The kernel function `pool(base)`: every window of the geometry, reading the input (and the
- * cotangent) and writing the result at their offsets from `base`.
+ * The kernel function `pool(x, cotangent, out)`: every window of the geometry, reading the input
+ * (and the cotangent) and writing the result at those byte addresses.
  */
 export function emitWasmPoolFunction(kind: PoolKind, g: PoolGeometry, dtype: "float32" | "float64"): FunctionBody {
   const f32 = dtype === "float32";
@@ -65,14 +66,15 @@ export function emitWasmPoolFunction(kind: PoolKind, g: PoolGeometry, dtype: "fl
   const add = f32 ? Simd.f32x4Add : Simd.f64x2Add;
   const [sGt, sNe, sEq, sAdd] = f32 ? [Op.f32Gt, Op.f32Ne, Op.f32Eq, Op.f32Add] : [Op.f64Gt, Op.f64Ne, Op.f64Eq, Op.f64Add];
   const alignE = f32 ? 2 : 3;
-  const { g: gAt, out: outAt } = layout(kind, g, E);
   const scatter = kind === "max_pool_scatter";
   const { planes, h, w, th, tw } = g;
   const groups = Math.floor(tw / L);
 
-  const f = new FunctionBody([i32], []);
-  const base = 0;
+  const f = new FunctionBody([i32, i32, i32], []);
+  const [xBase, gBase, outBase] = [0, 1, 2];
   const [plane, row, col, r0, gp, op] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
+  // r0/gp: the input row and the pooled row; or0/pp: the same in the result (the scatter's is shaped as the input).
+  const [or0, pp] = [f.local(i32), f.local(i32)];
   const e = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
   const [x0, cond, a, b, gv, zero] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
   const sel = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
@@ -92,18 +94,31 @@ export function emitWasmPoolFunction(kind: PoolKind, g: PoolGeometry, dtype: "fl
 
   f.v128Zero().set(zero);
   if (scatter && (h % 2 === 1 || w % 2 === 1)) {
-    // Elements in no window (a last odd row or column) get +0: zero the whole result first.
-    f.i32Const(0).set(col);
-    f.loop();
-    f.get(base).get(col).emit(Op.i32Add).get(zero).simdMem(Simd.v128Store, 4, outAt);
-    f.get(col).i32Const(16).emit(Op.i32Add).tee(col).i32Const(align16(planes * h * w * E)).emit(Op.i32LtS).brIf(0);
-    f.end();
+    // Elements in no window (a last odd row or column) get +0: zero the whole result first (no
+    // byte past it: the result may be a program buffer with neighbours).
+    const bytes = planes * h * w * E;
+    const whole = Math.floor(bytes / 16);
+    if (whole > 0) {
+      f.i32Const(0).set(col);
+      f.loop();
+      f.get(outBase).get(col).emit(Op.i32Add).get(zero).simdMem(Simd.v128Store, 0);
+      f.get(col).i32Const(16).emit(Op.i32Add).tee(col).i32Const(whole * 16).emit(Op.i32LtS).brIf(0);
+      f.end();
+    }
+    for (let b = whole * 16; b < bytes; b += E) {
+      f.get(outBase);
+      if (f32) f.f32Const(0);
+      else f.f64Const(0);
+      f.mem(store, alignE, b);
+    }
   }
   loop(plane, planes, () => {
     loop(row, th, () => {
       // r0: the window row's first input row; gp/op: the pooled row (cotangent or max_pool result).
-      f.get(base).get(plane).i32Const(h * w * E).emit(Op.i32Mul).emit(Op.i32Add).get(row).i32Const(2 * w * E).emit(Op.i32Mul).emit(Op.i32Add).set(r0);
-      f.get(base).get(plane).i32Const(th * tw * E).emit(Op.i32Mul).emit(Op.i32Add).get(row).i32Const(tw * E).emit(Op.i32Mul).emit(Op.i32Add).set(gp);
+      f.get(plane).i32Const(h * w * E).emit(Op.i32Mul).get(row).i32Const(2 * w * E).emit(Op.i32Mul).emit(Op.i32Add).tee(r0).get(outBase).emit(Op.i32Add).set(or0);
+      f.get(r0).get(xBase).emit(Op.i32Add).set(r0);
+      f.get(plane).i32Const(th * tw * E).emit(Op.i32Mul).get(row).i32Const(tw * E).emit(Op.i32Mul).emit(Op.i32Add).tee(gp).get(outBase).emit(Op.i32Add).set(pp);
+      f.get(gp).get(gBase).emit(Op.i32Add).set(gp);
       if (groups > 0) {
         loop(col, groups, () => {
           // op: byte offset of the group's first window in the row (2L input columns per group).
@@ -131,15 +146,15 @@ export function emitWasmPoolFunction(kind: PoolKind, g: PoolGeometry, dtype: "fl
             }
           }
           if (!scatter) {
-            f.get(gp).get(col).i32Const(L * E).emit(Op.i32Mul).emit(Op.i32Add).get(x0).simdMem(Simd.v128Store, alignE, outAt);
+            f.get(pp).get(col).i32Const(L * E).emit(Op.i32Mul).emit(Op.i32Add).get(x0).simdMem(Simd.v128Store, alignE);
             return;
           }
           // The cotangents of the L windows, plus +0; each element gets it where selected, else +0.
-          f.get(gp).get(col).i32Const(L * E).emit(Op.i32Mul).emit(Op.i32Add).simdMem(Simd.v128Load, alignE, gAt).get(zero).simd(add).set(gv);
+          f.get(gp).get(col).i32Const(L * E).emit(Op.i32Mul).emit(Op.i32Add).simdMem(Simd.v128Load, alignE).get(zero).simd(add).set(gv);
           for (let k = 0; k < 4; k++) f.get(gv).get(zero).get(sel[k]!).simd(Simd.v128Bitselect).set(e[k]!);
           for (let u = 0; u < 2; u++) {
-            f.get(r0).get(op).emit(Op.i32Add).get(e[2 * u]!).get(e[2 * u + 1]!).simdShuffle(lowHalf).simdMem(Simd.v128Store, alignE, outAt + u * w * E);
-            f.get(r0).get(op).emit(Op.i32Add).get(e[2 * u]!).get(e[2 * u + 1]!).simdShuffle(highHalf).simdMem(Simd.v128Store, alignE, outAt + u * w * E + 16);
+            f.get(or0).get(op).emit(Op.i32Add).get(e[2 * u]!).get(e[2 * u + 1]!).simdShuffle(lowHalf).simdMem(Simd.v128Store, alignE, u * w * E);
+            f.get(or0).get(op).emit(Op.i32Add).get(e[2 * u]!).get(e[2 * u + 1]!).simdShuffle(highHalf).simdMem(Simd.v128Store, alignE, u * w * E + 16);
           }
         });
       }
@@ -158,21 +173,21 @@ export function emitWasmPoolFunction(kind: PoolKind, g: PoolGeometry, dtype: "fl
           f.end();
         }
         if (!scatter) {
-          f.get(gp).get(xs).mem(store, alignE, outAt + t * E);
+          f.get(pp).get(xs).mem(store, alignE, t * E);
           continue;
         }
-        f.get(gp).mem(load, alignE, gAt + t * E);
+        f.get(gp).mem(load, alignE, t * E);
         if (f32) f.f32Const(0);
         else f.f64Const(0);
         f.emit(sAdd).set(gs);
         for (let k = 0; k < 4; k++) {
           const [u, v] = [k >> 1, k & 1];
-          f.get(r0);
+          f.get(or0);
           f.get(gs);
           if (f32) f.f32Const(0);
           else f.f64Const(0);
           f.get(ks).i32Const(k).emit(Op.i32Eq).emit(Op.select);
-          f.mem(store, alignE, outAt + at + (u * w + v) * E);
+          f.mem(store, alignE, at + (u * w + v) * E);
         }
       }
     });
@@ -180,14 +195,14 @@ export function emitWasmPoolFunction(kind: PoolKind, g: PoolGeometry, dtype: "fl
   return f;
 }
 
-type RunPool = (base: number) => void;
+type RunPool = (x: number, cotangent: number, out: number) => void;
 
 /** Instantiated kernels by kind, dtype and geometry. */
 const instances = new LruCache<string, RunPool>(() => cacheLimits().kernelSources);
 registerCache(() => instances.trim(), () => instances.clear());
 
-/** Calls of the WebAssembly pooling kernels (tests read it). */
-export const wasmPoolCalls = { count: 0 };
+/** Calls of the WebAssembly pooling kernels, and operands and results used in place in the kernel memory (tests read them). */
+export const wasmPoolCalls = { count: 0, inPlace: 0 };
 
 /**
  * The WebAssembly pooling kernel `run(x, second, out)` (second: the cotangent for the scatter),
@@ -216,11 +231,25 @@ export function compileWasmPool(kind: PoolKind, g: PoolGeometry, dtype: string):
     ensureScratch(lay.total);
     const at = scratchBase();
     const view = scratchOf(d);
-    view.set(x.subarray(0, inLength), (at + lay.x) / E);
-    if (kind === "max_pool_scatter") view.set(second!.subarray(0, pooled), (at + lay.g) / E);
-    fn(at);
-    const o = (at + lay.out) / E;
-    out.set(view.subarray(o, o + lay.outLength));
+    const memory = kernelBuffer();
+    /** Where an operand lies in the kernel memory, or where it is copied to. */
+    const place = (a: TypedArray, length: number, offset: number) => {
+      if (a.buffer === memory) {
+        wasmPoolCalls.inPlace++;
+        return a.byteOffset;
+      }
+      view.set(a.subarray(0, length), (at + offset) / E);
+      return at + offset;
+    };
+    const xp = place(x, inLength, lay.x);
+    const gp = kind === "max_pool_scatter" ? place(second!, pooled, lay.g) : 0;
+    const inPlace = out.buffer === memory;
+    fn(xp, gp, inPlace ? out.byteOffset : at + lay.out);
+    if (inPlace) wasmPoolCalls.inPlace++;
+    else {
+      const o = (at + lay.out) / E;
+      out.set(view.subarray(o, o + lay.outLength));
+    }
   };
 }
 
