@@ -101,7 +101,7 @@ export function valueRanges(order: readonly ScalarExpr[], forms: ReadonlyMap<Sca
           break;
         }
         case "exponent":
-          r = { lo: -1023, hi: 1024, integer: true };
+          r = n.type === "f32" ? { lo: -127, hi: 128, integer: true } : { lo: -1023, hi: 1024, integer: true };
           break;
         default:
           r = ANY;
@@ -179,7 +179,7 @@ export function simdForms(order: readonly ScalarExpr[]): Map<ScalarExpr, SimdFor
   for (const n of order) {
     const form = forms.get(n);
     if (form !== undefined && cannotClip(form, ranges)) forms.set(n, { op: "same", a: form.a });
-    if (n.kind === "op" && n.op === "pow2") {
+    if (n.kind === "op" && n.op === "pow2" && n.type === "f64") {
       const a = ranges.get(n.args[0]!) ?? ANY;
       if (a.integer && a.lo >= -1022 && a.hi <= 1023) forms.set(n, { op: "pow2Int", a: n.args[0]! });
     }
