@@ -9,9 +9,10 @@
 // - reduction: n = nearest(v·log2 e) by the 1.5·2²³ trick (exact for |v·log2 e| < 2²²), r = (v − n·LN2_HI)
 //   − n·LN2_LO with LN2_HI of 16 significant bits, so n·LN2_HI is exact for |n| ≤ 2⁸ and
 //   v − n·LN2_HI is exact (Sterbenz); |r| ≤ 0.347.
-// - q = eʳ − 1 = r + r²(½ + r·g(r)), g a degree-4 fit (its error ≤ 1.2e-9 of q).
-// - exp: (1 + q)·2ⁿ, the power split in two factors (2^(n∓32)·2^(±32)) so that a subnormal result
-//   is rounded once, by the second product, and 2¹²⁸ (x near the overflow threshold) is reached.
+// - q = eʳ − 1 = r + r²(½ + r·g(r)), g a degree-3 fit (its error ≤ 1.5e-8 of q).
+// - exp: 2ⁿ + 2ⁿ·q (one rounding), the power split in two factors (2^(n∓32)·2^(±32)) so that
+//   each is a normal single: subnormal results come from the second product, and 2¹²⁸ (x near
+//   the overflow threshold) is reached.
 // - expm1: 2ⁿ·q + (2ⁿ − 1), written as 2·(2ⁿ⁻¹·q + (2ⁿ⁻¹ − ½)) where n reaches 128.
 // - tanh x = t/(t + 2), t = expm1(2x) (x clamped to ±10, where tanh rounds to ±1).
 // - sigmoid: e = exp(−|x|) ∈ (0, 1], σ = 1/(1 + e) for x ≥ 0, e/(1 + e) below (one division).
@@ -34,7 +35,7 @@ const LOG2E = Math.fround(Math.LOG2E);
 const LN2_HI = 45426 / 65536;
 const LN2_LO = Math.fround(Math.LN2 - LN2_HI);
 /** g(r) = (eʳ − 1 − r − r²/2)/r³ on |r| ≤ 0.348, highest degree first. */
-const EXPM1_G = [0.00019824030459858477, 0.0013933500740677118, 0.008333420380949974, 0.041666481643915176, 0.1666666567325592];
+const EXPM1_G = [0.001389827230013907, 0.008366221562027931, 0.04166685789823532, 0.1666654795408249];
 /** k(z) = (tanh x − x)/(x·z), z = x² ≤ 0.390625, highest degree first. */
 const TANH_K = [-0.005704966839402914, 0.020639067515730858, -0.05373970791697502, 0.13331441581249237, -0.3333328068256378];
 /** h(z) = (2·atanh s − 2s)/(s·z), z = s² ≤ 0.0295, highest degree first. */
@@ -52,28 +53,38 @@ function clamp(x: ScalarExpr, lo: number, hi: number): ScalarExpr {
   return S.select(S.gt(x, f32(hi)), f32(hi), S.select(S.lt(x, f32(lo)), f32(lo), x));
 }
 
-/** The range reduction v = n·ln2 + r: the integer n (a single) and r. */
-function reduce(v: ScalarExpr): { n: ScalarExpr; r: ScalarExpr } {
+/**
+ * The range reduction v = n·ln2 + r: the integer n (a single), r rounded to single and the
+ * rounding error c of r (exact by Fast2Sum: v − n·LN2_HI is exact, |n·LN2_LO| is far smaller).
+ */
+function reduce(v: ScalarExpr): { n: ScalarExpr; r: ScalarExpr; c: ScalarExpr } {
   const n = S.sub(S.add(S.mul(v, f32(LOG2E)), f32(ROUNDER)), f32(ROUNDER));
-  const r = S.sub(S.sub(v, S.mul(n, f32(LN2_HI))), S.mul(n, f32(LN2_LO)));
-  return { n, r };
+  const high = S.sub(v, S.mul(n, f32(LN2_HI)));
+  const low = S.mul(n, f32(LN2_LO));
+  const r = S.sub(high, low);
+  return { n, r, c: S.sub(S.sub(high, r), low) };
 }
 
-/** eʳ − 1 for |r| ≤ 0.348. */
-function expm1Reduced(r: ScalarExpr): ScalarExpr {
+/** e^(r + c) − 1 for |r| ≤ 0.348 and a correction c below an ulp of r: r + (c + r²(½ + r·g(r))). */
+function expm1Reduced({ r, c }: { r: ScalarExpr; c: ScalarExpr }): ScalarExpr {
   const r2 = S.mul(r, r);
-  return S.add(r, S.mul(r2, S.add(f32(0.5), S.mul(r, horner(r, EXPM1_G)))));
+  return S.add(r, S.add(c, S.mul(r2, S.add(f32(0.5), S.mul(r, horner(r, EXPM1_G))))));
 }
 
-/** eᵛ for v in [−104, 89] (NaN stays NaN): (1 + q)·2ⁿ with the power in two normal factors. */
+/** eʳ·2ᵏ from q = eʳ − 1 and a normal power of two 2ᵏ: 2ᵏ + 2ᵏ·q, one rounding (2ᵏ·q is exact). */
+function timesExp(scale: ScalarExpr, q: ScalarExpr): ScalarExpr {
+  return S.add(scale, S.mul(scale, q));
+}
+
+/** eᵛ for v in [−104, 89] (NaN stays NaN): eʳ·2ⁿ with the power in two normal factors. */
 function expOf(v: ScalarExpr): ScalarExpr {
-  const { n, r } = reduce(v);
-  const p = S.add(f32(1), expm1Reduced(r));
+  const reduced = reduce(v);
+  const n = reduced.n;
   // n in [−150, 128]: 2^(n + 32)·2⁻³² below 0, 2^(n − 32)·2³² from 0; each first factor is normal,
-  // so p·2^(n ± 32) is exact and the second product rounds once (to a subnormal, or to ∞).
+  // and the second product is exact but where it rounds to a subnormal or to ∞.
   const low = S.lt(n, f32(0));
   const first = S.pow2(S.add(n, S.select(low, f32(32), f32(-32))));
-  return S.mul(S.mul(p, first), S.select(low, f32(2 ** -32), f32(2 ** 32)));
+  return S.mul(timesExp(first, expm1Reduced(reduced)), S.select(low, f32(2 ** -32), f32(2 ** 32)));
 }
 
 /** `x` itself where it is ±0 (odd functions keep the zero's sign), else `y`. */
@@ -88,8 +99,9 @@ export function expF32Steps(x: ScalarExpr): ScalarExpr {
 
 /** eᵛ − 1 for v in [−104, 89]; `narrow`: v is known to lie in [−86, 86] (2ⁿ is one normal single). */
 function expm1Of(v: ScalarExpr, narrow: boolean): ScalarExpr {
-  const { n, r } = reduce(v);
-  const q = expm1Reduced(r);
+  const reduced = reduce(v);
+  const n = reduced.n;
+  const q = expm1Reduced(reduced);
   if (narrow) {
     const scale = S.pow2(n);
     return S.add(S.mul(scale, q), S.sub(scale, f32(1)));
@@ -104,26 +116,20 @@ export function expm1F32Steps(x: ScalarExpr): ScalarExpr {
   return keepZero(x, expm1Of(clamp(x, -25, 89), false));
 }
 
-/** eᵛ for v in [−86, 86] (2ⁿ is one normal single). */
-function expNarrow(v: ScalarExpr): ScalarExpr {
-  const { n, r } = reduce(v);
-  return S.mul(S.add(f32(1), expm1Reduced(r)), S.pow2(n));
-}
-
 /**
  * float32 tanh in single steps: for |x| < 0.625 the odd polynomial x + x·z·k(z), z = x²; above,
  * 1 − w with w = 2e/(1 + e), e = e^(−2|x|) (|x| clamped to 10, where tanh rounds to 1), and the
- * sign of x. Both forms keep the rounding errors of the exponential scaled down by w ≤ 0.45.
- * tanh(±0) = ±0.
+ * sign of x put back: the errors of e are scaled down by w ≤ 0.45. tanh(±0) = ±0.
  */
 export function tanhF32Steps(x: ScalarExpr): ScalarExpr {
   const z = S.mul(x, x);
   const small = S.add(x, S.mul(S.mul(x, z), horner(z, TANH_K)));
-  const a = clamp(S.abs(x), 0, 10);
-  const e = expNarrow(S.mul(f32(-2), a));
+  const a = S.select(S.gt(S.abs(x), f32(10)), f32(10), S.abs(x));
+  const reduced = reduce(S.mul(f32(-2), a));
+  const n = reduced.n;
+  const e = timesExp(S.pow2(n), expm1Reduced(reduced)); // n in [−29, 0]
   const large = S.sub(f32(1), S.div(S.mul(f32(2), e), S.add(f32(1), e)));
-  const signed = S.select(S.lt(x, f32(0)), S.neg(large), large);
-  return S.select(S.lt(a, f32(0.625)), small, signed);
+  return S.select(S.lt(a, f32(0.625)), small, S.select(S.lt(x, f32(0)), S.neg(large), large));
 }
 
 /**
@@ -133,7 +139,12 @@ export function tanhF32Steps(x: ScalarExpr): ScalarExpr {
  * is q for x ≥ 0 and 1 − q below.
  */
 export function sigmoidF32Steps(x: ScalarExpr): ScalarExpr {
-  const e = expOf(S.neg(clamp(S.abs(x), 0, 104)));
+  const a = S.select(S.gt(S.abs(x), f32(104)), f32(104), S.abs(x));
+  const reduced = reduce(S.neg(a));
+  const n = reduced.n;
+  // n in [−150, 0]: 2^(n + 32)·2⁻³², the first factor normal, the second product exact but below
+  // x ≈ −87.3 (a subnormal result).
+  const e = S.mul(timesExp(S.pow2(S.add(n, f32(32))), expm1Reduced(reduced)), f32(2 ** -32));
   const s = S.add(f32(1), e);
   const d = S.sub(e, S.sub(s, f32(1)));
   const positive = S.ge(x, f32(0));

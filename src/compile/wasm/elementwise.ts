@@ -255,6 +255,9 @@ const SIMD_GROUPS = 2;
  * SIMD_GROUPS where chains run side by side (tanh(…)·σ(…), eˣ·eʸ: three groups spill). Measured
  * (CPU time, interleaved, 2 groups / 3 groups): exp 1.04, expm1 1.13, tanh 1.17, sigmoid 1.12,
  * log 1.16, log1p 1.13, x·σ(x) 1.10, gelu 1.12, softplus 1.17; the chain 0.88, eˣ·eʸ 0.88.
+ * Without double-precision work, see the comment inside (the float32-step forms, measured as CPU
+ * time per 1M elements relative to 2 groups: tanh 3: 1.18×, 4: 1.21×; sigmoid 3: 1.13×, 4: 1.21×;
+ * exp 3: 1.13×, 4: 1.18×; the chain 3: 1.04×, 4: 0.93×).
  */
 function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: ReadonlySet<ScalarExpr>, forms: ReadonlyMap<ScalarExpr, SimdForm>, lanes: ReadonlyMap<ScalarExpr, Lanes>): number {
   // Height: the longest path from a node to the root through what the loop computes.
@@ -265,8 +268,16 @@ function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: Readon
     const h = height.get(n) ?? 0;
     for (const a of readsOf(n, forms)) height.set(a, Math.max(height.get(a) ?? 0, h + 1));
   }
-  const f64 = order.filter((n) => live.has(n) && n.kind === "op" && lanes.get(n) === "f64").map((n) => height.get(n) ?? 0);
-  if (f64.length === 0) return SIMD_GROUPS;
+  const heights = (l: Lanes) => order.filter((n) => live.has(n) && n.kind === "op" && lanes.get(n) === l).map((n) => height.get(n) ?? 0);
+  const f64 = heights("f64");
+  if (f64.length === 0) {
+    // Single-precision work (one vector per value, half the registers of a double): long
+    // expressions such as the float32-step transcendentals take 4 groups where they are one chain
+    // and 3 where chains run side by side; short ones stay at SIMD_GROUPS.
+    const f32 = heights("f32");
+    if (f32.length < 24) return SIMD_GROUPS;
+    return f32.length <= 1.7 * (Math.max(...f32) - Math.min(...f32) + 1) ? 4 : 3;
+  }
   const levels = Math.max(...f64) - Math.min(...f64) + 1;
   return f64.length <= 1.5 * levels ? 3 : SIMD_GROUPS;
 }
@@ -313,8 +324,9 @@ function pushMask32(f: FunctionBody, m: Vec, lanes: Lanes): void {
 /** One node's value from its operands' vectors, stored into its own (not for operands and constants). */
 /** Locals holding constant vectors some SIMD forms use (−1 where the loop has none of those forms). */
 interface LoopConstants {
-  /** f64x2 2⁵² + 1023 (pow2 by an add). */
+  /** f64x2 2⁵² + 1023 and f32x4 2²³ + 127 (pow2 by an add). */
   readonly pow2Bias: number;
+  readonly pow2Bias32: number;
   /** i32x4 127 and 255 (the single's exponent bias and field mask). */
   readonly bias127: number;
   readonly mask255: number;
@@ -336,6 +348,12 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
     // Local copies: free once compiled (the engine renames values).
     if (l === "f32") f.get(vec(form.a).lo).set(v.lo);
     else halves((_, part) => f.get(part(vec(form.a))));
+    return;
+  }
+  if (form?.op === "pow2Int" && l === "f32") {
+    // bits of n + (2²³ + 127), NaN masked to +0 first, shifted left by 23
+    const x = vec(form.a).lo;
+    f.get(x).get(x).get(x).simd(Simd.f32x4Eq).simd(Simd.v128And).get(k.pow2Bias32).simd(Simd.f32x4Add).i32Const(23).simd(Simd.i32x4Shl).set(v.lo);
     return;
   }
   if (form?.op === "pow2Int") {
@@ -496,14 +514,16 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         vec.set(n, { lo, hi: l === "f64" || l === "m64" ? f.local(ValType.v128) : lo });
       }
     }
-    const pow2Bias = [...forms.values()].some((form) => form.op === "pow2Int") ? constant(splatBytes(2 ** 52 + 1023, 8)) : -1;
-    const singleBits = order.some((n) => n.kind === "op" && (n.op === "pow2" || n.op === "exponent") && n.type === "f32" && live.has(n));
+    const pow2Int = (t: ScalarType) => order.some((n) => live.has(n) && n.type === t && forms.get(n)?.op === "pow2Int");
+    const pow2Bias = pow2Int("f64") ? constant(splatBytes(2 ** 52 + 1023, 8)) : -1;
+    const pow2Bias32 = pow2Int("f32") ? constant(splatBytes(2 ** 23 + 127, 4)) : -1;
+    const singleBits = order.some((n) => n.kind === "op" && (n.op === "pow2" || n.op === "exponent") && n.type === "f32" && live.has(n) && !forms.has(n));
     const intBytes = (value: number) => {
       const view = new DataView(new ArrayBuffer(16));
       for (let at = 0; at < 16; at += 4) view.setInt32(at, value, true);
       return new Uint8Array(view.buffer);
     };
-    const loopConstants: LoopConstants = { pow2Bias, bias127: singleBits ? constant(intBytes(127)) : -1, mask255: singleBits ? constant(intBytes(255)) : -1 };
+    const loopConstants: LoopConstants = { pow2Bias, pow2Bias32, bias127: singleBits ? constant(intBytes(127)) : -1, mask255: singleBits ? constant(intBytes(255)) : -1 };
     const step = 4 * groups;
     // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
     const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(ELEMENT_BYTES[dtype])).emit(Op.i32Shl, Op.i32Add);
