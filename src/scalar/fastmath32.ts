@@ -111,9 +111,13 @@ function expm1Of(v: ScalarExpr, narrow: boolean): ScalarExpr {
   return S.mul(f32(2), S.add(S.mul(half, q), S.sub(half, f32(0.5))));
 }
 
-/** float32 eˣ − 1 in single steps (x clamped to [−25, 89]: below, the result rounds to −1); expm1(±0) = ±0. */
+/**
+ * float32 eˣ − 1 in single steps (x clamped to [−25, 89]: below, the result rounds to −1); x itself
+ * where |x| < 2⁻²⁵ (x + x²/2 rounds to x there; a subnormal x would lose bits in 2ⁿ⁻¹·q), so
+ * expm1(±0) = ±0.
+ */
 export function expm1F32Steps(x: ScalarExpr): ScalarExpr {
-  return keepZero(x, expm1Of(clamp(x, -25, 89), false));
+  return S.select(S.lt(S.abs(x), f32(2 ** -25)), x, expm1Of(clamp(x, -25, 89), false));
 }
 
 /**
@@ -129,7 +133,8 @@ export function tanhF32Steps(x: ScalarExpr): ScalarExpr {
   const n = reduced.n;
   const e = timesExp(S.pow2(n), expm1Reduced(reduced)); // n in [−29, 0]
   const large = S.sub(f32(1), S.div(S.mul(f32(2), e), S.add(f32(1), e)));
-  return S.select(S.lt(a, f32(0.625)), small, S.select(S.lt(x, f32(0)), S.neg(large), large));
+  // x·z·k(z) is +0 at x = −0 (k(0) = −⅓), so ±0 is kept by a select.
+  return keepZero(x, S.select(S.lt(a, f32(0.625)), small, S.select(S.lt(x, f32(0)), S.neg(large), large)));
 }
 
 /**

@@ -67,7 +67,7 @@ export function setBackend(backend: Backend, options: BackendOptions = {}): void
   if (unknown.length > 0) throw new ValueError(`setBackend: unknown option ${JSON.stringify(unknown[0])} (expected "accumulation", "threads" or "transcendentals")`);
   const acc = options.accumulation ?? "float64";
   if (acc !== "float64" && acc !== "float32") throw new ValueError(`setBackend: accumulation must be "float64" or "float32", got ${JSON.stringify(acc)}`);
-  const transcendentals = options.transcendentals ?? "float64";
+  const transcendentals = options.transcendentals === undefined ? "float64" : options.transcendentals;
   if (transcendentals !== "float64" && transcendentals !== "float32") {
     throw new ValueError(`setBackend: transcendentals must be "float64" or "float32", got ${JSON.stringify(transcendentals)}`);
   }
