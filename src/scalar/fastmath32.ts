@@ -6,9 +6,9 @@
 //
 // The pieces (coefficients: minimax fits rounded to single, derived by
 // scripts/fit-fastmath32.ts):
-// - reduction: n = nearest(v·log2 e) by the 1.5·2²³ trick (exact for |v·log2 e| < 2²²), r = (v − n·LN2_HI)
-//   − n·LN2_LO with LN2_HI of 16 significant bits, so n·LN2_HI is exact for |n| ≤ 2⁸ and
-//   v − n·LN2_HI is exact (Sterbenz); |r| ≤ 0.347.
+// - reduction: n = nearest(v·log2 e), r = (v − n·LN2_HI) − n·LN2_LO with LN2_HI of 16
+//   significant bits, so n·LN2_HI is exact for |n| ≤ 2⁸ and v − n·LN2_HI is exact (Sterbenz);
+//   |r| ≤ 0.347. exp and expm1 also carry r's rounding error into the polynomial.
 // - q = eʳ − 1 = r + r²(½ + r·g(r)), g a degree-3 fit (its error ≤ 1.5e-8 of q).
 // - exp: 2ⁿ + 2ⁿ·q (one rounding), the power split in two factors (2^(n∓32)·2^(±32)) so that
 //   each is a normal single: subnormal results come from the second product, and 2¹²⁸ (x near
@@ -28,8 +28,6 @@ import { S, type ScalarExpr } from "./expr.js";
 /** A single constant (the value rounded to single first). */
 const f32 = (v: number) => S.c(Math.fround(v), "f32");
 
-/** 1.5·2²³: adding and subtracting it rounds a single of magnitude < 2²² to the nearest integer (ties to even). */
-const ROUNDER = 12582912;
 const LOG2E = Math.fround(Math.LOG2E);
 /** ln 2 to 16 significant bits, and the rest. */
 const LN2_HI = 45426 / 65536;
@@ -53,22 +51,35 @@ function clamp(x: ScalarExpr, lo: number, hi: number): ScalarExpr {
   return S.select(S.gt(x, f32(hi)), f32(hi), S.select(S.lt(x, f32(lo)), f32(lo), x));
 }
 
+/** `x` limited to at most `hi` (one node read twice: the SIMD loop renders it as pmin). */
+function atMost(x: ScalarExpr, hi: number): ScalarExpr {
+  return S.select(S.gt(x, f32(hi)), f32(hi), x);
+}
+
+/** The range reduction v = n·ln2 + r: the integer n (a single) and r rounded to single (`c`: its rounding error too). */
+interface Reduced {
+  readonly n: ScalarExpr;
+  readonly r: ScalarExpr;
+  readonly c?: ScalarExpr;
+}
+
 /**
- * The range reduction v = n·ln2 + r: the integer n (a single), r rounded to single and the
- * rounding error c of r (exact by Fast2Sum: v − n·LN2_HI is exact, |n·LN2_LO| is far smaller).
+ * v = n·ln2 + r; with `carry`, also the rounding error c of r (exact by Fast2Sum: v − n·LN2_HI is
+ * exact and |n·LN2_LO| far smaller), which takes about 0.1 ulp off exp and expm1 for 3 operations.
  */
-function reduce(v: ScalarExpr): { n: ScalarExpr; r: ScalarExpr; c: ScalarExpr } {
-  const n = S.sub(S.add(S.mul(v, f32(LOG2E)), f32(ROUNDER)), f32(ROUNDER));
+function reduce(v: ScalarExpr, carry = false): Reduced {
+  const n = S.nearest(S.mul(v, f32(LOG2E)));
   const high = S.sub(v, S.mul(n, f32(LN2_HI)));
   const low = S.mul(n, f32(LN2_LO));
   const r = S.sub(high, low);
-  return { n, r, c: S.sub(S.sub(high, r), low) };
+  return carry ? { n, r, c: S.sub(S.sub(high, r), low) } : { n, r };
 }
 
-/** e^(r + c) − 1 for |r| ≤ 0.348 and a correction c below an ulp of r: r + (c + r²(½ + r·g(r))). */
-function expm1Reduced({ r, c }: { r: ScalarExpr; c: ScalarExpr }): ScalarExpr {
+/** e^(r + c) − 1 for |r| ≤ 0.348 (and a correction c below an ulp of r): r + (c + r²(½ + r·g(r))). */
+function expm1Reduced({ r, c }: Reduced): ScalarExpr {
   const r2 = S.mul(r, r);
-  return S.add(r, S.add(c, S.mul(r2, S.add(f32(0.5), S.mul(r, horner(r, EXPM1_G))))));
+  const tail = S.mul(r2, S.add(f32(0.5), S.mul(r, horner(r, EXPM1_G))));
+  return S.add(r, c === undefined ? tail : S.add(c, tail));
 }
 
 /** eʳ·2ᵏ from q = eʳ − 1 and a normal power of two 2ᵏ: 2ᵏ + 2ᵏ·q, one rounding (2ᵏ·q is exact). */
@@ -78,7 +89,7 @@ function timesExp(scale: ScalarExpr, q: ScalarExpr): ScalarExpr {
 
 /** eᵛ for v in [−104, 89] (NaN stays NaN): eʳ·2ⁿ with the power in two normal factors. */
 function expOf(v: ScalarExpr): ScalarExpr {
-  const reduced = reduce(v);
+  const reduced = reduce(v, true);
   const n = reduced.n;
   // n in [−150, 128]: 2^(n + 32)·2⁻³² below 0, 2^(n − 32)·2³² from 0; each first factor is normal,
   // and the second product is exact but where it rounds to a subnormal or to ∞.
@@ -99,7 +110,7 @@ export function expF32Steps(x: ScalarExpr): ScalarExpr {
 
 /** eᵛ − 1 for v in [−104, 89]; `narrow`: v is known to lie in [−86, 86] (2ⁿ is one normal single). */
 function expm1Of(v: ScalarExpr, narrow: boolean): ScalarExpr {
-  const reduced = reduce(v);
+  const reduced = reduce(v, true);
   const n = reduced.n;
   const q = expm1Reduced(reduced);
   if (narrow) {
@@ -128,7 +139,7 @@ export function expm1F32Steps(x: ScalarExpr): ScalarExpr {
 export function tanhF32Steps(x: ScalarExpr): ScalarExpr {
   const z = S.mul(x, x);
   const small = S.add(x, S.mul(S.mul(x, z), horner(z, TANH_K)));
-  const a = S.select(S.gt(S.abs(x), f32(10)), f32(10), S.abs(x));
+  const a = atMost(S.abs(x), 10);
   const reduced = reduce(S.mul(f32(-2), a));
   const n = reduced.n;
   const e = timesExp(S.pow2(n), expm1Reduced(reduced)); // n in [−29, 0]
@@ -144,7 +155,7 @@ export function tanhF32Steps(x: ScalarExpr): ScalarExpr {
  * is q for x ≥ 0 and 1 − q below.
  */
 export function sigmoidF32Steps(x: ScalarExpr): ScalarExpr {
-  const a = S.select(S.gt(S.abs(x), f32(104)), f32(104), S.abs(x));
+  const a = atMost(S.abs(x), 104);
   const reduced = reduce(S.neg(a));
   const n = reduced.n;
   // n in [−150, 0]: 2^(n + 32)·2⁻³², the first factor normal, the second product exact but below

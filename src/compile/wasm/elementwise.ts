@@ -255,9 +255,9 @@ const SIMD_GROUPS = 2;
  * SIMD_GROUPS where chains run side by side (tanh(…)·σ(…), eˣ·eʸ: three groups spill). Measured
  * (CPU time, interleaved, 2 groups / 3 groups): exp 1.04, expm1 1.13, tanh 1.17, sigmoid 1.12,
  * log 1.16, log1p 1.13, x·σ(x) 1.10, gelu 1.12, softplus 1.17; the chain 0.88, eˣ·eʸ 0.88.
- * Without double-precision work, see the comment inside (the float32-step forms, measured as CPU
- * time per 1M elements relative to 2 groups: tanh 3: 1.18×, 4: 1.21×; sigmoid 3: 1.13×, 4: 1.21×;
- * exp 3: 1.13×, 4: 1.18×; the chain 3: 1.04×, 4: 0.93×).
+ * Without double-precision work, see the comment inside (the float32-step forms, speed relative
+ * to 2 groups, CPU time interleaved: tanh 3 groups 1.13×, 4 groups 1.18×; sigmoid 1.13×, 1.15×;
+ * exp 1.13×, 1.18×; the chain 0.94×, 0.82×).
  */
 function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: ReadonlySet<ScalarExpr>, forms: ReadonlyMap<ScalarExpr, SimdForm>, lanes: ReadonlyMap<ScalarExpr, Lanes>): number {
   // Height: the longest path from a node to the root through what the loop computes.
@@ -272,11 +272,11 @@ function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: Readon
   const f64 = heights("f64");
   if (f64.length === 0) {
     // Single-precision work (one vector per value, half the registers of a double): long
-    // expressions such as the float32-step transcendentals take 4 groups where they are one chain
-    // and 3 where chains run side by side; short ones stay at SIMD_GROUPS.
+    // expressions that are one chain (a float32-step transcendental) take 4 groups; chains side
+    // by side (the chain's tanh and σ) and short expressions stay at SIMD_GROUPS.
     const f32 = heights("f32");
     if (f32.length < 24) return SIMD_GROUPS;
-    return f32.length <= 1.7 * (Math.max(...f32) - Math.min(...f32) + 1) ? 4 : 3;
+    return f32.length <= 1.7 * (Math.max(...f32) - Math.min(...f32) + 1) ? 4 : SIMD_GROUPS;
   }
   const levels = Math.max(...f64) - Math.min(...f64) + 1;
   return f64.length <= 1.5 * levels ? 3 : SIMD_GROUPS;
