@@ -14,8 +14,10 @@
 //   each is a normal single: subnormal results come from the second product, and 2¹²⁸ (x near
 //   the overflow threshold) is reached.
 // - expm1: 2ⁿ·q + (2ⁿ − 1), written as 2·(2ⁿ⁻¹·q + (2ⁿ⁻¹ − ½)) where n reaches 128.
-// - tanh x = t/(t + 2), t = expm1(2x) (x clamped to ±10, where tanh rounds to ±1).
-// - sigmoid: e = exp(−|x|) ∈ (0, 1], σ = 1/(1 + e) for x ≥ 0, e/(1 + e) below (one division).
+// - tanh: below |x| = 0.625 an odd polynomial (degree 4 in x²); above, 1 − 2e/(1 + e) with
+//   e = e^(−2|x|) (the error of e scaled down by 2e/(1 + e) ≤ 0.45) and the sign put back.
+// - sigmoid: e = e^(−|x|) ∈ (0, 1], σ = 1/(1 + e) for x ≥ 0, e/(1 + e) below (one division),
+//   with the rounding of 1 + e compensated to first order.
 // - log: u = m·2ᵉ with m in [√½, √2) (inputs scaled by 2²⁴ or 2⁻⁶⁴ first so that the exponent's
 //   power of two is a normal single), f = m − 1 exact, s = f/(2 + f), log m = f − f²/2 + s(f²/2 +
 //   z·h(z)) with z = s², h a degree-2 fit; log1p takes f = x exactly where x is in [√½ − 1, √2 − 1]
@@ -108,18 +110,11 @@ export function expF32Steps(x: ScalarExpr): ScalarExpr {
   return expOf(clamp(x, -104, 89));
 }
 
-/** eᵛ − 1 for v in [−104, 89]; `narrow`: v is known to lie in [−86, 86] (2ⁿ is one normal single). */
-function expm1Of(v: ScalarExpr, narrow: boolean): ScalarExpr {
+/** eᵛ − 1 for v in [−25, 89]: 2·(2ⁿ⁻¹·q + (2ⁿ⁻¹ − ½)), the rounding of 2ⁿ·q + (2ⁿ − 1) with n − 1 in [−37, 127]. */
+function expm1Of(v: ScalarExpr): ScalarExpr {
   const reduced = reduce(v, true);
-  const n = reduced.n;
-  const q = expm1Reduced(reduced);
-  if (narrow) {
-    const scale = S.pow2(n);
-    return S.add(S.mul(scale, q), S.sub(scale, f32(1)));
-  }
-  // 2·(2ⁿ⁻¹·q + (2ⁿ⁻¹ − ½)): the same rounding as 2ⁿ·q + (2ⁿ − 1), with n − 1 ≤ 127.
-  const half = S.pow2(S.sub(n, f32(1)));
-  return S.mul(f32(2), S.add(S.mul(half, q), S.sub(half, f32(0.5))));
+  const half = S.pow2(S.sub(reduced.n, f32(1)));
+  return S.mul(f32(2), S.add(S.mul(half, expm1Reduced(reduced)), S.sub(half, f32(0.5))));
 }
 
 /**
@@ -128,7 +123,7 @@ function expm1Of(v: ScalarExpr, narrow: boolean): ScalarExpr {
  * expm1(±0) = ±0.
  */
 export function expm1F32Steps(x: ScalarExpr): ScalarExpr {
-  return S.select(S.lt(S.abs(x), f32(2 ** -25)), x, expm1Of(clamp(x, -25, 89), false));
+  return S.select(S.lt(S.abs(x), f32(2 ** -25)), x, expm1Of(clamp(x, -25, 89)));
 }
 
 /**

@@ -48,7 +48,7 @@ export interface BackendOptions {
    * when an operation is compiled: a function jitted before the change keeps its kernels until
    * `jitted.clearCache()`.
    */
-  readonly transcendentals?: TranscendentalPrecision;
+  readonly transcendentals?: "float64" | "float32";
 }
 
 let requested: Backend = "auto";
