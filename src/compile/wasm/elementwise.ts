@@ -12,11 +12,11 @@
 // arithmetic compute; i32 arithmetic wraps; `nearest` is round-half-even in both; `exponent` and
 // `pow2` read and build the double's (or, on f32 values, the single's) bits: f32 ones keep the
 // loop in f32x4 lanes (i32x4 shifts of the reinterpreted vector), so the float32-step
-// approximations (src/scalar/fastmath32.ts) run 4 elements per vector. SIMD lanes are the same IEEE operations (fixed-width
-// SIMD keeps subnormals; only NaN payloads may differ, which no comparison or store observes as a
-// different value). Some nodes take a cheaper SIMD form that gives the same value for every input
-// (./simd-forms.ts: selects as pmin/pmax, clamps that cannot clip, pow2 of a small integer by an
-// add). Two nodes have no wasm form here and make the
+// approximations (src/scalar/fastmath32.ts) run 4 elements per vector. SIMD lanes are the same
+// IEEE operations (fixed-width SIMD keeps subnormals; only NaN payloads may differ, which no
+// comparison or store observes as a different value). Some nodes take a cheaper SIMD form that
+// gives the same value for every input (./simd-forms.ts: selects as pmin/pmax, clamps that cannot
+// clip, pow2 of a small integer by an add). Two nodes have no wasm form here and make the
 // renderer decline (the caller keeps the JS kernel): library calls (`Math.exp` & co., float64
 // transcendentals) and `toInt` (JavaScript's ToInt32 wraps where wasm's truncation saturates).
 
@@ -321,7 +321,6 @@ function pushMask32(f: FunctionBody, m: Vec, lanes: Lanes): void {
   else f.get(m.lo).get(m.hi).simdShuffle(NARROW_MASKS);
 }
 
-/** One node's value from its operands' vectors, stored into its own (not for operands and constants). */
 /** Locals holding constant vectors some SIMD forms use (−1 where the loop has none of those forms). */
 interface LoopConstants {
   /** f64x2 2⁵² + 1023 and f32x4 2²³ + 127 (pow2 by an add). */
@@ -332,6 +331,7 @@ interface LoopConstants {
   readonly mask255: number;
 }
 
+/** One node's value from its operands' vectors, stored into its own (not for operands and constants). */
 function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec, forms: ReadonlyMap<ScalarExpr, SimdForm>, k: LoopConstants): void {
   if (n.kind !== "op") throw new FluxionError("wasm elementwise: not a SIMD node");
   const l = lanes.get(n)!;
