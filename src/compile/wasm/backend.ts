@@ -46,7 +46,8 @@ export interface BackendOptions {
    * precision, twice the WebAssembly SIMD lanes, within the bound docs/compiler.md states ("Fast
    * float32 transcendentals": ≤ 2 ulp, ≤ 1.7e-7 relative). float64 tensors are unaffected. Read
    * when an operation is compiled: a function jitted before the change keeps its kernels until
-   * `jitted.clearCache()`.
+   * `jitted.clearCache()` (where code generation is forbidden it has no kernels and follows the
+   * setting at once). Pays off with WebAssembly SIMD; on the JS kernels it is slower.
    */
   readonly transcendentals?: "float64" | "float32";
 }
