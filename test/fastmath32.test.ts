@@ -58,14 +58,14 @@ interface Case {
 
 const CASES: Case[] = [
   { name: "exp", op: fx.exp, ref: Math.exp, ulps: 1, rel: 8e-8 },
-  { name: "expm1", op: fx.expm1, ref: Math.expm1, ulps: 1.6, rel: 1.2e-7 },
-  { name: "log", op: fx.log, ref: Math.log, ulps: 0.8, rel: 8e-8 },
-  { name: "log1p", op: fx.log1p, ref: Math.log1p, ulps: 0.8, rel: 8e-8 },
-  { name: "tanh", op: fx.tanh, ref: Math.tanh, ulps: 1.4, rel: 1.5e-7 },
-  { name: "sigmoid", op: fx.sigmoid, ref: sigmoid64, ulps: 1.9, rel: 1.7e-7 },
-  // Composites of several float32 ops (each rounds): the sum of their errors.
-  { name: "softplus", op: fx.nn.softplus, ref: softplus64, ulps: 2, rel: 1.7e-7 },
-  { name: "logSigmoid", op: fx.nn.logSigmoid, ref: (x) => -softplus64(-x), ulps: 2, rel: 1.7e-7 },
+  { name: "expm1", op: fx.expm1, ref: Math.expm1, ulps: 1.8, rel: 1.3e-7 },
+  { name: "log", op: fx.log, ref: Math.log, ulps: 0.9, rel: 9e-8 },
+  { name: "log1p", op: fx.log1p, ref: Math.log1p, ulps: 0.9, rel: 9e-8 },
+  { name: "tanh", op: fx.tanh, ref: Math.tanh, ulps: 1.5, rel: 1.6e-7 },
+  { name: "sigmoid", op: fx.sigmoid, ref: sigmoid64, ulps: 2, rel: 1.8e-7 },
+  // Composites of several float32 ops (each rounds), held to the bound the docs state for all.
+  { name: "softplus", op: fx.nn.softplus, ref: softplus64, ulps: 2, rel: 1.8e-7 },
+  { name: "logSigmoid", op: fx.nn.logSigmoid, ref: (x) => -softplus64(-x), ulps: 2, rel: 1.8e-7 },
 ];
 
 const report: string[] = [];

@@ -44,7 +44,7 @@ export interface BackendOptions {
    * logSigmoid, elu, gelu, softmax, …) are computed, on every backend alike: "float64" (default)
    * computes in double and rounds once (≤ 0.501 ulp); "float32" computes every step in single
    * precision, twice the WebAssembly SIMD lanes, within the bound docs/compiler.md states ("Fast
-   * float32 transcendentals": ≤ 2 ulp, ≤ 1.7e-7 relative). float64 tensors are unaffected. Read
+   * float32 transcendentals": ≤ 2 ulp, ≤ 1.8e-7 relative). float64 tensors are unaffected. Read
    * when an operation is compiled: a function jitted before the change keeps its kernels until
    * `jitted.clearCache()` (where code generation is forbidden it has no kernels and follows the
    * setting at once). Pays off with WebAssembly SIMD; on the JS kernels it is slower.
