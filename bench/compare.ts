@@ -320,11 +320,11 @@ function speedupsOf(ms: Record<string, number>): Record<string, Record<string, n
   return out;
 }
 
-/** The peak a fluxion variant can at most reach: f32x4 with float32 accumulation, f64x2 with float64, scalar JS for the JS kernels (× threads). */
+/** The peak a fluxion variant can at most reach: f32x4 with float32 accumulation or float32-step transcendentals, f64x2 with float64, scalar JS for the JS kernels (× threads). */
 function peakFor(name: string, p: Peaks): number {
   const threads = name.endsWith("-2t") ? 2 : 1;
   if (name.startsWith("fluxion-js")) return p.jsScalarGflops * threads;
-  return (name.includes("f32acc") ? p.wasmF32x4Gflops : p.wasmF64x2Gflops) * threads;
+  return (name.includes("f32acc") || name.includes("f32trans") ? p.wasmF32x4Gflops : p.wasmF64x2Gflops) * threads;
 }
 
 /** The copy bandwidth (GB/s) that applies to a working set of `bytes`: the cache-sized figure up to 16 MiB. */

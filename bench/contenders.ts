@@ -52,6 +52,8 @@ export interface FluxionVariant {
   readonly backend: "js" | "wasm";
   readonly accumulation: "float64" | "float32";
   readonly threads: number;
+  /** setBackend's `transcendentals` (default "float64"; the chain also runs "float32", single-step exp/tanh/σ). */
+  readonly transcendentals?: "float64" | "float32";
 }
 
 /** Whether this checkout's `setBackend` takes a `threads` option (feature-detected, restored after). */
@@ -86,6 +88,7 @@ export function fluxionVariants(threads: boolean): FluxionVariant[] {
 export function selectVariant(v: FluxionVariant, threads: boolean): void {
   const options: Record<string, unknown> = { accumulation: v.accumulation };
   if (threads) options.threads = v.threads;
+  if (v.transcendentals !== undefined) options.transcendentals = v.transcendentals;
   fx.setBackend(v.backend, options as fx.BackendOptions);
 }
 
@@ -160,9 +163,11 @@ export function chainData(size: number): Float32Array {
 
 export function chainContenders(size: number, variants: readonly FluxionVariant[], threads: boolean): (Contender | Failure)[] {
   const data = chainData(size);
-  // Accumulation does not enter an elementwise chain: one variant per backend and thread count.
-  const out: (Contender | Failure)[] = variants
-    .filter((v) => v.accumulation === "float64")
+  // Accumulation does not enter an elementwise chain: one variant per backend and thread count,
+  // and the WebAssembly ones again with float32-step transcendentals (f32x4 lanes).
+  const chainVariants = variants.filter((v) => v.accumulation === "float64");
+  const f32trans = chainVariants.filter((v) => v.backend === "wasm").map((v): FluxionVariant => ({ ...v, name: v.name.replace("f64acc", "f32trans"), transcendentals: "float32" }));
+  const out: (Contender | Failure)[] = [...chainVariants, ...f32trans]
     .map((v) =>
       fluxion(v, threads, () => {
         const x = fx.tensor(data);

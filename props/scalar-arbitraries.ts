@@ -37,7 +37,7 @@ export function exprArb(type: ScalarType, depth: number, only: Only = {}): fc.Ar
     ops.push(fc.tuple(same, same).map(([a, b]) => S.div(a, b)));
     ops.push(fc.tuple(fc.constantFrom(S.sqrt, S.floor, S.ceil, S.nearest), same).map(([f, a]) => f(a)));
   }
-  if (type === "f32") ops.push(sub("f64").map(S.demote));
+  if (type === "f32") ops.push(sub("f64").map(S.demote), ...singleBitOps(same));
   if (type === "f64") {
     ops.push(sub("f32").map(S.promote), sub("i32").map(S.fromInt), sub("f64").map(S.exponent));
     ops.push(fc.integer({ min: -1022, max: 1023 }).map((n) => S.pow2(S.c(n, "f64"))));
@@ -77,5 +77,21 @@ function f32OnlyArb(type: ScalarType, depth: number, leaves: fc.Arbitrary<Scalar
     fc.tuple(fc.constantFrom(S.add, S.sub, S.mul, S.div), f, f).map(([g, a, b]) => g(a, b)),
     fc.tuple(fc.constantFrom(S.neg, S.abs, S.sqrt, S.floor, S.ceil, S.nearest), f).map(([g, a]) => g(a)),
     fc.tuple(mask, f, f).map(([c, a, b]) => S.select(c, a, b)),
+    ...singleBitOps(f),
   );
+}
+
+/** `v` limited to [lo, hi] by selects (NaN passes through). */
+function clampTo(v: ScalarExpr, lo: number, hi: number): ScalarExpr {
+  const t = v.type;
+  return S.select(S.gt(v, S.c(hi, t)), S.c(hi, t), S.select(S.lt(v, S.c(lo, t)), S.c(lo, t), v));
+}
+
+/** The single-precision bit-level helpers: exponent of any value, pow2 of a value kept in its range [−126, 127]. */
+function singleBitOps(f: fc.Arbitrary<ScalarExpr>): fc.Arbitrary<ScalarExpr>[] {
+  return [
+    f.map(S.exponent),
+    f.map((v) => S.pow2(clampTo(v, -126, 127))),
+    fc.integer({ min: -126, max: 127 }).map((n) => S.pow2(S.c(n, "f32"))),
+  ];
 }

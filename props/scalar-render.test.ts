@@ -12,6 +12,7 @@ import { interpretScalar } from "../src/scalar/interpret.js";
 import { renderJsExpression, renderJsStatements } from "../src/compile/scalar/render-js.js";
 import { compileKernelSource } from "../src/compile/codegen/emitter.js";
 import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
+import { expF32Steps, expm1F32Steps, log1pF32Steps, logF32Steps, sigmoidF32Steps, tanhF32Steps } from "../src/scalar/fastmath32.js";
 import { runs } from "./runs.js";
 
 type Kernel = (ins: readonly Float64Array[], out: Float64Array) => void;
@@ -66,6 +67,16 @@ describe("JS renderer ≡ interpreter on random expressions, bit for bit", () =>
     const fns = [expF32, expm1F32, logF32, log1pF32, tanhF32, sigmoidF32];
     fc.assert(
       fc.property(fc.constantFrom(...fns), fc.constantFrom(...fns), (f, g) => check(f(g(x)))),
+      runs(100),
+    );
+  });
+
+  it("the float32-step approximations (fastmath32.ts), nested in each other and in the double-precision ones", () => {
+    const x = S.arg(0, "f32");
+    const steps = [expF32Steps, expm1F32Steps, logF32Steps, log1pF32Steps, tanhF32Steps, sigmoidF32Steps];
+    const all = [...steps, expF32, logF32, tanhF32];
+    fc.assert(
+      fc.property(fc.constantFrom(...steps), fc.constantFrom(...all), (f, g) => check(f(g(x)))),
       runs(100),
     );
   });

@@ -2,8 +2,9 @@
 // random well-typed expressions without library calls (which have no wasm form), over operands
 // of each type, per element or rank-0, and single-precision trees that take the f32x4 SIMD loop
 // (78 elements: 19 vectors and a scalar tail); plus the float32 approximations of fastmath.ts,
-// which take the SIMD loop with f64x2 lanes for their double-precision steps
-// (props/wasm-elementwise.test.ts has random mixed-precision trees).
+// which take the SIMD loop with f64x2 lanes for their double-precision steps, and the
+// float32-step ones of fastmath32.ts, which take f32x4 lanes only (props/wasm-elementwise.test.ts
+// has random mixed-precision trees).
 // Compared by Object.is.
 
 import fc from "fast-check";
@@ -11,7 +12,9 @@ import { describe, expect, it } from "vitest";
 import { S, type ScalarExpr, formatScalar } from "../src/scalar/expr.js";
 import { interpretScalar } from "../src/scalar/interpret.js";
 import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
-import { type Operand, compileWasmElementwise, renderWasmElementwise, wasmCanRender } from "../src/compile/wasm/elementwise.js";
+import { expF32Steps, expm1F32Steps, log1pF32Steps, logF32Steps, sigmoidF32Steps, tanhF32Steps } from "../src/scalar/fastmath32.js";
+import { type Operand, compileWasmElementwise, renderWasmElementwise, wasmCanRender, wasmElementwiseUsesSimd } from "../src/compile/wasm/elementwise.js";
+import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
 import type { DType } from "../src/tensor/dtype.js";
 import { ARG_TYPES, F32, exprArb, operandColumns } from "./scalar-arbitraries.js";
 import { runs } from "./runs.js";
@@ -67,6 +70,28 @@ describe("WebAssembly renderer ≡ interpreter, bit for bit", () => {
       kernel([xs], out);
       const fn = interpretScalar(root, 1);
       for (let i = 0; i < xs.length; i++) if (!Object.is(out[i], fn(xs[i]!))) expect.fail(`${formatScalar(root).slice(0, 40)}… at ${xs[i]}: wasm ${out[i]}, interpreter ${fn(xs[i]!)}`);
+    }
+  });
+
+  it("the float32-step approximations take the f32x4 loop (no f64x2 lane) and compute the interpreter's bits on a sweep", () => {
+    const x = S.arg(0, "f32");
+    const operands: Operand[] = [{ dtype: "float32", scalar: false }];
+    const F64X2_ADD = 0xf0;
+    for (const f of [expF32Steps, expm1F32Steps, logF32Steps, log1pF32Steps, tanhF32Steps, sigmoidF32Steps]) {
+      const root = f(x);
+      if (wasmSimdAvailable()) {
+        expect(wasmElementwiseUsesSimd(root, operands, "float32")).toBe(true);
+        const b = renderWasmElementwise(root, operands, "float32")!.bytes();
+        expect(b.some((v, i) => v === 0xfd && b[i + 1] === F64X2_ADD && b[i + 2] === 0x01)).toBe(false);
+      }
+      // 2¹⁴ + 3 elements: the SIMD loop and a scalar tail.
+      const bits = Uint32Array.from({ length: (1 << 14) + 3 }, (_, i) => (i * 262147 + 11) >>> 0);
+      const xs = new Float32Array(bits.buffer);
+      const kernel = compileWasmElementwise(root, operands, "float32")!;
+      const out = new Float32Array(xs.length);
+      kernel([xs], out);
+      const fn = interpretScalar(root, 1);
+      for (let i = 0; i < xs.length; i++) if (!Object.is(out[i], fn(xs[i]!))) expect.fail(`${f.name} at ${xs[i]}: wasm ${out[i]}, interpreter ${fn(xs[i]!)}`);
     }
   });
 

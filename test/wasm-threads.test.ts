@@ -59,11 +59,11 @@ describe("thread count", () => {
       expect(() => setBackend("auto", { threads: bad })).toThrow(`setBackend: threads must be a whole number from 1 to 64, got ${String(bad)}`);
     }
     expect(() => setBackend("auto", { threads: "2" as never })).toThrow('setBackend: threads must be a whole number from 1 to 64, got "2"');
-    expect(() => setBackend("auto", { thread: 2 } as never)).toThrow('setBackend: unknown option "thread" (expected "accumulation" or "threads")');
+    expect(() => setBackend("auto", { thread: 2 } as never)).toThrow('setBackend: unknown option "thread" (expected "accumulation", "threads" or "transcendentals")');
     setBackend("auto", { threads: 3, accumulation: "float32" });
-    expect(backendSetting().options).toEqual({ accumulation: "float32", threads: 3 });
+    expect(backendSetting().options).toEqual({ accumulation: "float32", threads: 3, transcendentals: "float64" });
     setBackend("auto");
-    expect(backendSetting().options).toEqual({ accumulation: "float64", threads: undefined });
+    expect(backendSetting().options).toEqual({ accumulation: "float64", threads: undefined, transcendentals: "float64" });
   });
 
   it.runIf(kernelMemoryShared())("the option, else FLUXION_THREADS, else min(concurrency, 4); one without a host", () => {

@@ -4,12 +4,16 @@
 // differentiated again. Conventions at kinks: abs'(0) = 0 (sign(0) = 0), sqrt'(0) = +Infinity,
 // floor/ceil/round/sign have zero derivative.
 // float64 transcendentals are JavaScript's `Math` functions; float32 exp, log, log1p, expm1, tanh
-// and sigmoid are the inlined approximations of src/scalar/fastmath.ts (≤ 1 ulp).
+// and sigmoid are the inlined approximations of src/scalar/fastmath.ts (≤ 1 ulp), or under
+// setBackend's `transcendentals: "float32"` those of src/scalar/fastmath32.ts (single steps),
+// chosen when the primitive is lowered (src/scalar/precision.ts).
 
 import type { DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { S, type LibmName, type ScalarExpr } from "../scalar/expr.js";
 import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../scalar/fastmath.js";
+import { expF32Steps, expm1F32Steps, log1pF32Steps, logF32Steps, sigmoidF32Steps, tanhF32Steps } from "../scalar/fastmath32.js";
+import { transcendentalPrecision } from "../scalar/precision.js";
 import { type OperandKind, type TensorLike, defineElementwise, elementwiseOp, stored } from "./elementwise.js";
 import type { JvpArgs, Params, VjpArgs } from "./primitive.js";
 import { add, div, mul, sub } from "./binary.js";
@@ -61,8 +65,16 @@ function libm(fn: LibmName): Describe {
   return (x, dtype) => stored(S.libm(fn, S.toF64(x)), dtype);
 }
 
-/** float32: the inlined approximation; float64: the `Math` function. */
-function fast(fn: LibmName, approximation: (x: ScalarExpr) => ScalarExpr): Describe {
+type Approximation = (x: ScalarExpr) => ScalarExpr;
+
+/** The float32 approximation the precision setting picks: computed in double, or in single steps. */
+function float32Variant(double: Approximation, single: Approximation): Approximation {
+  return (x) => (transcendentalPrecision() === "float32" ? single(x) : double(x));
+}
+
+/** float32: the inlined approximation (of the precision setting); float64: the `Math` function. */
+function fast(fn: LibmName, double: Approximation, single: Approximation): Describe {
+  const approximation = float32Variant(double, single);
   return (x, dtype) => (dtype === "float32" ? approximation(x) : libm(fn)(x, dtype));
 }
 
@@ -92,19 +104,19 @@ const absPair = smoothUnary("abs", "abs", "numeric", (x) => S.abs(x), (x) => sig
 export const absPrim = absPair[0];
 /** |x| elementwise. */
 export const abs = absPair[1];
-const expPair = smoothUnary("exp", "exp", "float", fast("exp", expF32), (_x, out) => out);
+const expPair = smoothUnary("exp", "exp", "float", fast("exp", expF32, expF32Steps), (_x, out) => out);
 export const expPrim = expPair[0];
 /** eˣ elementwise (floats; an int operand gives float32). */
 export const exp = expPair[1];
-const logPair = smoothUnary("log", "log", "float", fast("log", logF32), (x) => reciprocal(x), (g, x) => div(g, x));
+const logPair = smoothUnary("log", "log", "float", fast("log", logF32, logF32Steps), (x) => reciprocal(x), (g, x) => div(g, x));
 export const logPrim = logPair[0];
 /** The natural logarithm elementwise (floats). */
 export const log = logPair[1];
-const log1pPair = smoothUnary("log1p", "log1p", "float", fast("log1p", log1pF32), (x) => reciprocal(add(x, 1)), (g, x) => div(g, add(x, 1)));
+const log1pPair = smoothUnary("log1p", "log1p", "float", fast("log1p", log1pF32, log1pF32Steps), (x) => reciprocal(add(x, 1)), (g, x) => div(g, add(x, 1)));
 export const log1pPrim = log1pPair[0];
 /** log(1 + x) elementwise, accurate for small x (floats). */
 export const log1p = log1pPair[1];
-const expm1Pair = smoothUnary("expm1", "expm1", "float", fast("expm1", expm1F32), (_x, out) => add(out, 1));
+const expm1Pair = smoothUnary("expm1", "expm1", "float", fast("expm1", expm1F32, expm1F32Steps), (_x, out) => add(out, 1));
 export const expm1Prim = expm1Pair[0];
 /** eˣ − 1 elementwise, accurate for small x (floats). */
 export const expm1 = expm1Pair[1];
@@ -140,7 +152,7 @@ const cosPair = smoothUnary("cos", "cos", "float", libm("cos"), (x) => neg(sin(x
 export const cosPrim = cosPair[0];
 /** cos x elementwise (floats, radians). */
 export const cos = cosPair[1];
-const tanhPair = smoothUnary("tanh", "tanh", "float", fast("tanh", tanhF32), (_x, out) => sub(1, mul(out, out)));
+const tanhPair = smoothUnary("tanh", "tanh", "float", fast("tanh", tanhF32, tanhF32Steps), (_x, out) => sub(1, mul(out, out)));
 export const tanhPrim = tanhPair[0];
 /** tanh x elementwise (floats). */
 export const tanh = tanhPair[1];
@@ -156,7 +168,7 @@ const sigmoidPair = smoothUnary(
   "sigmoid",
   "sigmoid",
   "float",
-  (x, dtype) => (dtype === "float32" ? sigmoidF32(x) : sigmoidF64(x)),
+  (x, dtype) => (dtype === "float32" ? float32Variant(sigmoidF32, sigmoidF32Steps)(x) : sigmoidF64(x)),
   (_x, out) => mul(out, sub(1, out)),
 );
 export const sigmoidPrim = sigmoidPair[0];

@@ -27,11 +27,13 @@ export type ScalarType = "f32" | "f64" | "i32";
  * `select(c, a, b)`: `a` where the `i32` `c` is nonzero, else `b` (both are always computed).
  * Conversions: `promote` f32→f64 (exact), `demote` f64→f32 (round to nearest even, overflow to
  * ±Inf), `fromInt` i32→f64 (exact), `toInt` f64→i32 (truncate, wrap modulo 2³²; NaN, ±Inf → 0).
- * Bit-level helpers for approximations (f64 → f64):
- * - `exponent(x)`: the unbiased exponent field of the double x, floor(log2 |x|) for a normal x
- *   (−1023 for 0 and subnormals, 1024 for ±Inf and NaN);
- * - `pow2(n)`: exactly 2ⁿ for n = ToInt32(n) in [−1022, 1023] (NaN counts as 0; callers keep n in
- *   range).
+ * Bit-level helpers for approximations (f64 → f64, or f32 → f32 on the single's fields):
+ * - `exponent(x)`: the unbiased exponent field of x, floor(log2 |x|) for a normal x; f64: −1023
+ *   for 0 and subnormals, 1024 for ±Inf and NaN; f32: −127 for 0 and subnormal singles, 128 for
+ *   ±Inf and NaN;
+ * - `pow2(n)`: exactly 2ⁿ for n = ToInt32(n) in [−1022, 1023] (f64) or [−126, 127] (f32), the
+ *   normal powers of two of the type (NaN counts as 0; callers keep n in range: outside it the
+ *   renderers may differ).
  */
 export type OpName =
   | "add" | "sub" | "mul" | "div" | "neg" | "abs" | "sqrt" | "floor" | "ceil" | "nearest"
@@ -138,8 +140,8 @@ export const S = {
   demote: (a: ScalarExpr) => (want("demote", a, "f64"), op("demote", "f32", [a])),
   fromInt: (a: ScalarExpr) => (want("fromInt", a, "i32"), op("fromInt", "f64", [a])),
   toInt: (a: ScalarExpr) => (want("toInt", a, "f64"), op("toInt", "i32", [a])),
-  exponent: (a: ScalarExpr) => (want("exponent", a, "f64"), op("exponent", "f64", [a])),
-  pow2: (a: ScalarExpr) => (want("pow2", a, "f64"), op("pow2", "f64", [a])),
+  exponent: (a: ScalarExpr) => (want("exponent", a, "f32", "f64"), op("exponent", a.type, [a])),
+  pow2: (a: ScalarExpr) => (want("pow2", a, "f32", "f64"), op("pow2", a.type, [a])),
   libm(fn: LibmName, ...args: ScalarExpr[]): LibmNode {
     for (const a of args) want(fn, a, "f64");
     return { kind: "libm", fn, type: "f64", args };

@@ -18,6 +18,18 @@ function exponentField(x: number): number {
   return ((bits.getUint16(0) >>> 4) & 0x7ff) - 1023;
 }
 
+/** floor(log2 |x|) from the exponent field of the single x (see `exponent` in expr.ts). */
+function exponentField32(x: number): number {
+  bits.setFloat32(0, x);
+  return ((bits.getUint16(0) >>> 7) & 0xff) - 127;
+}
+
+/** 2ⁿ for n = ToInt32(n) in [−126, 127], built from the single's bits. */
+function pow2Single(n: number): number {
+  bits.setUint32(0, (((n | 0) + 127) << 23) >>> 0);
+  return bits.getFloat32(0);
+}
+
 /** 2ⁿ for n = ToInt32(n) in [−1022, 1023], built from its bits. */
 function pow2(n: number): number {
   bits.setUint32(0, (((n | 0) + 1023) << 20) >>> 0);
@@ -101,9 +113,9 @@ function stepOf(n: ScalarExpr, slot: number, slotOf: (n: ScalarExpr) => number):
     case "toInt":
       return (s) => void (s[slot] = toInt32(s[a]!));
     case "exponent":
-      return (s) => void (s[slot] = exponentField(s[a]!));
+      return f32 ? (s) => void (s[slot] = exponentField32(s[a]!)) : (s) => void (s[slot] = exponentField(s[a]!));
     case "pow2":
-      return (s) => void (s[slot] = pow2(s[a]!));
+      return f32 ? (s) => void (s[slot] = pow2Single(s[a]!)) : (s) => void (s[slot] = pow2(s[a]!));
   }
 }
 

@@ -112,9 +112,14 @@ function renderNode(n: ScalarExpr, ref: (a: ScalarExpr) => string, cond: (a: Sca
       return `Math.fround(${ref(a!)})`;
     case "toInt":
       return `(${ref(a!)} | 0)`;
-    case "exponent":
-      return `(D1[0] = ${ref(a!)}, ((W1[${HIGH_WORD}] >>> 20) & 2047) - 1023)`;
+    case "exponent": {
+      const e = `(D1[0] = ${ref(a!)}, ((W1[${HIGH_WORD}] >>> 20) & 2047) - 1023)`;
+      // A single's exponent field is the double's, limited to [−127, 128]: a zero or subnormal
+      // single is a double of exponent ≤ −127, ±Inf and NaN have 1024.
+      return t === "f32" ? `Math.min(Math.max(${e}, -127), 128)` : e;
+    }
     case "pow2":
+      // The table's 2ⁿ for n in [−126, 127] are the single powers of two too.
       return `P2[(${ref(a!)} | 0) + 1022]`;
   }
 }

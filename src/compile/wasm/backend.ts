@@ -14,6 +14,7 @@ import { clearCaches } from "../limits.js";
 import "./conv.js"; // plugs the WebAssembly direct convolution into the conv kernels
 import { wasmSimdAvailable } from "./feature.js";
 import { type Accumulation, type WasmMatmul, compileWasmMatmul } from "./matmul.js";
+import { type TranscendentalPrecision, setTranscendentalPrecision, transcendentalPrecision } from "../../scalar/precision.js";
 import { MAX_THREADS, setThreadsOption, threadsOption, validThreadCount } from "./threads/count.js";
 
 /** A backend choice: "auto" (WebAssembly SIMD where available), "js" or "wasm". */
@@ -38,6 +39,17 @@ export interface BackendOptions {
    * product and never keep a process alive.
    */
   readonly threads?: number;
+  /**
+   * How float32 exp, expm1, log, log1p, tanh and sigmoid (and what is built on them: softplus,
+   * logSigmoid, elu, gelu, softmax, …) are computed, on every backend alike: "float64" (default)
+   * computes in double and rounds once (≤ 0.501 ulp); "float32" computes every step in single
+   * precision, twice the WebAssembly SIMD lanes, within the bound docs/compiler.md states ("Fast
+   * float32 transcendentals": ≤ 2 ulp, ≤ 1.8e-7 relative). float64 tensors are unaffected. Read
+   * when an operation is compiled: a function jitted before the change keeps its kernels until
+   * `jitted.clearCache()` (where code generation is forbidden it has no kernels and follows the
+   * setting at once). Pays off with WebAssembly SIMD; on the JS kernels it is slower.
+   */
+  readonly transcendentals?: "float64" | "float32";
 }
 
 let requested: Backend = "auto";
@@ -52,10 +64,14 @@ export function setBackend(backend: Backend, options: BackendOptions = {}): void
     throw new ValueError(`setBackend: backend must be "auto", "js" or "wasm", got ${JSON.stringify(backend)}`);
   }
   const keys = Object.keys(options ?? {});
-  const unknown = keys.filter((k) => k !== "accumulation" && k !== "threads");
-  if (unknown.length > 0) throw new ValueError(`setBackend: unknown option ${JSON.stringify(unknown[0])} (expected "accumulation" or "threads")`);
+  const unknown = keys.filter((k) => k !== "accumulation" && k !== "threads" && k !== "transcendentals");
+  if (unknown.length > 0) throw new ValueError(`setBackend: unknown option ${JSON.stringify(unknown[0])} (expected "accumulation", "threads" or "transcendentals")`);
   const acc = options.accumulation ?? "float64";
   if (acc !== "float64" && acc !== "float32") throw new ValueError(`setBackend: accumulation must be "float64" or "float32", got ${JSON.stringify(acc)}`);
+  const transcendentals = options.transcendentals === undefined ? "float64" : options.transcendentals;
+  if (transcendentals !== "float64" && transcendentals !== "float32") {
+    throw new ValueError(`setBackend: transcendentals must be "float64" or "float32", got ${JSON.stringify(transcendentals)}`);
+  }
   const threads = options.threads;
   if (threads !== undefined && !validThreadCount(threads)) {
     throw new ValueError(`setBackend: threads must be a whole number from 1 to ${MAX_THREADS}, got ${typeof threads === "string" ? JSON.stringify(threads) : String(threads)}`);
@@ -65,13 +81,14 @@ export function setBackend(backend: Backend, options: BackendOptions = {}): void
   }
   requested = backend;
   accumulation = acc;
+  setTranscendentalPrecision(transcendentals);
   setThreadsOption(threads);
   clearCaches();
 }
 
 /** The backend and options last set (to restore them after a temporary change; `threads` undefined: the default). */
-export function backendSetting(): { backend: Backend; options: { accumulation: Accumulation; threads: number | undefined } } {
-  return { backend: requested, options: { accumulation, threads: threadsOption() } };
+export function backendSetting(): { backend: Backend; options: { accumulation: Accumulation; threads: number | undefined; transcendentals: TranscendentalPrecision } } {
+  return { backend: requested, options: { accumulation, threads: threadsOption(), transcendentals: transcendentalPrecision() } };
 }
 
 /** The backend kernels are compiled for now: "wasm" or "js". */

@@ -10,11 +10,13 @@
 // Bit-identical to the JS renderer by construction of the semantics: wasm f32 and f64 operations
 // are IEEE single and double operations, which is what `Math.fround(a op b)` and double
 // arithmetic compute; i32 arithmetic wraps; `nearest` is round-half-even in both; `exponent` and
-// `pow2` read and build the double's bits. SIMD lanes are the same IEEE operations (fixed-width
-// SIMD keeps subnormals; only NaN payloads may differ, which no comparison or store observes as a
-// different value). Some nodes take a cheaper SIMD form that gives the same value for every input
-// (./simd-forms.ts: selects as pmin/pmax, clamps that cannot clip, pow2 of a small integer by an
-// add). Two nodes have no wasm form here and make the
+// `pow2` read and build the double's (or, on f32 values, the single's) bits: f32 ones keep the
+// loop in f32x4 lanes (i32x4 shifts of the reinterpreted vector), so the float32-step
+// approximations (src/scalar/fastmath32.ts) run 4 elements per vector. SIMD lanes are the same
+// IEEE operations (fixed-width SIMD keeps subnormals; only NaN payloads may differ, which no
+// comparison or store observes as a different value). Some nodes take a cheaper SIMD form that
+// gives the same value for every input (./simd-forms.ts: selects as pmin/pmax, clamps that cannot
+// clip, pow2 of a small integer by an add). Two nodes have no wasm form here and make the
 // renderer decline (the caller keeps the JS kernel): library calls (`Math.exp` & co., float64
 // transcendentals) and `toInt` (JavaScript's ToInt32 wraps where wasm's truncation saturates).
 
@@ -49,9 +51,12 @@ const I64_EXTEND_I32_U = 0xad;
 const I64_REINTERPRET_F64 = 0xbd;
 const F64_REINTERPRET_I64 = 0xbf;
 const I32_TRUNC_F64_S = 0xaa;
+const I32_TRUNC_F32_S = 0xa8;
 const F32X4_CEIL = 0x67;
 const F32X4_FLOOR = 0x68;
 const F32X4_NEAREST = 0x6a;
+const I32X4_TRUNC_SAT_F32X4_S = 0xf8;
+const F32X4_CONVERT_I32X4_S = 0xfa;
 
 const SCALAR_ARITH: Record<string, Partial<Record<ScalarType, number>>> = {
   add: { f32: Op.f32Add, f64: Op.f64Add, i32: Op.i32Add },
@@ -150,7 +155,7 @@ function simdLanes(order: readonly ScalarExpr[], root: ScalarExpr, operands: rea
       l = isMask(of(n.args[0]!)) && of(n.args[1]!) === v && of(n.args[2]!) === v ? v : undefined;
     } else if (n.op === "promote") l = of(n.args[0]!) === "f32" ? "f64" : undefined;
     else if (n.op === "demote") l = of(n.args[0]!) === "f64" ? "f32" : undefined;
-    else if (n.op === "exponent" || n.op === "pow2") l = of(n.args[0]!) === "f64" ? "f64" : undefined;
+    else if (n.op === "exponent" || n.op === "pow2") l = of(n.args[0]!) === VALUE_LANES[n.type] ? VALUE_LANES[n.type] : undefined;
     else if (n.op in SIMD_F64 && n.type !== "i32" && n.args.every((a) => of(a) === VALUE_LANES[n.type])) l = VALUE_LANES[n.type];
     if (l === undefined) return null;
     lanes.set(n, l);
@@ -201,10 +206,20 @@ function scalarNode(f: FunctionBody, n: ScalarExpr, local: (m: ScalarExpr) => nu
     case "toInt":
       throw new FluxionError("wasm elementwise: no wasm form for toInt");
     case "exponent":
+      if (t === "f32") {
+        // ((bits >>> 23) & 255) − 127
+        f.get(local(a!)).emit(Op.i32ReinterpretF32).i32Const(23).emit(Op.i32ShrU).i32Const(255).emit(Op.i32And).i32Const(127).emit(Op.i32Sub, Op.f32ConvertI32S);
+        return;
+      }
       // ((bits >>> 52) & 2047) − 1023
       f.get(local(a!)).emit(I64_REINTERPRET_F64, I64_CONST, 52, I64_SHR_U, I32_WRAP_I64).i32Const(2047).emit(Op.i32And).i32Const(1023).emit(Op.i32Sub, Op.f64ConvertI32S);
       return;
     case "pow2":
+      if (t === "f32") {
+        // bits of 2ⁿ: (n + 127) << 23; NaN counts as 0 (n is in range otherwise).
+        f.get(local(a!)).f32Const(0).get(local(a!)).get(local(a!)).emit(Op.f32Eq, Op.select, I32_TRUNC_F32_S).i32Const(127).emit(Op.i32Add).i32Const(23).emit(Op.i32Shl, Op.f32ReinterpretI32);
+        return;
+      }
       // bits of 2ⁿ: (n + 1023) << 52; NaN counts as 0, as JS's `| 0` makes it (n is in range otherwise).
       f.get(local(a!)).f64Const(0).get(local(a!)).get(local(a!)).emit(Op.f64Eq, Op.select, I32_TRUNC_F64_S).i32Const(1023).emit(Op.i32Add, I64_EXTEND_I32_U, I64_CONST, 52, I64_SHL, F64_REINTERPRET_I64);
       return;
@@ -240,6 +255,9 @@ const SIMD_GROUPS = 2;
  * SIMD_GROUPS where chains run side by side (tanh(…)·σ(…), eˣ·eʸ: three groups spill). Measured
  * (CPU time, interleaved, 2 groups / 3 groups): exp 1.04, expm1 1.13, tanh 1.17, sigmoid 1.12,
  * log 1.16, log1p 1.13, x·σ(x) 1.10, gelu 1.12, softplus 1.17; the chain 0.88, eˣ·eʸ 0.88.
+ * Without double-precision work, see the comment inside (the float32-step forms, speed relative
+ * to 2 groups, CPU time interleaved: tanh 3 groups 1.13×, 4 groups 1.18×; sigmoid 1.13×, 1.15×;
+ * exp 1.13×, 1.18×; the chain 0.94×, 0.82×).
  */
 function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: ReadonlySet<ScalarExpr>, forms: ReadonlyMap<ScalarExpr, SimdForm>, lanes: ReadonlyMap<ScalarExpr, Lanes>): number {
   // Height: the longest path from a node to the root through what the loop computes.
@@ -250,8 +268,16 @@ function simdGroups(order: readonly ScalarExpr[], root: ScalarExpr, live: Readon
     const h = height.get(n) ?? 0;
     for (const a of readsOf(n, forms)) height.set(a, Math.max(height.get(a) ?? 0, h + 1));
   }
-  const f64 = order.filter((n) => live.has(n) && n.kind === "op" && lanes.get(n) === "f64").map((n) => height.get(n) ?? 0);
-  if (f64.length === 0) return SIMD_GROUPS;
+  const heights = (l: Lanes) => order.filter((n) => live.has(n) && n.kind === "op" && lanes.get(n) === l).map((n) => height.get(n) ?? 0);
+  const f64 = heights("f64");
+  if (f64.length === 0) {
+    // Single-precision work (one vector per value, half the registers of a double): long
+    // expressions that are one chain (a float32-step transcendental) take 4 groups; chains side
+    // by side (the chain's tanh and σ) and short expressions stay at SIMD_GROUPS.
+    const f32 = heights("f32");
+    if (f32.length < 24) return SIMD_GROUPS;
+    return f32.length <= 1.7 * (Math.max(...f32) - Math.min(...f32) + 1) ? 4 : SIMD_GROUPS;
+  }
   const levels = Math.max(...f64) - Math.min(...f64) + 1;
   return f64.length <= 1.5 * levels ? 3 : SIMD_GROUPS;
 }
@@ -295,8 +321,18 @@ function pushMask32(f: FunctionBody, m: Vec, lanes: Lanes): void {
   else f.get(m.lo).get(m.hi).simdShuffle(NARROW_MASKS);
 }
 
+/** Locals holding constant vectors some SIMD forms use (−1 where the loop has none of those forms). */
+interface LoopConstants {
+  /** f64x2 2⁵² + 1023 and f32x4 2²³ + 127 (pow2 by an add). */
+  readonly pow2Bias: number;
+  readonly pow2Bias32: number;
+  /** i32x4 127 and 255 (the single's exponent bias and field mask). */
+  readonly bias127: number;
+  readonly mask255: number;
+}
+
 /** One node's value from its operands' vectors, stored into its own (not for operands and constants). */
-function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec, forms: ReadonlyMap<ScalarExpr, SimdForm>, pow2Bias: number): void {
+function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr, Lanes>, vec: (m: ScalarExpr) => Vec, forms: ReadonlyMap<ScalarExpr, SimdForm>, k: LoopConstants): void {
   if (n.kind !== "op") throw new FluxionError("wasm elementwise: not a SIMD node");
   const l = lanes.get(n)!;
   const v = vec(n);
@@ -314,11 +350,17 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
     else halves((_, part) => f.get(part(vec(form.a))));
     return;
   }
+  if (form?.op === "pow2Int" && l === "f32") {
+    // bits of n + (2²³ + 127), NaN masked to +0 first, shifted left by 23
+    const x = vec(form.a).lo;
+    f.get(x).get(x).get(x).simd(Simd.f32x4Eq).simd(Simd.v128And).get(k.pow2Bias32).simd(Simd.f32x4Add).i32Const(23).simd(Simd.i32x4Shl).set(v.lo);
+    return;
+  }
   if (form?.op === "pow2Int") {
     // bits of n + (2⁵² + 1023), NaN masked to +0 first, shifted left by 52
     halves((_, part) => {
       const x = part(vec(form.a));
-      f.get(x).get(x).get(x).simd(Simd.f64x2Eq).simd(Simd.v128And).get(pow2Bias).simd(Simd.f64x2Add).i32Const(52).simd(I64X2_SHL);
+      f.get(x).get(x).get(x).simd(Simd.f64x2Eq).simd(Simd.v128And).get(k.pow2Bias).simd(Simd.f64x2Add).i32Const(52).simd(I64X2_SHL);
     });
     return;
   }
@@ -362,6 +404,11 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
       f.get(vec(a!).lo).simd(Simd.f32x4DemoteF64x2Zero).get(vec(a!).hi).simd(Simd.f32x4DemoteF64x2Zero).simdShuffle(JOIN_LOW).set(v.lo);
       return;
     case "exponent":
+      if (l === "f32") {
+        // ((bits >>> 23) & 255) − 127, converted to single
+        f.get(vec(a!).lo).i32Const(23).simd(Simd.i32x4ShrU).get(k.mask255).simd(Simd.v128And).get(k.bias127).simd(Simd.i32x4Sub).simd(F32X4_CONVERT_I32X4_S).set(v.lo);
+        return;
+      }
       // ((high word >>> 20) & 2047) − 1023, converted to double
       halves((_, part) => {
         const x = part(vec(a!));
@@ -370,6 +417,11 @@ function simdNode(f: FunctionBody, n: ScalarExpr, lanes: ReadonlyMap<ScalarExpr,
       });
       return;
     case "pow2":
+      if (l === "f32") {
+        // bits (trunc(n) + 127) << 23; the saturating truncation makes NaN 0, as the scalar loop does.
+        f.get(vec(a!).lo).simd(I32X4_TRUNC_SAT_F32X4_S).get(k.bias127).simd(Simd.i32x4Add).i32Const(23).simd(Simd.i32x4Shl).set(v.lo);
+        return;
+      }
       // bits (trunc(n) + 1023) << 52; the saturating truncation makes NaN 0, as the scalar loop does.
       halves((_, part) => {
         f.get(part(vec(a!))).simd(I32X4_TRUNC_SAT_F64X2_S_ZERO).i32Const(1023).simd(Simd.i32x4Splat).simd(Simd.i32x4Add);
@@ -462,7 +514,16 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
         vec.set(n, { lo, hi: l === "f64" || l === "m64" ? f.local(ValType.v128) : lo });
       }
     }
-    const pow2Bias = [...forms.values()].some((form) => form.op === "pow2Int") ? constant(splatBytes(2 ** 52 + 1023, 8)) : -1;
+    const pow2Int = (t: ScalarType) => order.some((n) => live.has(n) && n.type === t && forms.get(n)?.op === "pow2Int");
+    const pow2Bias = pow2Int("f64") ? constant(splatBytes(2 ** 52 + 1023, 8)) : -1;
+    const pow2Bias32 = pow2Int("f32") ? constant(splatBytes(2 ** 23 + 127, 4)) : -1;
+    const singleBits = order.some((n) => n.kind === "op" && (n.op === "pow2" || n.op === "exponent") && n.type === "f32" && live.has(n) && !forms.has(n));
+    const intBytes = (value: number) => {
+      const view = new DataView(new ArrayBuffer(16));
+      for (let at = 0; at < 16; at += 4) view.setInt32(at, value, true);
+      return new Uint8Array(view.buffer);
+    };
+    const loopConstants: LoopConstants = { pow2Bias, pow2Bias32, bias127: singleBits ? constant(intBytes(127)) : -1, mask255: singleBits ? constant(intBytes(255)) : -1 };
     const step = 4 * groups;
     // Byte address of element i of a run of `dtype` starting at parameter `ptr`.
     const address = (ptr: number, dtype: DType) => f.get(ptr).get(i).i32Const(Math.log2(ELEMENT_BYTES[dtype])).emit(Op.i32Shl, Op.i32Add);
@@ -473,7 +534,7 @@ export function renderWasmElementwise(root: ScalarExpr, operands: readonly Opera
       if (n.kind === "const" || !live.has(n)) continue;
       vecs.forEach((vec, g) => {
         const v = (m: ScalarExpr) => vec.get(m)!;
-        if (n.kind !== "arg") return simdNode(f, n, lanes, v, forms, pow2Bias);
+        if (n.kind !== "arg") return simdNode(f, n, lanes, v, forms, loopConstants);
         const o = operands[n.index]!;
         if (o.scalar) return;
         const bytes = 4 * ELEMENT_BYTES[o.dtype];
