@@ -43,11 +43,15 @@ interface StoreExtra {
   readonly extent: number;
 }
 
-/** One call's store, region by region: a split product stores each chunk once it is computed. */
+/**
+ * One call's store, region by region: a split product stores each chunk once it is computed. A
+ * staged output (outside the kernel memory) is copied out region by region where the regions are
+ * whole rows, else all at the end.
+ */
 export interface StoreRegion {
   /** Stores rows [i0, i1) × columns [j0, j1) of batch element `bt`. */
   store(bt: number, i0: number, i1: number, j0: number, j1: number): void;
-  /** Ends the call (copying a staged output out): after every element is stored once. */
+  /** Ends the call: after every element is stored once. */
   end(): void;
 }
 
@@ -168,6 +172,8 @@ function storePass(loop: RunLoop, extras: readonly StoreExtra[], places: readonl
     }
     const inPlace = out.buffer === memory;
     const outBase = inPlace ? out.byteOffset : stage + outPlace;
+    /** Whether some region was not whole rows (then a staged output is copied out at the end). */
+    let partRows = false;
     const store = (bt: number, i0: number, i1: number, j0: number, j1: number) => {
       args[k + 2] = j1 - j0;
       for (let i = i0; i < i1; i++) {
@@ -186,11 +192,18 @@ function storePass(loop: RunLoop, extras: readonly StoreExtra[], places: readonl
         args[k + 1] = outBase + ((bt * m + i) * n + j0) * outBytes;
         call();
       }
+      if (inPlace) return;
+      if (j0 > 0 || j1 < n) partRows = true;
+      else {
+        const at = (bt * m + i0) * n;
+        const first = outBase / outBytes + at;
+        out.set(scratchOf(layout.out).subarray(first, first + (i1 - i0) * n), at);
+      }
     };
     const end = () => {
       storeCounts.wasm++;
       if (inPlace) storeCounts.inPlaceOutputs++;
-      else {
+      else if (partRows) {
         const first = outBase / outBytes;
         out.set(scratchOf(layout.out).subarray(first, first + batch * m * n));
       }

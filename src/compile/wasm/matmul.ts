@@ -435,36 +435,37 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
     const storeHere = wasmStore !== null && (epilogue !== undefined || out.BYTES_PER_ELEMENT === Es);
     // Split products store each chunk as soon as it is computed, while the workers compute others
     // (narrow column chunks: after the job, row by row).
-    const byChunk = split !== null && (split.axis === 0 || split.chunk * nr >= parallelTuning.storeColumns);
-    const region: StoreRegion | null = storeHere && byChunk ? wasmStore.begin(at + plan.offsetC, out, extras, at + storeStage) : null;
+    // The region starts with the first stored chunk: staging the epilogue's extra inputs then
+    // overlaps the workers' computing.
+    const byChunk = storeHere && split !== null && (split.axis === 0 || split.chunk * nr >= parallelTuning.storeColumns);
+    const open: { region: StoreRegion | null } = { region: null };
+    const region = () => (open.region ??= wasmStore!.begin(at + plan.offsetC, out, extras, at + storeStage));
     for (let bt = 0; bt < batch; bt++) {
-      let srcA = a.byteOffset + bt * m * k * Es;
-      let srcB = b.byteOffset + bt * k * n * Es;
-      if (aIn) packCounts.inPlace++;
-      else {
-        operands.set(a.subarray(bt * m * k, (bt + 1) * m * k), (at + stageA) / Es);
-        srcA = at + stageA;
-      }
-      if (bIn) packCounts.inPlace++;
-      else {
-        operands.set(b.subarray(bt * k * n, (bt + 1) * k * n), (at + stageB) / Es);
-        srcB = at + stageB;
-      }
+      const srcA = aIn ? a.byteOffset + bt * m * k * Es : at + stageA;
+      const srcB = bIn ? b.byteOffset + bt * k * n * Es : at + stageB;
+      // Operands outside the kernel memory: one native copy each (on a split, while the workers wake).
+      const stage = () => {
+        if (aIn) packCounts.inPlace++;
+        else operands.set(a.subarray(bt * m * k, (bt + 1) * m * k), (at + stageA) / Es);
+        if (bIn) packCounts.inPlace++;
+        else operands.set(b.subarray(bt * k * n, (bt + 1) * k * n), (at + stageB) / Es);
+      };
       const pc = at + plan.offsetC + bt * plan.bytesC;
       if (split !== null) {
         const job = { axis: split.axis, srcA, srcB, pa, pb, pc, mStrips: plan.mStrips, nStrips: plan.nStrips, chunk: split.chunk, packChunk: split.packChunk };
         const done =
-          region === null ? undefined
-          : split.axis === 0 ? (first: number, end: number) => region.store(bt, first * mr, Math.min(end * mr, m), 0, n)
-          : (first: number, end: number) => region.store(bt, 0, m, first * nr, Math.min(end * nr, n));
-        runSplit(functions, kernelMemory(), split.threads, job, done);
+          !byChunk ? undefined
+          : split.axis === 0 ? (first: number, end: number) => region().store(bt, first * mr, Math.min(end * mr, m), 0, n)
+          : (first: number, end: number) => region().store(bt, 0, m, first * nr, Math.min(end * nr, n));
+        runSplit(functions, kernelMemory(), split.threads, job, done, stage);
       } else {
+        stage();
         packA(srcA, pa, 0, plan.mStrips);
         packB(srcB, pb, 0, plan.nStrips);
         functions.matmul(pa, pb, pc, 0, plan.mStrips, 0, plan.nStrips);
       }
     }
-    if (region !== null) region.end();
+    if (open.region !== null) open.region.end();
     else if (storeHere) wasmStore.run(at + plan.offsetC, out, extras, at + storeStage);
     else if (store === null) copyResult(plan, scratch, at / E, out);
     // The generated pass addresses scratch from 0: give it the view from where scratch starts.

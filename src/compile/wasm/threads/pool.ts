@@ -147,16 +147,18 @@ function runHere(k: SplitKernel, j: SplitJob, chunk: number, stored: Uint8Array,
 /**
  * Runs a split product (see `SplitJob`) on this thread and up to `threads − 1` workers (started
  * on first use), calling `done` on this thread for every chunk once it is computed, in any order,
- * interleaved with this thread's own claims. Returns when every chunk is computed and passed to
- * `done`. `memory` is the shared memory the kernel's module imports.
+ * interleaved with this thread's own claims. `prepare` (copying operands into the kernel memory)
+ * runs first, after the job is published, so that the workers wake meanwhile. Returns when every
+ * chunk is computed and passed to `done`. `memory` is the shared memory the kernel's module imports.
  */
-export function runSplit(kernel: SplitKernel, memory: WasmMemory, threads: number, job: SplitJob, done?: ChunkDone): void {
+export function runSplit(kernel: SplitKernel, memory: WasmMemory, threads: number, job: SplitJob, done?: ChunkDone, prepare?: () => void): void {
   const helpers = threads - 1;
   const own = ownStrips(job);
   const chunk = Math.max(1, job.chunk, Math.ceil(own / MAX_CHUNKS));
   const chunks = Math.ceil(own / chunk);
   const stored = new Uint8Array(chunks);
   if (helpers < 1 || chunks < 2 || !startWorkers(helpers, memory)) {
+    prepare?.();
     runHere(kernel, job, chunk, stored, done);
     return;
   }
@@ -189,6 +191,7 @@ export function runSplit(kernel: SplitKernel, memory: WasmMemory, threads: numbe
   ctl[c.packChunk] = packChunk;
   ctl[c.workers] = helpers;
   ctl[c.error] = 0;
+  ctl[c.ready] = prepare === undefined ? 1 : 0;
   ctl.fill(0, c.flags, c.flags + chunks);
   Atomics.store(ctl, c.nextPack, 0);
   Atomics.store(ctl, c.donePack, 0);
@@ -201,6 +204,10 @@ export function runSplit(kernel: SplitKernel, memory: WasmMemory, threads: numbe
     done?.(n * chunk, Math.min((n + 1) * chunk, own));
   };
   try {
+    if (prepare !== undefined) {
+      prepare();
+      Atomics.store(ctl, c.ready, 1);
+    }
     if (!poolTuning.callerClaims) awaitHelpers(ctl, items, chunks);
     // Phase 1: the shared operand's panel, then every thread's items are waited for.
     for (;;) {

@@ -5,6 +5,8 @@
 //
 // A job is one product split along one axis (./pool.ts, `SplitJob`): axis 0 splits the row strips
 // (the operand shared by every chunk is B), axis 1 the column strips (shared: A). It has two phases:
+// 0. operands outside the kernel memory are still being copied in by the caller, which publishes
+//    the job first so that the workers wake meanwhile: a worker waits until READY is set;
 // 1. the shared operand's panel is packed in items of `packChunk` strips, claimed with
 //    NEXT_PACK += 1 and counted done with DONE_PACK += 1; a thread that finds no item left waits
 //    until DONE_PACK reaches the item count (the other threads' last items), since every chunk
@@ -52,6 +54,8 @@ export const CONTROL = {
   /** Next item, and items done, of phase 1 (packing the shared operand). */
   nextPack: 18,
   donePack: 19,
+  /** Set by the caller once the operands are in the kernel memory. */
+  ready: 20,
   /** First of the per-chunk flags. */
   flags: 32,
 } as const;
@@ -90,7 +94,8 @@ function fluxionThreadMessage(m) {
 function leave() {
   if (Atomics.sub(control, ${c.busy}, 1) === 1) Atomics.notify(control, ${c.busy});
 }
-function work(k) {
+function work(k, seq) {
+  while (Atomics.load(control, ${c.ready}) === 0) if (((seq - Atomics.load(control, ${c.closed})) | 0) <= 0) return;
   const axis = control[${c.axis}], srcA = control[${c.srcA}], srcB = control[${c.srcB}];
   const pa = control[${c.pa}], pb = control[${c.pb}], pc = control[${c.pc}];
   const mS = control[${c.mStrips}], nS = control[${c.nStrips}], chunk = control[${c.chunk}], packChunk = control[${c.packChunk}];
@@ -140,7 +145,7 @@ function serve() {
     const id = control[${c.kernel}];
     if (!kernels.has(id)) { leave(); return; }
     const k = kernels.get(id);
-    if (k !== null) work(k);
+    if (k !== null) work(k, seq);
     leave();
     seen = seq;
   }
