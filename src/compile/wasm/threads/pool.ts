@@ -205,8 +205,13 @@ export function runSplit(kernel: SplitKernel, memory: WasmMemory, threads: numbe
   };
   try {
     if (prepare !== undefined) {
-      prepare();
-      Atomics.store(ctl, c.ready, 1);
+      try {
+        prepare();
+      } finally {
+        // Set even when prepare throws: a waiting worker then sees the job closed.
+        Atomics.store(ctl, c.ready, 1);
+        Atomics.notify(ctl, c.ready);
+      }
     }
     if (!poolTuning.callerClaims) awaitHelpers(ctl, items, chunks);
     // Phase 1: the shared operand's panel, then every thread's items are waited for.
@@ -216,10 +221,10 @@ export function runSplit(kernel: SplitKernel, memory: WasmMemory, threads: numbe
       try {
         packShared(kernel, job, i * packChunk, Math.min((i + 1) * packChunk, sharedStrips(job)));
       } finally {
-        Atomics.add(ctl, c.donePack, 1);
+        if (Atomics.add(ctl, c.donePack, 1) === items - 1) Atomics.notify(ctl, c.donePack);
       }
     }
-    while (Atomics.load(ctl, c.donePack) < items);
+    for (let d; (d = Atomics.load(ctl, c.donePack)) < items; ) waitWhile(ctl, c.donePack, d);
     if (Atomics.load(ctl, c.error) === 0) {
       // Phase 2: store a chunk a worker finished, else claim one, compute it and store it.
       let low = 0;
@@ -256,14 +261,19 @@ function finishedChunk(ctl: Int32Array, stored: Uint8Array, low: number, claimed
   return -1;
 }
 
-/** Waits until a chunk's flag is set (spinning first; blocking where the host allows); returns it. */
-function waitFlag(ctl: Int32Array, word: number): number {
+/**
+ * Waits while a control word holds `value` (spinning first, then blocking where the host allows,
+ * until the writer's notify: a spinning caller would take the core from the worker it waits for).
+ */
+function waitWhile(ctl: Int32Array, word: number, value: number): void {
   const canBlock = threadHost()?.canBlock === true;
-  for (let i = 0; ; i++) {
-    const flag = Atomics.load(ctl, word);
-    if (flag !== 0) return flag;
-    if (canBlock && i >= WAIT_SPIN) Atomics.wait(ctl, word, 0, 1);
-  }
+  for (let i = 0; Atomics.load(ctl, word) === value; i++) if (canBlock && i >= WAIT_SPIN) Atomics.wait(ctl, word, value);
+}
+
+/** Waits until a chunk's flag is set; returns it. */
+function waitFlag(ctl: Int32Array, word: number): number {
+  waitWhile(ctl, word, 0);
+  return Atomics.load(ctl, word);
 }
 
 /** Waits (up to `poolTuning.helperTimeoutMs`) until the workers have claimed every item and chunk, or one failed. */

@@ -7,6 +7,9 @@
 // (the operand shared by every chunk is B), axis 1 the column strips (shared: A). It has two phases:
 // 0. operands outside the kernel memory are still being copied in by the caller, which publishes
 //    the job first so that the workers wake meanwhile: a worker waits until READY is set;
+//    (every wait here spins briefly, then sleeps in Atomics.wait until the word changes and its
+//    writer notifies: on a loaded machine a thread that spins takes the core from the one it
+//    waits for)
 // 1. the shared operand's panel is packed in items of `packChunk` strips, claimed with
 //    NEXT_PACK += 1 and counted done with DONE_PACK += 1; a thread that finds no item left waits
 //    until DONE_PACK reaches the item count (the other threads' last items), since every chunk
@@ -94,8 +97,12 @@ function fluxionThreadMessage(m) {
 function leave() {
   if (Atomics.sub(control, ${c.busy}, 1) === 1) Atomics.notify(control, ${c.busy});
 }
+function waitWhile(word, value) {
+  for (let i = 0; Atomics.load(control, word) === value; i++) if (i >= ${SPIN}) Atomics.wait(control, word, value);
+}
 function work(k, seq) {
-  while (Atomics.load(control, ${c.ready}) === 0) if (((seq - Atomics.load(control, ${c.closed})) | 0) <= 0) return;
+  waitWhile(${c.ready}, 0);
+  if (((seq - Atomics.load(control, ${c.closed})) | 0) <= 0) return;
   const axis = control[${c.axis}], srcA = control[${c.srcA}], srcB = control[${c.srcB}];
   const pa = control[${c.pa}], pb = control[${c.pb}], pc = control[${c.pc}];
   const mS = control[${c.mStrips}], nS = control[${c.nStrips}], chunk = control[${c.chunk}], packChunk = control[${c.packChunk}];
@@ -110,10 +117,10 @@ function work(k, seq) {
     } catch (x) {
       Atomics.store(control, ${c.error}, 1);
     } finally {
-      Atomics.add(control, ${c.donePack}, 1);
+      if (Atomics.add(control, ${c.donePack}, 1) === items - 1) Atomics.notify(control, ${c.donePack});
     }
   }
-  while (Atomics.load(control, ${c.donePack}) < items);
+  for (let d; (d = Atomics.load(control, ${c.donePack})) < items; ) waitWhile(${c.donePack}, d);
   if (Atomics.load(control, ${c.error}) !== 0) return;
   for (;;) {
     const n = Atomics.add(control, ${c.next}, 1);
