@@ -189,6 +189,11 @@ describe.runIf(threaded)("the pool", () => {
     for (const axis of [0, 1] as const) {
       const job = { axis, srcA: pa, srcB: pb, pa, pb, pc: 0x7fff_fff0, mStrips, nStrips, chunk: 1, packChunk: 1 };
       expect(() => runSplit(functions, kernelMemory(), 2, job)).toThrow(/out of bounds/);
+      // The operand every chunk reads past the end: the packing phase traps on the workers.
+      const shared = axis === 0 ? { srcB: 0x7fff_fff0 } : { srcA: 0x7fff_fff0 };
+      const helped = poolStats().helpedChunks;
+      expect(() => runSplit(functions, kernelMemory(), 2, { ...job, pc: pb + 4096, ...shared })).toThrow(/out of bounds/);
+      expect(poolStats().helpedChunks).toBe(helped);
     }
     setBackend("auto", { threads: 2 });
     parallelTuning.minWork = 0;
