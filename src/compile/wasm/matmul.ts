@@ -345,8 +345,9 @@ export interface MatmulSplit {
 
 /**
  * Chunks per thread: enough that a late worker or the store pass leaves little imbalance at the
- * end, and fewer (4) for row chunks when B's panel passes the L2, since every row chunk reads all
- * of it.
+ * end. Fewer (4) for row chunks when B's panel passes the L2, since every row chunk reads all of
+ * it; more (16) for column chunks, which cost nothing in cache traffic: the kernel reads all of A
+ * once per column strip whatever the chunk.
  */
 const CHUNKS_PER_THREAD = 8;
 
@@ -368,7 +369,7 @@ export function chooseSplit(plan: WasmMatmulPlan, threads: number): MatmulSplit 
   const shared = columns ? mStrips : nStrips;
   if (own < 2) return null;
   const t = Math.min(threads, own);
-  const perThread = !columns && nStrips * nr * k * plan.elementBytes > L2_BYTES ? CHUNKS_PER_THREAD / 2 : CHUNKS_PER_THREAD;
+  const perThread = columns ? 2 * CHUNKS_PER_THREAD : nStrips * nr * k * plan.elementBytes > L2_BYTES ? CHUNKS_PER_THREAD / 2 : CHUNKS_PER_THREAD;
   const even = Math.ceil(own / (perThread * t));
   const chunk = parallelTuning.chunk > 0 ? parallelTuning.chunk : Math.max(1, columns ? even : Math.min(mcStrips, even));
   return { threads: t, axis: columns ? 1 : 0, chunk, packChunk: Math.max(1, Math.ceil(shared / (4 * t))) };
