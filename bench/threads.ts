@@ -7,9 +7,12 @@
 // "cpu 2t/1t" near 1 means the split adds little work, so on an idle second core the wall-time
 // ratio approaches 2 × (1-thread cpu / 2-thread cpu).
 // Cases: square float32 matmul under jit at each size (float64 and float32 accumulation), the
-// 784-256-10 MLP training step at batch 128 and the LeNet-5 training step at batch 64.
+// MLP's two large products alone (x·W1 with its bias and relu, and the update W1 − lr·xᵀ·dh), the
+// 784-256-10 MLP training step at batch 128 (both accumulations) and the LeNet-5 training step
+// at batch 64.
 //
-//   node --import tsx bench/threads.ts [sizes…] [--rounds N]     e.g. … bench/threads.ts 256 512 1024
+//   node --import tsx bench/threads.ts [sizes…] [--rounds N] [--mlp]     e.g. … bench/threads.ts 256 512 1024
+// (--mlp: only the MLP cases.)
 
 import * as fx from "../src/index.js";
 import { setBackend } from "../src/compile/wasm/backend.js";
@@ -23,6 +26,7 @@ const roundsAt = args.indexOf("--rounds");
 const ROUNDS = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7;
 const sizes = args.filter((a, i) => !a.startsWith("--") && (roundsAt < 0 || i !== roundsAt + 1)).map(Number).filter((n) => n > 0);
 const SIZES = sizes.length > 0 ? sizes : [128, 256, 512, 1024];
+const MLP_ONLY = args.includes("--mlp");
 const WINDOW_MS = 250;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -63,7 +67,7 @@ function compare(name: string, accumulation: Accumulation, run: () => void): voi
     cpuRatios.push(w2.cpu / w1.cpu);
   }
   const line = [
-    name.padEnd(34),
+    name.padEnd(50),
     `1 thread ${median(one).toFixed(2).padStart(8)} ms`,
     `2 threads ${median(two).toFixed(2).padStart(8)} ms`,
     `ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(" ")})`,
@@ -78,6 +82,20 @@ function matmulCase(n: number): () => void {
   const b = fx.random.normal(fx.random.key(2), [n, n]);
   const f = fx.jit((x: fx.Tensor, y: fx.Tensor) => fx.matmul(x, y));
   return () => void f(a, b).data();
+}
+
+/** The MLP step's large products with their epilogues: x·W1 (128×784·784×256) and W1 − lr·xᵀ·dh. */
+function mlpProductCases(): [string, () => void][] {
+  const x = fx.random.normal(fx.random.key(8), [BATCH, INPUT]);
+  const w1 = fx.random.normal(fx.random.key(9), [INPUT, 256]);
+  const b1 = fx.random.normal(fx.random.key(10), [256]);
+  const dh = fx.random.normal(fx.random.key(11), [BATCH, 256]);
+  const forward = fx.jit((xx: fx.Tensor, w: fx.Tensor, b: fx.Tensor) => fx.maximum(fx.add(fx.matmul(xx, w), b), 0));
+  const update = fx.jit((xx: fx.Tensor, w: fx.Tensor, g: fx.Tensor) => fx.sub(w, fx.mul(fx.matmul(fx.transpose(xx), g), 0.01)));
+  return [
+    ["x·W1 + b1, relu (128×784·784×256)", () => void forward(x, w1, b1).data()],
+    ["W1 − lr·xᵀ·dh (784×128·128×256)", () => void update(x, w1, dh).data()],
+  ];
 }
 
 function mlpCase(): () => void {
@@ -112,9 +130,12 @@ if (!wasmSimdAvailable()) {
 } else {
   console.log(`bench/threads: ${ROUNDS} interleaved rounds of ${WINDOW_MS} ms windows; ratio = 1-thread time / 2-thread time`);
   for (const accumulation of ["float64", "float32"] as const) {
-    for (const n of SIZES) compare(`matmul ${n} (${accumulation} acc)`, accumulation, matmulCase(n));
+    for (const n of MLP_ONLY ? [] : SIZES) compare(`matmul ${n} (${accumulation} acc)`, accumulation, matmulCase(n));
   }
-  compare("MLP 784-256-10 step, batch 128", "float64", mlpCase());
-  compare("LeNet-5 step, batch 64", "float64", lenetCase());
+  for (const accumulation of ["float64", "float32"] as const) {
+    for (const [name, run] of mlpProductCases()) compare(`${name} (${accumulation} acc)`, accumulation, run);
+    compare(`MLP 784-256-10 step, batch 128 (${accumulation} acc)`, accumulation, mlpCase());
+  }
+  if (!MLP_ONLY) compare("LeNet-5 step, batch 64", "float64", lenetCase());
   setBackend("auto");
 }

@@ -13,13 +13,13 @@ import { ValueError } from "../src/errors.js";
 import { backendSetting, setBackend } from "../src/compile/wasm/backend.js";
 import { FunctionBody, WasmEncodeError } from "../src/compile/wasm/encoder.js";
 import { wasmSimdAvailable } from "../src/compile/wasm/feature.js";
-import { compileWasmMatmul, parallelTuning, wasmMatmulStrips } from "../src/compile/wasm/matmul.js";
+import { compileWasmMatmul, parallelTuning, wasmMatmulFunctions } from "../src/compile/wasm/matmul.js";
 import { kernelImports, kernelMemory, kernelMemoryLimits, kernelMemoryShared } from "../src/compile/wasm/memory.js";
 import { ModuleBuilder, compileModule, instantiateModule } from "../src/compile/wasm/module.js";
 import { webAssembly } from "../src/compile/wasm/api.js";
 import { threadCount } from "../src/compile/wasm/threads/count.js";
 import { type ThreadHost, setThreadHost, threadHost } from "../src/compile/wasm/threads/host.js";
-import { poolStats, poolTuning, runStrips } from "../src/compile/wasm/threads/pool.js";
+import { poolStats, poolTuning, runSplit } from "../src/compile/wasm/threads/pool.js";
 import { nodeThreadHost } from "../src/node/worker-threads.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -35,6 +35,7 @@ afterEach(() => {
   setThreadHost(savedHost);
   parallelTuning.minWork = savedTuning.minWork;
   parallelTuning.chunk = savedTuning.chunk;
+  parallelTuning.axis = savedTuning.axis;
   poolTuning.callerClaims = savedTuning.callerClaims;
   poolTuning.keptKernels = savedTuning.keptKernels;
   poolTuning.helperTimeoutMs = savedTuning.helperTimeoutMs;
@@ -181,10 +182,19 @@ describe.runIf(threaded)("the pool", () => {
   it("a kernel that traps on a worker is redone on the caller, which throws the trap; the pool keeps working", () => {
     const s = spec(64, 16, 16);
     const made = compileWasmMatmul(s, undefined, "float32")!;
-    const strips = wasmMatmulStrips(made.plan);
+    const functions = wasmMatmulFunctions(made.plan);
     poolTuning.callerClaims = false;
-    // C past the end of the memory: every strip's stores trap.
-    expect(() => runStrips(strips, kernelMemory(), 2, made.plan.offsetA, made.plan.offsetB, 0x7fff_fff0, made.plan.mStrips, 2)).toThrow(/out of bounds/);
+    // C past the end of the memory: every chunk's stores trap (both split axes).
+    const { offsetA: pa, offsetB: pb, mStrips, nStrips } = made.plan;
+    for (const axis of [0, 1] as const) {
+      const job = { axis, srcA: pa, srcB: pb, pa, pb, pc: 0x7fff_fff0, mStrips, nStrips, chunk: 1, packChunk: 1 };
+      expect(() => runSplit(functions, kernelMemory(), 2, job)).toThrow(/out of bounds/);
+      // The operand every chunk reads past the end: the packing phase traps on the workers.
+      const shared = axis === 0 ? { srcB: 0x7fff_fff0 } : { srcA: 0x7fff_fff0 };
+      const helped = poolStats().helpedChunks;
+      expect(() => runSplit(functions, kernelMemory(), 2, { ...job, pc: pb + 4096, ...shared })).toThrow(/out of bounds/);
+      expect(poolStats().helpedChunks).toBe(helped);
+    }
     setBackend("auto", { threads: 2 });
     parallelTuning.minWork = 0;
     const a = random(s.m * s.k, 5);

@@ -6,13 +6,11 @@
 // the last row. Where the rows are contiguous in the source (rowStride 1: a transposed A, an
 // untransposed B), each step of depth is a run of `strip` elements: v128 copies (with
 // f64x2.promote_low_f32x4 when widening); otherwise each step gathers `strip` elements from their
-// rows by scalar loads at constant offsets.
+// rows by scalar loads at constant offsets. A pack takes a range of strips, so the threads of a
+// split product can each pack the strips they consume (./matmul.ts); the function is emitted into
+// the matmul's own module, which the worker threads instantiate.
 
-import { cacheLimits, registerCache } from "../limits.js";
-import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
-import { kernelImports, kernelMemoryLimits } from "./memory.js";
-import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
 /** One operand's packing: the source's geometry and the element types of source and panel. */
 export interface PackShape {
@@ -27,8 +25,11 @@ export interface PackShape {
   readonly dst: "f32" | "f64";
 }
 
-/** `pack(src, dst)`: byte addresses of the operand's first element and of the panel. */
-export type PackFunction = (src: number, dst: number) => void;
+/**
+ * `pack(src, dst, first, end)`: strips [first, end) of the panel, from byte addresses of the
+ * operand's first element and of the panel's.
+ */
+export type PackFunction = (src: number, dst: number, first: number, end: number) => void;
 
 /** The function body of a pack (see the file comment). */
 export function emitPackFunction(s: PackShape): FunctionBody {
@@ -40,8 +41,8 @@ export function emitPackFunction(s: PackShape): FunctionBody {
   const widen = s.src === "f32" && s.dst === "f64";
   if (s.src === "f64" && s.dst === "f32") throw new RangeError("matmul pack: a float64 operand never packs into a float32 panel");
   const { i32 } = ValType;
-  const f = new FunctionBody([i32, i32], []);
-  const [src, dst] = [0, 1];
+  const f = new FunctionBody([i32, i32, i32, i32], []);
+  const [src, dst, first, end] = [0, 1, 2, 3];
   const sp = f.local(i32);
   const q = f.local(i32);
   const p = f.local(i32);
@@ -83,35 +84,27 @@ export function emitPackFunction(s: PackShape): FunctionBody {
   };
 
   const full = Math.floor(rows / strip);
-  f.get(src).set(sp);
-  if (full > 0) {
-    f.i32Const(full).set(n);
-    f.loop();
-    stripOf(strip);
-    bump(sp, strip * rowStride * Es);
-    f.get(n).i32Const(1).emit(Op.i32Sub).tee(n).brIf(0);
+  f.get(first).get(end).emit(Op.i32GeS).if().emit(Op.return).end();
+  // Start at strip `first`: sp in the source, dst in the panel.
+  f.get(src).get(first).i32Const(strip * rowStride * Es).emit(Op.i32Mul).emit(Op.i32Add).set(sp);
+  f.get(dst).get(first).i32Const(depth * strip * Ed).emit(Op.i32Mul).emit(Op.i32Add).set(dst);
+  // Whole strips: min(end, full) − first of them (the loop tests at its end: skip an empty run).
+  f.get(end).i32Const(full).get(end).i32Const(full).emit(Op.i32LtS).emit(Op.select).get(first).emit(Op.i32Sub).tee(n);
+  f.i32Const(0).emit(Op.i32GtS).if();
+  f.loop();
+  stripOf(strip);
+  bump(sp, strip * rowStride * Es);
+  f.get(n).i32Const(1).emit(Op.i32Sub).tee(n).brIf(0);
+  f.end();
+  f.end();
+  // The partial last strip, where the range reaches it.
+  if (rows % strip > 0) {
+    f.get(end).i32Const(full).emit(Op.i32GtS).if();
+    stripOf(rows % strip);
     f.end();
   }
-  if (rows % strip > 0) stripOf(rows % strip);
   return f;
 }
 
 /** Operands packed from where they lie in the kernel memory, not copied there first (for tests and benchmarks). */
 export const packCounts = { inPlace: 0 };
-
-/** Instantiated packs by shape. */
-const packs = new LruCache<string, PackFunction>(() => cacheLimits().kernelSources);
-registerCache(() => packs.trim(), () => packs.clear());
-
-/** The pack function of a shape (compiled once per shape; depth must be at least 1). */
-export function wasmPack(s: PackShape): PackFunction {
-  const key = [s.rows, s.depth, s.rowStride, s.depthStride, s.strip, s.src, s.dst].join("|");
-  let fn = packs.get(key);
-  if (fn === undefined) {
-    const m = new ModuleBuilder().importMemory("env", "memory", kernelMemoryLimits());
-    m.addFunction(emitPackFunction(s), "pack");
-    fn = instantiateModule(compileModule(m.build()), kernelImports()).exports["pack"] as PackFunction;
-    packs.set(key, fn);
-  }
-  return fn;
-}

@@ -43,11 +43,26 @@ interface StoreExtra {
   readonly extent: number;
 }
 
-/** A compiled store pass: `run(c, out, extras, stage)` with the result scratch's and the staging area's byte addresses. */
+/**
+ * One call's store, region by region: a split product stores each chunk once it is computed. A
+ * staged output (outside the kernel memory) is copied out region by region where the regions are
+ * whole rows, else all at the end.
+ */
+export interface StoreRegion {
+  /** Stores rows [i0, i1) × columns [j0, j1) of batch element `bt`. */
+  store(bt: number, i0: number, i1: number, j0: number, j1: number): void;
+  /** Ends the call: after every element is stored once. */
+  end(): void;
+}
+
+/** A compiled store pass, with the result scratch's (`c`) and the staging area's byte addresses. */
 export interface WasmStore {
   /** Staging bytes it needs after its `stage` address. */
   readonly stageBytes: number;
+  /** Stores everything. */
   run(c: number, out: TypedArray, extras: readonly TypedArray[], stage: number): void;
+  /** Starts a store by regions (staging the extra inputs that are outside the kernel memory). */
+  begin(c: number, out: TypedArray, extras: readonly TypedArray[], stage: number): StoreRegion;
 }
 
 /** Operands and result stored in place or staged, by all store passes (for tests and benchmarks). */
@@ -69,7 +84,7 @@ export function compileWasmStore(graph: ExprGraph | null, inputs: readonly numbe
     const loop = wasmLoopFunction(root, [{ dtype: layout.acc === "f32" ? "float32" : "float64", scalar: false }], layout.out);
     if (loop === null) return null;
     const shape = [layout.batch, layout.m, layout.n];
-    return { stageBytes: align16(layout.batch * layout.m * layout.n * ELEMENT_BYTES[layout.out]), run: storePass(loop, [], [], 0, layout, shape) };
+    return storePass(loop, [], [], 0, layout, shape, align16(layout.batch * layout.m * layout.n * ELEMENT_BYTES[layout.out]));
   }
   const shape = graph.shape;
   if (shape.length < 2) return null;
@@ -124,10 +139,10 @@ export function compileWasmStore(graph: ExprGraph | null, inputs: readonly numbe
   const outPlace = end;
   const outBytes = ELEMENT_BYTES[layout.out];
   end = align16(end + layout.batch * layout.m * n * outBytes);
-  return { stageBytes: end, run: storePass(loop, extras, places, outPlace, layout, shape) };
+  return storePass(loop, extras, places, outPlace, layout, shape, end);
 }
 
-function storePass(loop: RunLoop, extras: readonly StoreExtra[], places: readonly number[], outPlace: number, layout: StoreLayout, shape: readonly number[]): WasmStore["run"] {
+function storePass(loop: RunLoop, extras: readonly StoreExtra[], places: readonly number[], outPlace: number, layout: StoreLayout, shape: readonly number[], stageBytes: number): WasmStore {
   const { batch, m, n, nPadded, perBatch } = layout;
   const rank = shape.length;
   const accBytes = layout.acc === "f32" ? 4 : 8;
@@ -144,7 +159,7 @@ function storePass(loop: RunLoop, extras: readonly StoreExtra[], places: readonl
     : k === 2 ? () => loop(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)
     : k === 3 ? () => loop(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!)
     : () => loop(...a);
-  return (c, out, arrays, stage) => {
+  const begin = (c: number, out: TypedArray, arrays: readonly TypedArray[], stage: number): StoreRegion => {
     const memory = kernelBuffer();
     for (let x = 0; x < k; x++) {
       const e = extras[x]!;
@@ -157,13 +172,16 @@ function storePass(loop: RunLoop, extras: readonly StoreExtra[], places: readonl
     }
     const inPlace = out.buffer === memory;
     const outBase = inPlace ? out.byteOffset : stage + outPlace;
-    for (let bt = 0; bt < batch; bt++) {
-      for (let i = 0; i < m; i++) {
-        args[0] = c + (bt * perBatch + i * nPadded) * accBytes;
+    /** Whether some region was not whole rows (then a staged output is copied out at the end). */
+    let partRows = false;
+    const store = (bt: number, i0: number, i1: number, j0: number, j1: number) => {
+      args[k + 2] = j1 - j0;
+      for (let i = i0; i < i1; i++) {
+        args[0] = c + (bt * perBatch + i * nPadded + j0) * accBytes;
         for (let x = 0; x < k; x++) {
           const e = extras[x]!;
-          // The element (bt, i, 0): batch axes unravelled from bt, then the row.
-          let at = e.offset + i * e.strides[rank - 2]!;
+          // The element (bt, i, j0): batch axes unravelled from bt, then the row and the column.
+          let at = e.offset + i * e.strides[rank - 2]! + j0 * e.strides[rank - 1]!;
           let rest = bt;
           for (let d = rank - 3; d >= 0; d--) {
             at += (rest % shape[d]!) * e.strides[d]!;
@@ -171,15 +189,31 @@ function storePass(loop: RunLoop, extras: readonly StoreExtra[], places: readonl
           }
           args[x + 1] = bases[x]! + at * ELEMENT_BYTES[e.dtype];
         }
-        args[k + 1] = outBase + (bt * m + i) * n * outBytes;
+        args[k + 1] = outBase + ((bt * m + i) * n + j0) * outBytes;
         call();
       }
-    }
-    storeCounts.wasm++;
-    if (inPlace) storeCounts.inPlaceOutputs++;
-    else {
-      const first = outBase / outBytes;
-      out.set(scratchOf(layout.out).subarray(first, first + batch * m * n));
-    }
+      if (inPlace) return;
+      if (j0 > 0 || j1 < n) partRows = true;
+      else {
+        const at = (bt * m + i0) * n;
+        const first = outBase / outBytes + at;
+        out.set(scratchOf(layout.out).subarray(first, first + (i1 - i0) * n), at);
+      }
+    };
+    const end = () => {
+      storeCounts.wasm++;
+      if (inPlace) storeCounts.inPlaceOutputs++;
+      else if (partRows) {
+        const first = outBase / outBytes;
+        out.set(scratchOf(layout.out).subarray(first, first + batch * m * n));
+      }
+    };
+    return { store, end };
   };
+  const run = (c: number, out: TypedArray, arrays: readonly TypedArray[], stage: number) => {
+    const region = begin(c, out, arrays, stage);
+    for (let bt = 0; bt < batch; bt++) region.store(bt, 0, m, 0, n);
+    region.end();
+  };
+  return { stageBytes, run, begin };
 }

@@ -9,9 +9,11 @@
 // otherwise. The padded result goes to a scratch area; a store pass copies the real region into
 // the output, applying the fused epilogue (bias, activation) on the way: WebAssembly
 // (./matmul-store.ts) where the epilogue's form allows, else generated JS.
-// Large products (`parallelTuning.minWork`) split their row strips among worker threads
-// (./threads/pool.ts): the generated function takes a strip range, and every thread runs it over
-// the chunks it claims; packing and the store pass stay on the calling thread.
+// Large products (`parallelTuning.minWork`) are split among worker threads (./threads/pool.ts)
+// along rows or columns (`chooseSplit`): the generated functions take strip ranges, all threads
+// pack the operand every chunk reads, then each thread packs its chunks' own strips of the other
+// operand and computes their tiles, while the calling thread also stores finished chunks through
+// the epilogue (where the store pass is WebAssembly).
 //
 // Two accumulations:
 // - "float64" (f64x2 lanes): float32 operands are widened while packing and summed in float64 in
@@ -28,11 +30,11 @@ import { cacheLimits, registerCache } from "../limits.js";
 import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
 import { ensureScratch, kernelBuffer, kernelImports, kernelMemory, kernelMemoryLimits, reserveScratch, scratchBase, scratchF32, scratchF64 } from "./memory.js";
-import { packCounts, wasmPack } from "./matmul-pack.js";
-import { compileWasmStore } from "./matmul-store.js";
+import { type PackShape, emitPackFunction, packCounts } from "./matmul-pack.js";
+import { type StoreRegion, compileWasmStore } from "./matmul-store.js";
 import { type MemoryLimits, ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 import { threadCount } from "./threads/count.js";
-import { type StripKernel, runStrips, stripKernel } from "./threads/pool.js";
+import { type SplitKernel, runSplit, splitKernel } from "./threads/pool.js";
 
 /** How partial sums are kept (see the file comment). */
 export type Accumulation = "float64" | "float32";
@@ -120,13 +122,14 @@ export function planWasmMatmul(spec: MatmulSpec, accumulation: Accumulation, til
 }
 
 /**
- * The kernel function `matmul(pa, pb, pc, first, end)` of a plan: row strips [first, end) of
- * C[pc] (padded mStrips·mr × nPadded, row major) = panel A[pa] · panel B[pb] for one batch
- * element, all offsets in bytes. Each output element is computed by the same instructions
- * whatever range it is part of, so splitting the strips among threads never changes a result.
+ * The kernel function `matmul(pa, pb, pc, firstRow, endRow, firstCol, endCol)` of a plan: the
+ * tiles of row strips [firstRow, endRow) and column strips [firstCol, endCol) of C[pc] (padded
+ * mStrips·mr × nPadded, row major) = panel A[pa] · panel B[pb] for one batch element, all
+ * offsets in bytes. Each output element is computed by the same instructions whatever range it
+ * is part of, so splitting the strips among threads never changes a result.
  */
 export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
-  const { spec, tiling, elementBytes: E, lanes, mStrips, nStrips, nPadded } = plan;
+  const { spec, tiling, elementBytes: E, lanes, mStrips, nPadded } = plan;
   const { mr, nv, unroll } = tiling;
   const mcStrips = Math.min(tiling.mcStrips, mStrips);
   const nr = nv * lanes;
@@ -139,8 +142,8 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   const alignE = f32 ? 2 : 3;
   const { i32, v128 } = ValType;
 
-  const f = new FunctionBody([i32, i32, i32, i32, i32], []);
-  const [pa, pb, pc, firstStrip, endStrip] = [0, 1, 2, 3, 4];
+  const f = new FunctionBody([i32, i32, i32, i32, i32, i32, i32], []);
+  const [pa, pb, pc, firstStrip, endStrip, firstCol, endCol] = [0, 1, 2, 3, 4, 5, 6];
   const ic = f.local(i32);
   const icEnd = f.local(i32);
   const js = f.local(i32);
@@ -171,7 +174,7 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
     f.get(firstStrip).set(ic);
     f.loop(); // row blocks
     f.get(ic).i32Const(mcStrips).emit(Op.i32Add).get(endStrip).get(ic).i32Const(mcStrips).emit(Op.i32Add).get(endStrip).emit(Op.i32LtS).emit(Op.select).set(icEnd);
-    f.i32Const(0).set(js);
+    f.get(firstCol).set(js);
     f.loop(); // column strips
     f.get(ic).set(is);
     f.loop(); // row strips of the block
@@ -198,7 +201,7 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
     for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) f.get(cp).get(acc[r]![v]!).simdMem(Simd.v128Store, 4, (r * nPadded + v * lanes) * E);
     f.get(is).i32Const(1).emit(Op.i32Add).tee(is).get(icEnd).emit(Op.i32LtS).brIf(0);
     f.end();
-    f.get(js).i32Const(1).emit(Op.i32Add).tee(js).i32Const(nStrips).emit(Op.i32LtS).brIf(0);
+    f.get(js).i32Const(1).emit(Op.i32Add).tee(js).get(endCol).emit(Op.i32LtS).brIf(0);
     f.end();
     f.get(ic).i32Const(mcStrips).emit(Op.i32Add).tee(ic).get(endStrip).emit(Op.i32LtS).brIf(0);
     f.end();
@@ -208,7 +211,7 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   // sums pass through C at full accumulator precision, so blocking never changes a result.
   const blocks = Math.ceil(k / kcMax);
   // The loops test at their ends: an empty range must not enter them.
-  f.get(firstStrip).get(endStrip).emit(Op.i32GeS).if().emit(Op.return).end();
+  f.get(firstStrip).get(endStrip).emit(Op.i32GeS).get(firstCol).get(endCol).emit(Op.i32GeS).emit(Op.i32Or).if().emit(Op.return).end();
   f.i32Const(0).set(aK).i32Const(0).set(bK);
   kBlock(Math.min(k, kcMax), true);
   if (blocks > 2) {
@@ -228,10 +231,29 @@ export function emitWasmMatmulFunction(plan: WasmMatmulPlan): FunctionBody {
   return f;
 }
 
-/** The module of a plan: imports the kernel memory (declared as `memory` says), exports `matmul`. */
+/** How a plan's operands are packed into its panels (A by row strips of mr, B by column strips of nr). */
+export function packShapes(plan: WasmMatmulPlan): { a: PackShape; b: PackShape } {
+  const { m, k, n, transposeA, transposeB } = plan.spec;
+  const src = plan.spec.dtype === "float32" ? "f32" : "f64";
+  const dst = plan.accumulation === "float32" ? "f32" : "f64";
+  const nr = plan.tiling.nv * plan.lanes;
+  return {
+    a: { rows: m, depth: k, rowStride: transposeA ? 1 : k, depthStride: transposeA ? m : 1, strip: plan.tiling.mr, src, dst },
+    b: { rows: n, depth: k, rowStride: transposeB ? k : 1, depthStride: transposeB ? 1 : n, strip: nr, src, dst },
+  };
+}
+
+/**
+ * The module of a plan: imports the kernel memory (declared as `memory` says), exports `matmul`
+ * and the packs of its operands, `packA` and `packB` (./matmul-pack.ts), so that a worker thread
+ * instantiating it can pack the strips it computes.
+ */
 export function emitWasmMatmulModule(plan: WasmMatmulPlan, memory: MemoryLimits = kernelMemoryLimits()): Uint8Array {
   const m = new ModuleBuilder().importMemory("env", "memory", memory);
+  const packs = packShapes(plan);
   m.addFunction(emitWasmMatmulFunction(plan), "matmul");
+  m.addFunction(emitPackFunction(packs.a), "packA");
+  m.addFunction(emitPackFunction(packs.b), "packB");
   return m.build();
 }
 
@@ -281,18 +303,18 @@ export function emitStoreSource(plan: WasmMatmulPlan, epilogue: MatmulEpilogue):
 }
 
 /** Instantiated kernels by plan: equal shapes share one module. */
-const instances = new LruCache<string, StripKernel>(() => cacheLimits().kernelSources);
+const instances = new LruCache<string, SplitKernel>(() => cacheLimits().kernelSources);
 registerCache(() => instances.trim(), () => instances.clear());
 
-/** The instantiated kernel function of a plan (shared by every kernel of its shape). */
-export function wasmMatmulStrips(plan: WasmMatmulPlan): StripKernel {
+/** The instantiated functions of a plan (shared by every kernel of its shape). */
+export function wasmMatmulFunctions(plan: WasmMatmulPlan): SplitKernel {
   const { spec, tiling: t } = plan;
-  const key = [plan.accumulation, spec.m, spec.k, spec.n, t.mr, t.nv, t.mcStrips, t.unroll, t.kc].join("|");
+  const key = [plan.accumulation, spec.dtype, spec.m, spec.k, spec.n, spec.transposeA, spec.transposeB, t.mr, t.nv, t.mcStrips, t.unroll, t.kc].join("|");
   let kernel = instances.get(key);
   if (kernel === undefined) {
     const module = compileModule(emitWasmMatmulModule(plan));
-    const instance = instantiateModule(module, kernelImports());
-    kernel = stripKernel(module, instance.exports["matmul"] as StripKernel["run"]);
+    const e = instantiateModule(module, kernelImports()).exports as unknown as Pick<SplitKernel, "matmul" | "packA" | "packB">;
+    kernel = splitKernel(module, e);
     instances.set(key, kernel);
   }
   return kernel;
@@ -304,21 +326,55 @@ export function wasmMatmulStrips(plan: WasmMatmulPlan): StripKernel {
  * 2²² (about 161³): 256³ products gained 1.41× on two threads and larger ones 1.75×, while
  * LeNet-5's dense products (64×400×120 = 3.1 M and 64×120×84 = 0.65 M, with their gradients)
  * made its step 0.95× as fast; at 2¹⁸ they were split, now they stay on the caller.
- * `chunk` > 0 fixes the row strips per claimed chunk (0: `chunkStrips`). Tests change both.
+ * `chunk` > 0 fixes the strips per claimed chunk (0: `chooseSplit`'s), and `axis` forces the
+ * split axis ("auto": `chooseSplit`'s). `storeColumns`: columns per chunk from which a column
+ * split stores chunk by chunk while the workers compute (narrower chunks are stored after the
+ * job, since one call per row and chunk costs more than the overlap saves). Tests change them.
  */
-export const parallelTuning = { minWork: 1 << 22, chunk: 0 };
+export const parallelTuning: { minWork: number; chunk: number; axis: "auto" | "rows" | "columns"; storeColumns: number } = { minWork: 1 << 22, chunk: 0, axis: "auto", storeColumns: 64 };
 
-/** Threads for one batch element of a plan now (1: the calling thread alone). */
-function threadsFor(plan: WasmMatmulPlan): number {
-  const { m, k, n } = plan.spec;
-  if (plan.mStrips < 2 || m * k * n < parallelTuning.minWork) return 1;
-  return Math.min(threadCount(), plan.mStrips);
+/** How a product is split among threads (see `SplitJob` in ./threads/pool.ts). */
+export interface MatmulSplit {
+  readonly threads: number;
+  /** 0: row strips, 1: column strips. */
+  readonly axis: 0 | 1;
+  /** Strips of the split axis per chunk, and of the shared operand per packing item. */
+  readonly chunk: number;
+  readonly packChunk: number;
 }
 
-/** Strips per claimed chunk: about four chunks per thread, at most one cache block of rows. */
-function chunkStrips(plan: WasmMatmulPlan, threads: number): number {
-  if (parallelTuning.chunk > 0) return parallelTuning.chunk;
-  return Math.max(1, Math.min(plan.tiling.mcStrips, Math.ceil(plan.mStrips / (4 * threads))));
+/**
+ * Chunks per thread: enough that a late worker or the store pass leaves little imbalance at the
+ * end. Fewer (4) for row chunks when B's panel passes the L2, since every row chunk reads all of
+ * it; more (16) for column chunks, which cost nothing in cache traffic: the kernel reads all of A
+ * once per column strip whatever the chunk.
+ */
+const CHUNKS_PER_THREAD = 8;
+
+/**
+ * The split of one batch element of a plan on `threads` threads, or null to run it on the caller
+ * (under `minWork`, or a single strip). Every chunk packs its own strips of one operand, while the
+ * other operand, read by all chunks, is packed first by all threads together. Rows, unless there
+ * are fewer than 4 row strips per thread and more column strips (a product with few rows, such as
+ * one input's x·W). For the MLP's x·W1 (32 row strips, 32 column strips) columns would share the
+ * smaller panel (A), but rows measured faster: 1.19–1.21 against 1.26–1.42 ms at float32, best
+ * of 300 calls on the loaded machine. Row chunks stay within one cache block of A's rows.
+ */
+export function chooseSplit(plan: WasmMatmulPlan, threads: number): MatmulSplit | null {
+  const { m, k, n } = plan.spec;
+  if (threads < 2 || m * k * n < parallelTuning.minWork) return null;
+  const { nv, mcStrips } = plan.tiling;
+  const nr = nv * plan.lanes;
+  const { mStrips, nStrips } = plan;
+  const columns = parallelTuning.axis === "auto" ? mStrips < 4 * threads && nStrips > mStrips : parallelTuning.axis === "columns";
+  const own = columns ? nStrips : mStrips;
+  const shared = columns ? mStrips : nStrips;
+  if (own < 2) return null;
+  const t = Math.min(threads, own);
+  const perThread = columns ? 2 * CHUNKS_PER_THREAD : nStrips * nr * k * plan.elementBytes > L2_BYTES ? CHUNKS_PER_THREAD / 2 : CHUNKS_PER_THREAD;
+  const even = Math.ceil(own / (perThread * t));
+  const chunk = parallelTuning.chunk > 0 ? parallelTuning.chunk : Math.max(1, columns ? even : Math.min(mcStrips, even));
+  return { threads: t, axis: columns ? 1 : 0, chunk, packChunk: Math.max(1, Math.ceil(shared / (4 * t))) };
 }
 
 /** A compiled WebAssembly matmul with its readable description for `explain`. */
@@ -326,6 +382,8 @@ export interface WasmMatmul {
   readonly kernel: MatmulKernel;
   readonly source: string;
   readonly plan: WasmMatmulPlan;
+  /** Bytes of scratch a call uses from `scratchBase()`: panels, result, staging areas. */
+  readonly scratchBytes: number;
 }
 
 /** Byte cap of a kernel's scratch (panels and result); larger products run the JS kernel. */
@@ -344,7 +402,6 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   if (batch * m * n === 0 || k === 0) return null;
   const plan = planWasmMatmul(spec, accumulation, tiling);
   if (plan.totalBytes > WASM_SCRATCH_BUDGET || k * plan.tiling.mr * plan.elementBytes * plan.mStrips > 0x7fffffff) return null;
-  const matmul = wasmMatmulStrips(plan);
   const outDtype = epilogue?.graph === undefined ? spec.dtype : epilogue.graph.graph.nodes[epilogue.graph.graph.result]!.dtype;
   const layout = { batch, m, n, nPadded: plan.nPadded, perBatch: plan.bytesC / plan.elementBytes, acc: plan.accumulation === "float32" ? "f32" : "f64", out: outDtype } as const;
   // The store pass in WebAssembly where the epilogue's form allows (./matmul-store.ts), else in JS.
@@ -363,10 +420,8 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
   const storeStage = stageB + align16(k * n * Es);
   const scratchBytes = storeStage + (wasmStore?.stageBytes ?? 0);
   reserveScratch(scratchBytes);
-  const panelType = f32 ? "f32" : "f64";
-  const srcType = spec.dtype === "float32" ? "f32" : "f64";
-  const packA = wasmPack({ rows: m, depth: k, rowStride: transposeA ? 1 : k, depthStride: transposeA ? m : 1, strip: mr, src: srcType, dst: panelType });
-  const packB = wasmPack({ rows: n, depth: k, rowStride: transposeB ? k : 1, depthStride: transposeB ? 1 : n, strip: nr, src: srcType, dst: panelType });
+  const functions = wasmMatmulFunctions(plan);
+  const { packA, packB } = functions;
   const kernel: MatmulKernel = (a, b, out, extras) => {
     ensureScratch(scratchBytes);
     const at = scratchBase();
@@ -375,32 +430,46 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
     const memory = kernelBuffer();
     const aIn = a.buffer === memory;
     const bIn = b.buffer === memory;
-    const threads = threadsFor(plan);
-    const chunk = chunkStrips(plan, threads);
+    const split = chooseSplit(plan, threadCount());
     const pa = at + plan.offsetA;
     const pb = at + plan.offsetB;
-    for (let bt = 0; bt < batch; bt++) {
-      if (aIn) {
-        packA(a.byteOffset + bt * m * k * Es, pa);
-        packCounts.inPlace++;
-      } else {
-        operands.set(a.subarray(bt * m * k, (bt + 1) * m * k), (at + stageA) / Es);
-        packA(at + stageA, pa);
-      }
-      if (bIn) {
-        packB(b.byteOffset + bt * k * n * Es, pb);
-        packCounts.inPlace++;
-      } else {
-        operands.set(b.subarray(bt * k * n, (bt + 1) * k * n), (at + stageB) / Es);
-        packB(at + stageB, pb);
-      }
-      const pc = at + plan.offsetC + bt * plan.bytesC;
-      if (threads > 1) runStrips(matmul, kernelMemory(), threads, pa, pb, pc, plan.mStrips, chunk);
-      else matmul.run(pa, pb, pc, 0, plan.mStrips);
-    }
     // A product without an epilogue may be stored into a wider array than its dtype's (im2col
     // keeps float32 products' float64 sums in a Float64Array): the JS copy keeps them unrounded.
-    if (wasmStore !== null && (epilogue !== undefined || out.BYTES_PER_ELEMENT === Es)) wasmStore.run(at + plan.offsetC, out, extras, at + storeStage);
+    const storeHere = wasmStore !== null && (epilogue !== undefined || out.BYTES_PER_ELEMENT === Es);
+    // Split products store each chunk as soon as it is computed, while the workers compute others
+    // (narrow column chunks: after the job, row by row).
+    // The region starts with the first stored chunk: staging the epilogue's extra inputs then
+    // overlaps the workers' computing.
+    const byChunk = storeHere && split !== null && (split.axis === 0 || split.chunk * nr >= parallelTuning.storeColumns);
+    const open: { region: StoreRegion | null } = { region: null };
+    const region = () => (open.region ??= wasmStore!.begin(at + plan.offsetC, out, extras, at + storeStage));
+    for (let bt = 0; bt < batch; bt++) {
+      const srcA = aIn ? a.byteOffset + bt * m * k * Es : at + stageA;
+      const srcB = bIn ? b.byteOffset + bt * k * n * Es : at + stageB;
+      // Operands outside the kernel memory: one native copy each (on a split, while the workers wake).
+      const stage = () => {
+        if (aIn) packCounts.inPlace++;
+        else operands.set(a.subarray(bt * m * k, (bt + 1) * m * k), (at + stageA) / Es);
+        if (bIn) packCounts.inPlace++;
+        else operands.set(b.subarray(bt * k * n, (bt + 1) * k * n), (at + stageB) / Es);
+      };
+      const pc = at + plan.offsetC + bt * plan.bytesC;
+      if (split !== null) {
+        const job = { axis: split.axis, srcA, srcB, pa, pb, pc, mStrips: plan.mStrips, nStrips: plan.nStrips, chunk: split.chunk, packChunk: split.packChunk };
+        const done =
+          !byChunk ? undefined
+          : split.axis === 0 ? (first: number, end: number) => region().store(bt, first * mr, Math.min(end * mr, m), 0, n)
+          : (first: number, end: number) => region().store(bt, 0, m, first * nr, Math.min(end * nr, n));
+        runSplit(functions, kernelMemory(), split.threads, job, done, stage);
+      } else {
+        stage();
+        packA(srcA, pa, 0, plan.mStrips);
+        packB(srcB, pb, 0, plan.nStrips);
+        functions.matmul(pa, pb, pc, 0, plan.mStrips, 0, plan.nStrips);
+      }
+    }
+    if (open.region !== null) open.region.end();
+    else if (storeHere) wasmStore.run(at + plan.offsetC, out, extras, at + storeStage);
     else if (store === null) copyResult(plan, scratch, at / E, out);
     // The generated pass addresses scratch from 0: give it the view from where scratch starts.
     else store(at === 0 ? scratch : scratch.subarray(at / E), out, extras);
@@ -411,5 +480,5 @@ export function compileWasmMatmul(spec: MatmulSpec, epilogue: MatmulEpilogue | u
     ` tile ${t.mr}×${nr}, ${t.mcStrips} row strips per block, k blocks of ${t.kc || k}, unrolled ×${t.unroll}, ${plan.accumulation} accumulation)`,
   ].join("");
   const storeText = wasmStore !== null ? `${description}\n(store pass in WebAssembly: ${epilogue === undefined ? "the result" : "the epilogue"} row by row into the output)` : storeSource === null ? description : `${description}\n${storeSource}`;
-  return { kernel, source: storeText, plan };
+  return { kernel, source: storeText, plan, scratchBytes };
 }

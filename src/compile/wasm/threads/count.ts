@@ -8,7 +8,7 @@ import { threadHost } from "./host.js";
 
 /** The most threads the option and FLUXION_THREADS accept. */
 export const MAX_THREADS = 64;
-/** The default's cap: past 4 threads the packing, done on the calling thread, dominates. */
+/** The default's cap: measured up to 2 threads only; past 4 the copies into the kernel memory and the stores, on the calling thread, would dominate. */
 const DEFAULT_CAP = 4;
 
 let option: number | undefined;
