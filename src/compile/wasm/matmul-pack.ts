@@ -8,9 +8,14 @@
 // f64x2.promote_low_f32x4 when widening); otherwise each step gathers `strip` elements from their
 // rows by scalar loads at constant offsets. A pack takes a range of strips, so the threads of a
 // split product can each pack the strips they consume (./matmul.ts); the function is emitted into
-// the matmul's own module, which the worker threads instantiate.
+// the matmul's own module, which the worker threads instantiate. The convolution packs its filter
+// with a stand-alone module of the same function (`wasmPack`).
 
+import { cacheLimits, registerCache } from "../limits.js";
+import { LruCache } from "../lru.js";
 import { FunctionBody, Op, Simd, ValType } from "./encoder.js";
+import { kernelImports, kernelMemoryLimits } from "./memory.js";
+import { ModuleBuilder, compileModule, instantiateModule } from "./module.js";
 
 /** One operand's packing: the source's geometry and the element types of source and panel. */
 export interface PackShape {
@@ -108,3 +113,22 @@ export function emitPackFunction(s: PackShape): FunctionBody {
 
 /** Operands packed from where they lie in the kernel memory, not copied there first (for tests and benchmarks). */
 export const packCounts = { inPlace: 0 };
+
+/** Instantiated stand-alone packs by shape (the convolution packs its filter with them; a matmul packs in its own module). */
+const packs = new LruCache<string, (src: number, dst: number) => void>(() => cacheLimits().kernelSources);
+registerCache(() => packs.trim(), () => packs.clear());
+
+/** A stand-alone module packing every strip of a shape: `pack(src, dst)` (compiled once per shape; depth at least 1). */
+export function wasmPack(s: PackShape): (src: number, dst: number) => void {
+  const key = [s.rows, s.depth, s.rowStride, s.depthStride, s.strip, s.src, s.dst].join("|");
+  let fn = packs.get(key);
+  if (fn === undefined) {
+    const m = new ModuleBuilder().importMemory("env", "memory", kernelMemoryLimits());
+    m.addFunction(emitPackFunction(s), "pack");
+    const pack = instantiateModule(compileModule(m.build()), kernelImports()).exports["pack"] as PackFunction;
+    const strips = Math.ceil(s.rows / s.strip);
+    fn = (src, dst) => pack(src, dst, 0, strips);
+    packs.set(key, fn);
+  }
+  return fn;
+}
