@@ -74,6 +74,9 @@ export interface WasmMatmulPlan {
 }
 
 const L2_BYTES = 256 * 1024;
+
+/** Steps of k per iteration of the micro-kernel's inner loop (benchmarks compare settings). */
+export const matmulTuning = { unroll: 1 };
 /**
  * Bytes of B's strip per k block. 16 KiB (half an L1) measured 5–10% slower than whole-k strips at
  * 1024 (32 KiB), so only deeper products are blocked.
@@ -99,7 +102,7 @@ export function chooseWasmTiling(spec: MatmulSpec, accumulation: Accumulation): 
   const kcFit = Math.floor(L1_BLOCK_BYTES / (nv * lanes * bytes));
   const kc = spec.k > kcFit ? kcFit : 0;
   const mcStrips = Math.max(1, Math.floor(L2_BYTES / (mr * Math.max(1, kc || spec.k) * bytes)));
-  return { mr, nv, mcStrips, unroll: spec.k >= 4 ? 2 : 1, kc };
+  return { mr, nv, mcStrips, unroll: spec.k >= 2 * matmulTuning.unroll ? matmulTuning.unroll : 1, kc };
 }
 
 const align16 = (x: number) => Math.ceil(x / 16) * 16;
