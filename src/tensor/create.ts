@@ -187,7 +187,7 @@ export function arange(start: number, ...rest: unknown[]): Tensor {
   if (last >= 0) rest = rest.slice(0, last);
   if (rest.length > 2) throw new ArgumentError(`arange: expected at most start, stop, step and an options object, got ${rest.length + 1 + (last >= 0 ? 1 : 0)} arguments`);
   let stop = rest[0] as number | undefined;
-  const step = (rest[1] ?? 1) as number;
+  const step = (rest[1] === undefined ? 1 : rest[1]) as number;
   checkArg(op, "start", schemas.FiniteNumber, start);
   if (stop === undefined) {
     stop = start;
