@@ -1,7 +1,7 @@
 // Every number and command the README quotes must match what the code and the recorded
 // benchmark results say: npm scripts exist, linked docs exist, the primitive count is the
 // registry's, the data split is the demo's, and each speed ratio is the one in
-// bench/results/*-latest.json (rounded as printed). The accuracy of `npm run train` is the one
+// bench/results/compare-latest.json (rounded as printed). The accuracy of `npm run train` is the one
 // recorded in docs/results/npm-run-train.json by a full run; the test runs the first of its three
 // epochs (STOP_AFTER=1: the same schedule, so the same epoch) and checks that it still gives the
 // recorded numbers, which keeps it under a minute. FLUXION_README_FULL=1 runs all of it
@@ -26,18 +26,15 @@ function textFiles(dir: string, ext: string): string[] {
     .map((f) => join(dir, f));
 }
 
-type Suite = { suite: string; ratios: Record<string, number> };
-function suites(file: string): Suite[] {
-  return JSON.parse(readFileSync(join(root, "bench/results", file), "utf8")).suites as Suite[];
-}
-const core = suites("elementwise+matmul+mlp-latest.json");
-const conv = suites("conv-latest.json");
+/** bench/results/compare-latest.json: per benchmark, fluxion variant and peer, peer time / fluxion time. */
+type CompareRecord = { benchmarks: { id: string; speedups: Record<string, Record<string, number>> }[] };
+const compare = JSON.parse(readFileSync(join(root, "bench/results/compare-latest.json"), "utf8")) as CompareRecord;
 
-/** fluxion's speed-up (other / fluxion) for the suites whose names start with `prefix`. */
-function speedups(list: Suite[], prefix: string, other: string): number[] {
-  const found = list.filter((s) => s.suite.startsWith(prefix) && s.ratios[other] !== undefined);
-  expect(found.length, `bench results have suites "${prefix}…" measured against ${other}`).toBeGreaterThan(0);
-  return found.map((s) => 1 / s.ratios[other]!);
+/** The recorded speed-ups of `variant` over `peer` in the benchmarks whose ids start with `prefix`. */
+function speedups(prefix: string, variant: string, peer: string): number[] {
+  const found = compare.benchmarks.filter((b) => b.id.startsWith(prefix) && b.speedups[variant]?.[peer] !== undefined);
+  expect(found.length, `the compare record has "${prefix}…" with ${variant} against ${peer}`).toBeGreaterThan(0);
+  return found.map((b) => b.speedups[variant]![peer]!);
 }
 type EpochNumbers = { epoch: number; loss: number; accuracy: number; val_loss: number; val_accuracy: number };
 /** What a full `npm run train` recorded (docs/results.md quotes it). */
@@ -90,15 +87,14 @@ describe("README claims", () => {
   });
 
   test("every speed ratio is the recorded benchmark's", () => {
+    const f32 = "fluxion-wasm-f32acc";
     const claims: [string, string][] = [
-      ["elementwise chain is", range(speedups(core, "elementwise chain", "tfjs-cpu"))],
-      ["matmul", range(speedups(core, "matmul", "tfjs-cpu"))],
-      ["MLP training step", range(speedups(core, "MLP", "tfjs-cpu"))],
-      ["convolutions", range(speedups(conv, "conv2d forward,", "tfjs-cpu"))],
-      ["(forward) and", range(speedups(conv, "conv2d forward + backward", "tfjs-cpu"))],
-      ["faster at every matmul size (", range(speedups(core, "matmul", "tfjs-wasm").map((x) => 1 / x))],
-      ["forward convolution (", range(speedups(conv, "conv2d forward,", "tfjs-wasm").map((x) => 1 / x))],
-      ["forward max pooling (", range(speedups(conv, "maxPool2d 2×2 forward,", "tfjs-wasm").map((x) => 1 / x))],
+      ["float32 accumulation:", range(speedups("matmul-", f32, "jax-js"))],
+      ["jax-js and", range(speedups("matmul-", f32, "tfjs-wasm"))],
+      ["MLP training step with float32 accumulation:", range(speedups("mlp", f32, "jax-js"))],
+      ["LeNet-5 training step with the default accumulation:", range(speedups("lenet", "fluxion-wasm-f64acc", "jax-js"))],
+      // PyTorch is faster here: the README gives fluxion's time as a multiple of PyTorch's.
+      ["jax-js, and", range(speedups("lenet", "fluxion-wasm-f64acc", "torch").map((x) => 1 / x))],
     ];
     const speed = readme.slice(readme.indexOf("**Speed**"));
     for (const [before, value] of claims) expect(speed.replace(/\s+/g, " ")).toContain(`${before}${before.endsWith("(") ? "" : " "}${value}`);
