@@ -10,39 +10,12 @@ import * as fx from "../src/index.js";
 import { S } from "../src/scalar/expr.js";
 import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
 import { interpretScalar } from "../src/scalar/interpret.js";
+import { type SweepCase, sigmoid64, softplus64, sweepInputs, ulpOf } from "./float32-sweep.js";
 
 const STEP = 2 ** 12;
 
-/** Every STEP-th float32 bit pattern, plus the specials and the neighbours of 0 and ±1. */
-function sweepInputs(step: number): Float32Array {
-  const n = 2 ** 32 / step;
-  const bits = new Uint32Array(n + 8);
-  for (let i = 0; i < n; i++) bits[i] = i * step + ((i * 2654435761) % step); // a different offset in each block
-  const x = new Float32Array(bits.buffer);
-  x.set([0, -0, Infinity, -Infinity, NaN, 1, -1, 1.401298464324817e-45], n);
-  return x;
-}
-
-/** The spacing of float32 values around |v| (subnormal spacing below 2⁻¹²⁶). */
-function ulpOf(v: number): number {
-  const a = Math.abs(v);
-  if (a < 2 ** -126) return 2 ** -149;
-  return 2 ** (Math.floor(Math.log2(a)) - 23);
-}
-
-interface Case {
-  name: string;
-  op: (x: fx.Tensor) => fx.Tensor;
-  ref: (x: number) => number;
-  /** Documented bounds: the primitives are correctly rounded but for ~1e-11 relative (next to ties). */
-  ulps: number;
-  rel: number;
-}
-
-const sigmoid64 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-const softplus64 = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-
-const CASES: Case[] = [
+// The documented bounds: the primitives are correctly rounded but for ~1e-11 relative (next to ties).
+const CASES: SweepCase[] = [
   { name: "exp", op: fx.exp, ref: Math.exp, ulps: 0.501, rel: 6e-8 },
   { name: "expm1", op: fx.expm1, ref: Math.expm1, ulps: 0.501, rel: 6e-8 },
   { name: "log", op: fx.log, ref: Math.log, ulps: 0.501, rel: 6e-8 },

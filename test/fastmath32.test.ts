@@ -18,6 +18,7 @@ import { S, type ScalarExpr } from "../src/scalar/expr.js";
 import { expF32, expm1F32, log1pF32, logF32, sigmoidF32, tanhF32 } from "../src/scalar/fastmath.js";
 import { expF32Steps, expm1F32Steps, log1pF32Steps, logF32Steps, sigmoidF32Steps, tanhF32Steps } from "../src/scalar/fastmath32.js";
 import { interpretScalar } from "../src/scalar/interpret.js";
+import { type SweepCase, sigmoid64, softplus64, sweepInputs, ulpOf } from "./float32-sweep.js";
 
 const before = backendSetting();
 afterEach(() => setBackend(before.backend, before.options));
@@ -27,36 +28,8 @@ function useFloat32Steps(): void {
   setBackend(before.backend, { ...before.options, transcendentals: "float32" });
 }
 
-/** Every `step`-th float32 bit pattern (a different offset in each block), plus the specials and the neighbours of 0 and ±1. */
-function sweepInputs(step: number): Float32Array {
-  const n = 2 ** 32 / step;
-  const bits = new Uint32Array(n + 8);
-  for (let i = 0; i < n; i++) bits[i] = i * step + ((i * 2654435761) % step);
-  const x = new Float32Array(bits.buffer);
-  x.set([0, -0, Infinity, -Infinity, NaN, 1, -1, 1.401298464324817e-45], n);
-  return x;
-}
-
-/** The spacing of float32 values around |v| (subnormal spacing below 2⁻¹²⁶). */
-function ulpOf(v: number): number {
-  const a = Math.abs(v);
-  if (a < 2 ** -126) return 2 ** -149;
-  return 2 ** (Math.floor(Math.log2(a)) - 23);
-}
-
-const sigmoid64 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-const softplus64 = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-
-interface Case {
-  name: string;
-  op: (x: fx.Tensor) => fx.Tensor;
-  ref: (x: number) => number;
-  /** The documented bound (docs/compiler.md), from the full sweep's measurement rounded up. */
-  ulps: number;
-  rel: number;
-}
-
-const CASES: Case[] = [
+// The documented bounds (docs/compiler.md): the full sweep's measurements, rounded up.
+const CASES: SweepCase[] = [
   { name: "exp", op: fx.exp, ref: Math.exp, ulps: 1, rel: 8e-8 },
   { name: "expm1", op: fx.expm1, ref: Math.expm1, ulps: 1.8, rel: 1.3e-7 },
   { name: "log", op: fx.log, ref: Math.log, ulps: 0.9, rel: 9e-8 },
