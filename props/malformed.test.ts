@@ -113,7 +113,8 @@ const groups: Record<string, Row[]> = {
     { name: "zerosLike", args: () => [x2()], call: fx.zerosLike, corrupt: [[0, "tensor"], [1, dtypeOpt]] },
     { name: "onesLike", args: () => [x2()], call: fx.onesLike, corrupt: [[0, "tensor"], [1, dtypeOpt]] },
     { name: "fullLike", args: () => [x2(), 3], call: fx.fullLike, corrupt: [[0, "tensor"], [1, "numberOrBool"], [2, dtypeOpt]] },
-    { name: "arange", args: () => [0, 5, 1], call: fx.arange, corrupt: [[0, "number"], [1, "number"], [2, "number"], [3, dtypeOpt]] },
+    // The options object is passed explicitly: arange also takes one in the step's place (arange(a, b, { dtype })).
+    { name: "arange", args: () => [0, 5, 1, {}], call: fx.arange, corrupt: [[0, "number"], [1, "number"], [2, "number"], [3, dtypeOpt]] },
     { name: "linspace", args: () => [0, 1, 5], call: fx.linspace, corrupt: [[0, "number"], [1, "number"], [2, "count"], [3, dtypeOpt]] },
     { name: "eye", args: () => [3, 2], call: fx.eye, corrupt: [[0, "count"], [1, "count"], [2, { options: { k: "intType", dtype: "dtype" } }]] },
     { name: "cast", args: () => [x2(), "int32"], call: fx.cast, corrupt: [[1, "dtype"]] },
