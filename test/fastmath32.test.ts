@@ -46,9 +46,9 @@ afterAll(() => console.log(`float32-step transcendentals, ${2 ** 20} inputs each
 
 describe('transcendentals: "float32": dense sweep against float64 Math', () => {
   // Without code generation (the no-eval run) every element goes through the interpreter, which
-  // the next describe pins bit for bit to the generated kernels on 2¹⁸ inputs wherever code can be
-  // generated: a sparser sweep
-  // (2¹⁶ inputs) checks the bounds there, the dense one runs on the compiled kernels.
+  // the next describe pins bit for bit to the generated kernels on 2¹⁸ inputs wherever code can
+  // be generated: there a sparser sweep (2¹⁶ inputs) checks the bounds; the dense one runs on the
+  // compiled kernels.
   const x = sweepInputs(codeGenerationAvailable() ? 2 ** 12 : 2 ** 16);
   for (const c of CASES) {
     it(`${c.name}: ≤ ${c.ulps} ulp and ≤ ${c.rel} relative; exact specials`, () => {
