@@ -25,6 +25,7 @@ import { interpretScalar } from "../src/scalar/interpret.js";
 import { F32, F64, operandColumns } from "./scalar-arbitraries.js";
 import { evalProgram } from "../src/trace/interpret.js";
 import { bitDifference } from "./exact.js";
+import { xorshift } from "./xorshift.js";
 import { runs } from "./runs.js";
 
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-41, 1.401298464324817e-45, -1.401298464324817e-45, 3.4028234663852886e38, -3.4028234663852886e38, 1, -1, 0.5, 88.7, -103.9, 1e-30];
@@ -74,13 +75,7 @@ function build(steps: readonly Step[], unary: Record<string, Unary>) {
 /** Deterministic data: uniform values of random magnitude with `density` of the specials. */
 function data(n: number, seed: number, density: number, dtype: "float32" | "float64"): fx.Tensor {
   const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
+  const next = xorshift(seed);
   for (let i = 0; i < n; i++) out[i] = next() < density ? SPECIALS[Math.floor(next() * SPECIALS.length)]! : (next() * 2 - 1) * 10 ** Math.floor(next() * 8 - 4);
   return fx.tensor(out, { dtype });
 }

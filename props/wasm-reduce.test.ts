@@ -16,6 +16,7 @@ import { backendInUse } from "../src/compile/wasm/backend.js";
 import { WASM_REDUCE_MIN_SIZE, wasmReducePays } from "../src/compile/wasm/reduce-kernel.js";
 import { evalProgram } from "../src/trace/interpret.js";
 import { bitDifference } from "./exact.js";
+import { xorshift } from "./xorshift.js";
 import { runs } from "./runs.js";
 
 type DT = "float32" | "float64" | "int32";
@@ -24,13 +25,7 @@ const INT_SPECIALS = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 65536, -65537, 46341];
 
 /** Deterministic data: uniform values of random magnitude (or ints) with `density` of the specials. */
 function data(n: number, seed: number, density: number, dtype: DT, zeros: number[] | null): number[] {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
+  const next = xorshift(seed);
   const specials = zeros ?? (dtype === "int32" ? INT_SPECIALS : FLOAT_SPECIALS);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
