@@ -18,6 +18,25 @@ import type { ScalarExpr } from "../../scalar/expr.js";
 import { renderJsExpression, renderJsStatements } from "../scalar/render-js.js";
 
 /**
+ * `graph` over a new loop shape: every load's view (which must be one strided layer) re-laid out by
+ * `relayout`, or null where a load has several layers or `relayout` declines.
+ */
+export function relayoutLoads(graph: ExprGraph, shape: readonly number[], relayout: (layer: StridedLayer) => StridedLayer | null): ExprGraph | null {
+  const nodes: ExprNode[] = [];
+  for (const node of graph.nodes) {
+    if (node.kind !== "load") {
+      nodes.push(node);
+      continue;
+    }
+    if (node.chain.length !== 1) return null;
+    const layer = relayout(node.chain[0]!);
+    if (layer === null) return null;
+    nodes.push({ ...node, chain: [layer] });
+  }
+  return { shape, nodes, result: graph.result };
+}
+
+/**
  * `expr` (a double accumulator) rounded as storing it in `dtype` would round it: float32 through
  * `Math.fround` (exact rounding of the double, as a Float32Array store does), int32 wrapped with
  * `| 0`. float64 and bool values are already what they store.

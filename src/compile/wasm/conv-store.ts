@@ -11,7 +11,8 @@
 
 import type { DType } from "../../tensor/dtype.js";
 import type { ConvGeometry } from "../kernels/conv-geometry.js";
-import type { ExprGraph, ExprNode } from "../lower.js";
+import { relayoutLoads } from "../codegen/graph.js";
+import type { ExprGraph } from "../lower.js";
 import type { StridedLayer } from "../views.js";
 import { type WasmStore, compileWasmStore } from "./matmul-store.js";
 
@@ -33,18 +34,7 @@ function regroupLayer(top: StridedLayer, g: ConvGeometry): StridedLayer | null {
 
 /** The epilogue graph over [N, groups, og, positions], or null (see the file comment). */
 export function regroupEpilogue(graph: ExprGraph, g: ConvGeometry): ExprGraph | null {
-  const nodes: ExprNode[] = [];
-  for (const node of graph.nodes) {
-    if (node.kind !== "load") {
-      nodes.push(node);
-      continue;
-    }
-    if (node.chain.length !== 1) return null;
-    const top = regroupLayer(node.chain[0]!, g);
-    if (top === null) return null;
-    nodes.push({ ...node, chain: [top] });
-  }
-  return { shape: [g.n, g.groups, g.o / g.groups, g.th * g.tw], nodes, result: graph.result };
+  return relayoutLoads(graph, [g.n, g.groups, g.o / g.groups, g.th * g.tw], (top) => regroupLayer(top, g));
 }
 
 /**

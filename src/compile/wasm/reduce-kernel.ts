@@ -23,10 +23,11 @@ import { FluxionError } from "../../errors.js";
 import type { Aval } from "../../ir/var.js";
 import { reduceMaxPrim, reduceMinPrim, reduceProdPrim, reduceSumPrim } from "../../prims/reduce.js";
 import type { CompiledKernel } from "../codegen/emitter.js";
+import { relayoutLoads } from "../codegen/graph.js";
 import { cacheLimits, registerCache } from "../limits.js";
 import type { ExprGraph, ExprNode, KernelSpec } from "../lower.js";
 import { LruCache } from "../lru.js";
-import { identityChain } from "../views.js";
+import { type StridedLayer, identityChain } from "../views.js";
 import { backendInUse } from "./backend.js";
 import { ELEMENT_BYTES, renderWasmElementwise } from "./elementwise.js";
 import { type LoopOperand, type WasmLoopPlan, gatherInto, listScalar, planWasmLoop } from "./elementwise-kernel.js";
@@ -103,17 +104,8 @@ function loopSpec(graph: ExprGraph, inputs: ReduceSpec["inputs"], out: Aval): Ex
 
 /** The prologue with the reduced axes moved outward (`perm`: new axis → old), or null for a multi-layer view. */
 function permutedPrologue(g: ExprGraph, perm: readonly number[]): ExprGraph | null {
-  const nodes: ExprNode[] = [];
-  for (const n of g.nodes) {
-    if (n.kind !== "load") {
-      nodes.push(n);
-      continue;
-    }
-    if (n.chain.length !== 1) return null;
-    const top = n.chain[0]!;
-    nodes.push({ ...n, chain: [{ shape: perm.map((d) => top.shape[d]!), strides: perm.map((d) => top.strides[d]!), offset: top.offset }] });
-  }
-  return { shape: perm.map((d) => g.shape[d]!), nodes, result: g.result };
+  const permuted = (top: StridedLayer): StridedLayer => ({ shape: perm.map((d) => top.shape[d]!), strides: perm.map((d) => top.strides[d]!), offset: top.offset });
+  return relayoutLoads(g, perm.map((d) => g.shape[d]!), permuted);
 }
 
 /** The epilogue with its `acc` node read as input `accInput` (a contiguous array of the outputs). */
